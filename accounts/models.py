@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", "Student"
+    TEACHER = "teacher", "Teacher"
+    ADMIN = "admin", "Admin"
+
+
+class PlatformUserManager(UserManager["User"]):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person on the platform. Everyone signs up as a student; an admin promotes teachers."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
+
+    objects = PlatformUserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The admin role is what opens the Django admin; keep the two flags from drifting apart.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == Role.TEACHER
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def can_author_courses(self) -> bool:
+        return self.is_teacher or self.is_platform_admin
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services
+from accounts.forms import SignUpForm
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_sign_up(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.display_name}! Pick a course from the catalog.")
+        return redirect("courses:catalog")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    token = services.api_token_get(user=request.user)
+    return render(request, "accounts/api_token.html", {"token": token})
+
+
+@login_required
+@require_POST
+def api_token_regenerate(request: HttpRequest) -> HttpResponse:
+    services.api_token_regenerate(user=request.user)
+    messages.success(request, "A new API token was created. The previous one no longer works.")
+    return redirect("accounts:api_token")
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    services.api_token_revoke(user=request.user)
+    messages.success(request, "Your API token was revoked.")
+    return redirect("accounts:api_token")

@@ -1,0 +1,255 @@
+"""REST API for courses, modules, lessons and enrollment. One APIView per operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courses import selectors, services
+from courses.access import can_read_lessons, can_view_course, is_course_teacher
+from courses.markdown import markdown_errors, render_markdown
+from courses.models import Course, Lesson, Module
+
+RESERVED_SLUGS = {"new"}
+
+
+def _course_for_viewer(request: Request, slug: str) -> Course:
+    course = Course.objects.filter(slug=slug).first()
+    if course is None or not can_view_course(request.user, course):
+        raise NotFound(f"No course “{slug}”.")
+    return course
+
+
+def _course_for_teacher(request: Request, slug: str) -> Course:
+    course = _course_for_viewer(request, slug)
+    if not is_course_teacher(request.user, course):
+        raise PermissionDenied("Only this course's teachers can do that.")
+    return course
+
+
+def _course_for_reader(request: Request, slug: str) -> Course:
+    course = _course_for_viewer(request, slug)
+    if not can_read_lessons(request.user, course):
+        raise PermissionDenied("Enroll in this course to read its lessons.")
+    return course
+
+
+def _validate_markdown(value: str) -> str:
+    errors = markdown_errors(value)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return value
+
+
+class CourseOutputSerializer(serializers.ModelSerializer):
+    lesson_count = serializers.IntegerField(read_only=True, required=False)
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ("slug", "title", "summary", "description", "is_published", "lesson_count", "url")
+
+
+class CourseCollectionApi(APIView):
+    """GET lists published courses (anyone); POST creates one (teachers)."""
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=200)
+        slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
+        summary = serializers.CharField(max_length=300)
+        description = serializers.CharField(required=False, allow_blank=True, default="",
+                                            validators=[_validate_markdown])
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            data["slug"] = data.get("slug") or slugify(data["title"])[:80]
+            if data["slug"] in RESERVED_SLUGS:
+                raise serializers.ValidationError({"slug": ["This address is reserved."]})
+            if Course.objects.filter(slug=data["slug"]).exists():
+                raise serializers.ValidationError(
+                    {"slug": ["Another course already uses this address."]})
+            return data
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(responses=CourseOutputSerializer(many=True), summary="Published courses",
+                   parameters=[FilterSerializer])
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        courses = selectors.catalog(query=filters.validated_data.get("q", ""))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(courses, request, view=self)
+        return paginator.get_paginated_response(CourseOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CourseOutputSerializer},
+                   summary="Create a course (teachers)")
+    def post(self, request: Request) -> Response:
+        if not request.user.can_author_courses:
+            raise PermissionDenied("Only teachers can create courses.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        course = services.course_create(author=request.user, **data.validated_data)
+        return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
+
+
+class LessonSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lesson
+        fields = ("slug", "title", "position")
+
+
+class ModuleOutputSerializer(serializers.ModelSerializer):
+    lessons = LessonSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Module
+        fields = ("id", "title", "summary", "position", "lessons")
+
+
+class CourseDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(CourseOutputSerializer):
+        modules = ModuleOutputSerializer(many=True, read_only=True)
+
+        class Meta(CourseOutputSerializer.Meta):
+            fields = (*CourseOutputSerializer.Meta.fields, "modules")
+
+    @extend_schema(responses=OutputSerializer, summary="A course and its outline")
+    def get(self, request: Request, slug: str) -> Response:
+        course = _course_for_viewer(request, slug)
+        course = Course.objects.prefetch_related("modules__lessons").get(pk=course.pk)
+        return Response(self.OutputSerializer(course).data)
+
+
+class CoursePublishApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        published = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses=CourseOutputSerializer,
+                   summary="Publish or unpublish a course (its teachers)")
+    def post(self, request: Request, slug: str) -> Response:
+        course = _course_for_teacher(request, slug)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        course = services.course_set_published(course=course, **data.validated_data)
+        return Response(CourseOutputSerializer(course).data)
+
+
+class CourseEnrollApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        course = serializers.CharField()
+        enrolled = serializers.BooleanField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer}, summary="Enroll in a course")
+    def post(self, request: Request, slug: str) -> Response:
+        course = _course_for_viewer(request, slug)
+        services.enrollment_create(user=request.user, course=course)
+        return Response({"course": course.slug, "enrolled": True}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: OutputSerializer}, summary="Leave a course")
+    def delete(self, request: Request, slug: str) -> Response:
+        course = _course_for_viewer(request, slug)
+        services.enrollment_delete(user=request.user, course=course)
+        return Response({"course": course.slug, "enrolled": False})
+
+
+class CourseStudentsApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        username = serializers.CharField(source="user.username")
+        name = serializers.CharField(source="user.display_name")
+        enrolled_at = serializers.DateTimeField(source="created_at")
+        lessons_completed = serializers.IntegerField()
+
+    @extend_schema(responses=OutputSerializer(many=True), summary="Enrolled students (teachers)")
+    def get(self, request: Request, slug: str) -> Response:
+        course = _course_for_teacher(request, slug)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.course_roster(course=course), request, self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class ModuleCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=200)
+        summary = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                        default="")
+
+    @extend_schema(request=InputSerializer, responses={201: ModuleOutputSerializer},
+                   summary="Add a module (teachers)")
+    def post(self, request: Request, slug: str) -> Response:
+        course = _course_for_teacher(request, slug)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        module = services.module_create(course=course, **data.validated_data)
+        return Response(ModuleOutputSerializer(module).data, status=status.HTTP_201_CREATED)
+
+
+class LessonOutputSerializer(serializers.ModelSerializer):
+    module = serializers.IntegerField(source="module_id")
+    html = serializers.SerializerMethodField()
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Lesson
+        fields = ("slug", "title", "module", "position", "body", "html", "url", "updated_at")
+
+    def get_html(self, lesson: Lesson) -> str:
+        return str(render_markdown(lesson.body))
+
+
+class LessonCollectionApi(APIView):
+    """GET: the lessons in reading order (enrolled students, teachers). POST: add one (teachers)."""
+
+    class InputSerializer(serializers.Serializer):
+        module = serializers.IntegerField()
+        title = serializers.CharField(max_length=200)
+        slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
+        body = serializers.CharField(validators=[_validate_markdown])
+
+    @extend_schema(responses=LessonSummarySerializer(many=True), summary="Lessons of a course")
+    def get(self, request: Request, slug: str) -> Response:
+        course = _course_for_reader(request, slug)
+        lessons = selectors.lesson_sequence(course=course)
+        return Response(LessonSummarySerializer(lessons, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: LessonOutputSerializer},
+                   summary="Add a lesson (teachers)")
+    def post(self, request: Request, slug: str) -> Response:
+        course = _course_for_teacher(request, slug)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        module = course.modules.filter(pk=values["module"]).first()
+        if module is None:
+            raise serializers.ValidationError({"module": ["No such module in this course."]})
+        lesson_slug = values.get("slug") or slugify(values["title"])[:80]
+        if lesson_slug in RESERVED_SLUGS or Lesson.objects.filter(course=course,
+                                                                  slug=lesson_slug).exists():
+            raise serializers.ValidationError(
+                {"slug": ["Another lesson of this course already uses this address."]})
+        lesson = services.lesson_create(module=module, title=values["title"], slug=lesson_slug,
+                                        body=values["body"])
+        return Response(LessonOutputSerializer(lesson).data, status=status.HTTP_201_CREATED)
+
+
+class LessonDetailApi(APIView):
+    @extend_schema(responses=LessonOutputSerializer, summary="One lesson, Markdown and HTML")
+    def get(self, request: Request, slug: str, lesson_slug: str) -> Response:
+        course = _course_for_reader(request, slug)
+        lesson = get_object_or_404(Lesson, course=course, slug=lesson_slug)
+        return Response(LessonOutputSerializer(lesson).data)

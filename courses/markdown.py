@@ -1,0 +1,125 @@
+"""Markdown for lessons and course descriptions: rendered, then sanitised.
+
+Raw HTML in Markdown is escaped by the parser, and the output goes through an allow-list
+sanitiser (nh3/ammonia) as well, so a lesson can never run script in a student's browser even if
+one layer is misconfigured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "th": {"style"},
+    "td": {"style"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+}
+
+
+@cache
+def _parser(*, accept_every_link: bool = False) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    if accept_every_link:
+        # Let every link reach the token stream so the validator can name the bad ones;
+        # the rendering parser keeps markdown-it's own refusal of javascript: and friends.
+        md.validateLink = lambda url: True
+    return md
+
+
+def _anchor_headings(tokens: list[Token]) -> None:
+    seen: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        anchor = slugify(tokens[index + 1].content) or "section"
+        seen[anchor] = seen.get(anchor, 0) + 1
+        if seen[anchor] > 1:
+            anchor = f"{anchor}-{seen[anchor]}"
+        token.attrSet("id", anchor)
+
+
+def render_markdown(text: str) -> SafeString:
+    md = _parser()
+    tokens = md.parse(text or "")
+    _anchor_headings(tokens)
+    html = md.renderer.render(tokens, md.options, {})
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    line: int
+    url: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: link “{self.url}” {self.reason}."
+
+
+def _check_url(url: str) -> str | None:
+    url = url.strip()
+    if not url:
+        return "is empty"
+    if re.search(r"\s", url):
+        return "contains spaces"
+    parts = urlsplit(url)
+    if parts.scheme:
+        if parts.scheme.lower() not in ALLOWED_SCHEMES:
+            return f"uses the “{parts.scheme}:” scheme; only http, https and mailto are allowed"
+        if parts.scheme.lower() in {"http", "https"} and not parts.netloc:
+            return "has no host name"
+    return None
+
+
+def markdown_link_problems(text: str) -> list[LinkProblem]:
+    """Links and images whose target is unsafe or malformed, with the line they are on."""
+    problems: list[LinkProblem] = []
+    for block in _parser(accept_every_link=True).parse(text or ""):
+        line = (block.map[0] + 1) if block.map else 1
+        for child in block.children or []:
+            url = None
+            if child.type == "link_open":
+                url = str(child.attrGet("href") or "")
+            elif child.type == "image":
+                url = str(child.attrGet("src") or "")
+            if url is None:
+                continue
+            reason = _check_url(url)
+            if reason:
+                problems.append(LinkProblem(line=line, url=url, reason=reason))
+    return problems
+
+
+def markdown_errors(text: str) -> list[str]:
+    """Everything wrong with a lesson's or description's Markdown, as messages for a form or API."""
+    from django.conf import settings
+
+    if len(text) > settings.LESSON_MAX_CHARS:
+        return [f"This text is {len(text):,} characters long; "
+                f"the limit is {settings.LESSON_MAX_CHARS:,}."]
+    return [str(problem) for problem in markdown_link_problems(text)]

@@ -1,0 +1,125 @@
+"""Everything that changes courses, modules, lessons, enrollment and announcements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Announcement, Course, Enrollment, Lesson, LessonCompletion, Module
+from llmasos.errors import DomainError
+
+
+class EnrollmentError(DomainError):
+    pass
+
+
+class PublishError(DomainError):
+    pass
+
+
+def _next_position(queryset: Any) -> int:
+    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def course_create(*, author: Any, title: str, slug: str, summary: str,
+                  description: str = "") -> Course:
+    course = Course.objects.create(title=title, slug=slug, summary=summary,
+                                   description=description)
+    course.teachers.add(author)
+    return course
+
+
+def course_update(*, course: Course, title: str, slug: str, summary: str,
+                  description: str) -> Course:
+    course.title, course.slug, course.summary, course.description = title, slug, summary, description
+    course.save()
+    return course
+
+
+def course_set_published(*, course: Course, published: bool) -> Course:
+    if published and not course.lessons.exists():
+        raise PublishError("Add at least one lesson before publishing the course.")
+    course.is_published = published
+    course.save(update_fields=["is_published", "updated_at"])
+    return course
+
+
+def module_create(*, course: Course, title: str, summary: str = "") -> Module:
+    return Module.objects.create(course=course, title=title, summary=summary,
+                                 position=_next_position(course.modules))
+
+
+def module_update(*, module: Module, title: str, summary: str) -> Module:
+    module.title, module.summary = title, summary
+    module.save()
+    return module
+
+
+def lesson_create(*, module: Module, title: str, slug: str, body: str) -> Lesson:
+    return Lesson.objects.create(module=module, title=title, slug=slug, body=body,
+                                 position=_next_position(module.lessons))
+
+
+def lesson_update(*, lesson: Lesson, module: Module, title: str, slug: str, body: str) -> Lesson:
+    if module.pk != lesson.module_id:
+        lesson.position = _next_position(module.lessons)
+    lesson.module, lesson.title, lesson.slug, lesson.body = module, title, slug, body
+    lesson.save()
+    return lesson
+
+
+def enrollment_create(*, user: Any, course: Course) -> Enrollment:
+    """Enroll a user; enrolling twice is harmless and returns the existing enrollment."""
+    if not course.is_published:
+        raise EnrollmentError("This course is not open for enrollment yet.")
+    if course.teachers.filter(pk=user.pk).exists():
+        raise EnrollmentError("You teach this course, so you already have access to it.")
+    try:
+        with transaction.atomic():
+            enrollment, _ = Enrollment.objects.get_or_create(user=user, course=course)
+    except IntegrityError:
+        # Two requests raced past get_or_create's SELECT; the other one created the row.
+        enrollment = Enrollment.objects.get(user=user, course=course)
+    return enrollment
+
+
+def enrollment_delete(*, user: Any, course: Course) -> None:
+    Enrollment.objects.filter(user=user, course=course).delete()
+
+
+def lesson_mark_complete(*, user: Any, lesson: Lesson) -> LessonCompletion:
+    completion, _ = LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
+    return completion
+
+
+def announcement_create(*, course: Course, author: Any, title: str, body: str) -> Announcement:
+    from courses.tasks import announcement_deliver as announcement_deliver_task
+
+    announcement = Announcement.objects.create(course=course, author=author, title=title,
+                                               body=body)
+    announcement_deliver_task.delay_on_commit(announcement.pk)
+    return announcement
+
+
+def announcement_deliver(*, announcement_id: int) -> int:
+    """Notify every enrolled student. Safe to run twice: one notification per student at most."""
+    from notifications.services import notification_create
+
+    announcement = Announcement.objects.select_related("course").get(pk=announcement_id)
+    course = announcement.course
+    student_ids = list(course.enrollments.values_list("user_id", flat=True))
+    for user_id in student_ids:
+        notification_create(
+            user_id=user_id,
+            title=f"{course.title}: {announcement.title}",
+            body=announcement.body,
+            url=course.get_absolute_url(),
+            dedupe_key=f"announcement:{announcement.pk}",
+        )
+    Announcement.objects.filter(pk=announcement.pk).update(
+        delivered_at=timezone.now(), recipients=len(student_ids))
+    return len(student_ids)

@@ -1,0 +1,5 @@
+"""All websocket routes, gathered from each app's routing module."""
+
+from notifications.routing import websocket_urlpatterns as notification_patterns
+
+websocket_urlpatterns = [*notification_patterns]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from courses import views as course_views
+from llmasos.api import not_found_json
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "LLMasOS administration"
+admin.site.site_title = "LLMasOS admin"
+
+api_patterns = [
+    path("", include("courses.api_urls")),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", not_found_json),
+]
+
+urlpatterns = [
+    path("", course_views.home, name="home"),
+    path("dashboard/", course_views.dashboard, name="dashboard"),
+    path("accounts/", include("accounts.urls")),
+    path("courses/", include("courses.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

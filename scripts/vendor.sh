@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Refresh static/vendor/ from the exact versions pinned in package.json (npm registry only).
+# The copies are committed, so the app works offline and `make run` needs no npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm install --no-audit --no-fund --ignore-scripts --silent
+dest=static/vendor
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/pico"
+cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
+cp node_modules/htmx-ext-ws/dist/ws.min.js "$dest/htmx/htmx-ext-ws.min.js" 2>/dev/null \
+  || cp node_modules/htmx-ext-ws/ws.js "$dest/htmx/htmx-ext-ws.min.js"
+cp node_modules/@picocss/pico/css/pico.min.css "$dest/pico/"
+for pkg in htmx.org htmx-ext-ws @picocss/pico; do
+  version=$(node -p "require('./node_modules/$pkg/package.json').version")
+  echo "$pkg@$version"
+done > "$dest/VERSIONS"
+cat "$dest/VERSIONS"
