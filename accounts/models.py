@@ -27,9 +27,9 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        # The admin role is what opens the Django admin; keep the two flags from drifting apart.
-        if self.role == Role.ADMIN:
-            self.is_staff = True
+        # The admin role is what opens the Django admin (with every permission); the role is the
+        # one switch, so the two flags cannot drift away from it.
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
 
     @property

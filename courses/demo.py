@@ -62,8 +62,6 @@ def demo_accounts_ensure() -> dict[str, User]:
                       "last_name": account.last_name,
                       "email": f"{account.username}@demo.llmasos.invalid"})
         if created:
-            if account.role == Role.ADMIN:
-                user.is_superuser = True
             user.set_password(account.password)
             user.save()
         users[account.username] = user

@@ -33,7 +33,6 @@ class CourseForm(forms.ModelForm):
         model = Course
         fields = ("title", "slug", "summary", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
-        error_messages = {"slug": {"unique": "Another course already uses this address."}}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

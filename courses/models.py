@@ -16,7 +16,8 @@ class CourseQuerySet(models.QuerySet["Course"]):
 class Course(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True,
-                            help_text="Part of the course's address; letters, digits and hyphens.")
+                            help_text="Part of the course's address; letters, digits and hyphens.",
+                            error_messages={"unique": "Another course already uses this address."})
     summary = models.CharField(max_length=300, help_text="One sentence shown in the catalog.")
     description = models.TextField(blank=True, help_text="Markdown.")
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses")

