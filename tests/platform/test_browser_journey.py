@@ -1,0 +1,87 @@
+"""The main student journey in a real browser (Debian's chromium, driven by Playwright)
+against the real ASGI server: sign in, enroll, read a lesson, get a live notification."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import global_settings
+from django.db import connection
+from playwright.sync_api import expect, sync_playwright
+
+from accounts.models import User
+from courses.demo import DEMO_ACCOUNTS, demo_load
+from notifications.services import notification_create
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture
+def demo_site(transactional_db, asgi_server, settings):  # type: ignore[no-untyped-def]
+    # The server process checks passwords with the real hashers, so hash them that way here.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    demo_load()
+    return asgi_server
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def _notify(user_id: int, title: str) -> None:
+    try:
+        notification_create(user_id=user_id, title=title)
+    finally:
+        connection.close()
+
+
+def test_the_demo_student_signs_in_enrolls_and_reads_a_lesson(demo_site, page):
+    student = next(a for a in DEMO_ACCOUNTS if a.username == "student")
+    page.goto(f"{demo_site}/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Username").fill(student.username)
+    page.get_by_label("Password").fill(student.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Sam Student")).to_be_visible()
+
+    page.get_by_role("link", name="Catalog").click()
+    page.get_by_role("link", name="Large Language Models: how they work").click()
+    page.get_by_role("button", name="Enroll").click()
+
+    # Enrolling lands on the first lesson, with a success message and the outline.
+    expect(page.get_by_text("You are enrolled in")).to_be_visible()
+    expect(page.get_by_text("Lesson 1 of")).to_be_visible()
+    first_title = page.locator("article h1").inner_text()
+    page.get_by_role("link", name=" →").last.click()  # "Next lesson →"
+    expect(page.get_by_text("Lesson 2 of")).to_be_visible()
+    assert page.locator("article h1").inner_text() != first_title
+    expect(page.locator(".lesson-body h2").first).to_be_visible()
+
+    # The page's notification socket is live: a notification sent now appears as a toast.
+    page.wait_for_function("() => document.querySelector('[ws-connect]') && "
+                           "htmx.find('[ws-connect]')['htmx-internal-data'].webSocket"
+                           "?.socket?.readyState === 1")
+    user = User.objects.get(username=student.username)
+    # Sent from another thread, as a worker would: this one is busy running Playwright's loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_notify, user.pk, "Your homework was graded").result()
+    expect(page.locator("#toasts").get_by_text("Your homework was graded")).to_be_visible()
