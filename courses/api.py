@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -63,9 +63,11 @@ class CourseOutputSerializer(serializers.ModelSerializer):
 class CourseCollectionApi(APIView):
     """GET lists published courses (anyone); POST creates one (teachers)."""
 
+    @extend_schema_serializer(component_name="CourseCollectionFilter")
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
+    @extend_schema_serializer(component_name="CourseCollectionInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
@@ -123,6 +125,7 @@ class ModuleOutputSerializer(serializers.ModelSerializer):
 class CourseDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="CourseDetailOutput")
     class OutputSerializer(CourseOutputSerializer):
         modules = ModuleOutputSerializer(many=True, read_only=True)
 
@@ -137,6 +140,7 @@ class CourseDetailApi(APIView):
 
 
 class CoursePublishApi(APIView):
+    @extend_schema_serializer(component_name="CoursePublishInput")
     class InputSerializer(serializers.Serializer):
         published = serializers.BooleanField()
 
@@ -151,6 +155,7 @@ class CoursePublishApi(APIView):
 
 
 class CourseEnrollApi(APIView):
+    @extend_schema_serializer(component_name="CourseEnrollOutput")
     class OutputSerializer(serializers.Serializer):
         course = serializers.CharField()
         enrolled = serializers.BooleanField()
@@ -169,6 +174,7 @@ class CourseEnrollApi(APIView):
 
 
 class CourseStudentsApi(APIView):
+    @extend_schema_serializer(component_name="CourseStudentsOutput")
     class OutputSerializer(serializers.Serializer):
         username = serializers.CharField(source="user.username")
         name = serializers.CharField(source="user.display_name")
@@ -184,6 +190,7 @@ class CourseStudentsApi(APIView):
 
 
 class ModuleCreateApi(APIView):
+    @extend_schema_serializer(component_name="ModuleCreateInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         summary = serializers.CharField(max_length=300, required=False, allow_blank=True,
@@ -215,6 +222,7 @@ class LessonOutputSerializer(serializers.ModelSerializer):
 class LessonCollectionApi(APIView):
     """GET: the lessons in reading order (enrolled students, teachers). POST: add one (teachers)."""
 
+    @extend_schema_serializer(component_name="LessonCollectionInput")
     class InputSerializer(serializers.Serializer):
         module = serializers.IntegerField()
         title = serializers.CharField(max_length=200)

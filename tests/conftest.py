@@ -23,6 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-staple"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # On the embedded defaults the broker is a SQLite file; the suite gets its own, so a worker
+    # left running by `make run` never picks up (and fails) a test's tasks.
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("sqla+sqlite"):
+        from llmasos.celery import app
+
+        url = f"sqla+sqlite:///{settings.VAR_DIR / 'test-celery-broker.sqlite3'}"
+        os.environ["CELERY_BROKER_URL"] = url  # inherited by worker subprocesses
+        app.conf.broker_url = url
+
+
 @pytest.fixture(autouse=True)
 def _fresh_channel_layers() -> Iterator[None]:
     # Layers are cached per process, but each async test runs on its own event loop.
