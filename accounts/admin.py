@@ -10,7 +10,15 @@ from accounts.models import Role, User
 
 @admin.register(User)
 class PlatformUserAdmin(UserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "date_joined")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_active",
+        "date_joined",
+    )
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (*UserAdmin.fieldsets, ("Platform", {"fields": ("role",)}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("Platform", {"fields": ("role",)}))

@@ -6,12 +6,17 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Role, User
 
 
-def user_sign_up(*, username: str, email: str, password: str, first_name: str = "",
-                 last_name: str = "") -> User:
+def user_sign_up(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     """Create a student account. Teachers and admins are only ever made by an admin."""
     return User.objects.create_user(
-        username=username, email=email, password=password,
-        first_name=first_name, last_name=last_name, role=Role.STUDENT,
+        username=username,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role.STUDENT,
     )
 
 

@@ -72,8 +72,9 @@ class CourseCollectionApi(APIView):
         title = serializers.CharField(max_length=200)
         slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
         summary = serializers.CharField(max_length=300)
-        description = serializers.CharField(required=False, allow_blank=True, default="",
-                                            validators=[_validate_markdown])
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", validators=[_validate_markdown]
+        )
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             data["slug"] = data.get("slug") or slugify(data["title"])[:80]
@@ -81,14 +82,18 @@ class CourseCollectionApi(APIView):
                 raise serializers.ValidationError({"slug": ["This address is reserved."]})
             if Course.objects.filter(slug=data["slug"]).exists():
                 raise serializers.ValidationError(
-                    {"slug": ["Another course already uses this address."]})
+                    {"slug": ["Another course already uses this address."]}
+                )
             return data
 
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
-    @extend_schema(responses=CourseOutputSerializer(many=True), summary="Published courses",
-                   parameters=[FilterSerializer])
+    @extend_schema(
+        responses=CourseOutputSerializer(many=True),
+        summary="Published courses",
+        parameters=[FilterSerializer],
+    )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -97,8 +102,11 @@ class CourseCollectionApi(APIView):
         page = paginator.paginate_queryset(courses, request, view=self)
         return paginator.get_paginated_response(CourseOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: CourseOutputSerializer},
-                   summary="Create a course (teachers)")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CourseOutputSerializer},
+        summary="Create a course (teachers)",
+    )
     def post(self, request: Request) -> Response:
         if not request.user.can_author_courses:
             raise PermissionDenied("Only teachers can create courses.")
@@ -144,8 +152,11 @@ class CoursePublishApi(APIView):
     class InputSerializer(serializers.Serializer):
         published = serializers.BooleanField()
 
-    @extend_schema(request=InputSerializer, responses=CourseOutputSerializer,
-                   summary="Publish or unpublish a course (its teachers)")
+    @extend_schema(
+        request=InputSerializer,
+        responses=CourseOutputSerializer,
+        summary="Publish or unpublish a course (its teachers)",
+    )
     def post(self, request: Request, slug: str) -> Response:
         course = _course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
@@ -193,11 +204,15 @@ class ModuleCreateApi(APIView):
     @extend_schema_serializer(component_name="ModuleCreateInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
-        summary = serializers.CharField(max_length=300, required=False, allow_blank=True,
-                                        default="")
+        summary = serializers.CharField(
+            max_length=300, required=False, allow_blank=True, default=""
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: ModuleOutputSerializer},
-                   summary="Add a module (teachers)")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ModuleOutputSerializer},
+        summary="Add a module (teachers)",
+    )
     def post(self, request: Request, slug: str) -> Response:
         course = _course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
@@ -235,8 +250,11 @@ class LessonCollectionApi(APIView):
         lessons = selectors.lesson_sequence(course=course)
         return Response(LessonSummarySerializer(lessons, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: LessonOutputSerializer},
-                   summary="Add a lesson (teachers)")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: LessonOutputSerializer},
+        summary="Add a lesson (teachers)",
+    )
     def post(self, request: Request, slug: str) -> Response:
         course = _course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
@@ -246,12 +264,16 @@ class LessonCollectionApi(APIView):
         if module is None:
             raise serializers.ValidationError({"module": ["No such module in this course."]})
         lesson_slug = values.get("slug") or slugify(values["title"])[:80]
-        if lesson_slug in RESERVED_SLUGS or Lesson.objects.filter(course=course,
-                                                                  slug=lesson_slug).exists():
+        if (
+            lesson_slug in RESERVED_SLUGS
+            or Lesson.objects.filter(course=course, slug=lesson_slug).exists()
+        ):
             raise serializers.ValidationError(
-                {"slug": ["Another lesson of this course already uses this address."]})
-        lesson = services.lesson_create(module=module, title=values["title"], slug=lesson_slug,
-                                        body=values["body"])
+                {"slug": ["Another lesson of this course already uses this address."]}
+            )
+        lesson = services.lesson_create(
+            module=module, title=values["title"], slug=lesson_slug, body=values["body"]
+        )
         return Response(LessonOutputSerializer(lesson).data, status=status.HTTP_201_CREATED)
 
 

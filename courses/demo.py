@@ -58,9 +58,13 @@ def demo_accounts_ensure() -> dict[str, User]:
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=account.username,
-            defaults={"role": account.role, "first_name": account.first_name,
-                      "last_name": account.last_name,
-                      "email": f"{account.username}@demo.llmasos.invalid"})
+            defaults={
+                "role": account.role,
+                "first_name": account.first_name,
+                "last_name": account.last_name,
+                "email": f"{account.username}@demo.llmasos.invalid",
+            },
+        )
         if created:
             user.set_password(account.password)
             user.save()
@@ -73,13 +77,19 @@ def demo_course_load(*, directory: Path, teacher: User) -> Course:
     manifest = tomllib.loads((directory / "course.toml").read_text(encoding="utf-8"))
     course, _ = Course.objects.update_or_create(
         slug=manifest["slug"],
-        defaults={"title": manifest["title"], "summary": manifest["summary"],
-                  "description": manifest.get("description", "").strip()})
+        defaults={
+            "title": manifest["title"],
+            "summary": manifest["summary"],
+            "description": manifest.get("description", "").strip(),
+        },
+    )
     course.teachers.add(teacher)
     for module_position, module_data in enumerate(manifest["modules"], start=1):
         module, _ = Module.objects.update_or_create(
-            course=course, position=module_position,
-            defaults={"title": module_data["title"], "summary": module_data.get("summary", "")})
+            course=course,
+            position=module_position,
+            defaults={"title": module_data["title"], "summary": module_data.get("summary", "")},
+        )
         for lesson_position, file_name in enumerate(module_data["lessons"], start=1):
             title, slug, body = _lesson_from_file(directory / file_name)
             lesson = Lesson.objects.filter(course=course, slug=slug).first() or Lesson(slug=slug)
@@ -93,9 +103,11 @@ def demo_course_load(*, directory: Path, teacher: User) -> Course:
 
 def demo_load() -> list[Course]:
     users = demo_accounts_ensure()
-    courses = [demo_course_load(directory=directory, teacher=users["teacher"])
-               for directory in sorted(DEMO_CONTENT_DIR.iterdir())
-               if (directory / "course.toml").exists()]
+    courses = [
+        demo_course_load(directory=directory, teacher=users["teacher"])
+        for directory in sorted(DEMO_CONTENT_DIR.iterdir())
+        if (directory / "course.toml").exists()
+    ]
     # The demo student starts enrolled in the Python course and free to enroll in the other.
     python_course = next((c for c in courses if c.slug == "python-basics"), None)
     if python_course:

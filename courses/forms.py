@@ -8,7 +8,6 @@ from django.utils.text import slugify
 from courses.markdown import markdown_errors
 from courses.models import Announcement, Course, Lesson, Module
 
-
 # Addresses the URLconf already uses next to course and lesson slugs.
 RESERVED_SLUGS = {"new"}
 
@@ -26,8 +25,11 @@ def _check_reserved(form: forms.ModelForm, slug: str) -> None:
 
 
 class CourseForm(forms.ModelForm):
-    slug = forms.SlugField(required=False, max_length=80,
-                           help_text="Part of the address. Leave empty to derive it from the title.")
+    slug = forms.SlugField(
+        required=False,
+        max_length=80,
+        help_text="Part of the address. Leave empty to derive it from the title.",
+    )
 
     class Meta:
         model = Course
@@ -55,8 +57,11 @@ class ModuleForm(forms.ModelForm):
 
 
 class LessonForm(forms.ModelForm):
-    slug = forms.SlugField(required=False, max_length=80,
-                           help_text="Part of the address. Leave empty to derive it from the title.")
+    slug = forms.SlugField(
+        required=False,
+        max_length=80,
+        help_text="Part of the address. Leave empty to derive it from the title.",
+    )
 
     class Meta:
         model = Lesson
@@ -76,8 +81,12 @@ class LessonForm(forms.ModelForm):
         data = super().clean()
         slug = data.get("slug") or slugify(data.get("title") or "")[:80]
         data["slug"] = slug
-        if slug and Lesson.objects.filter(course=self.course, slug=slug).exclude(
-                pk=self.instance.pk).exists():
+        if (
+            slug
+            and Lesson.objects.filter(course=self.course, slug=slug)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             self.add_error("slug", "Another lesson of this course already uses this address.")
         _check_reserved(self, slug)
         return data

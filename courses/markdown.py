@@ -20,9 +20,39 @@ from markdown_it.token import Token
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 _TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
-    "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -68,7 +98,7 @@ def render_markdown(text: str) -> SafeString:
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(clean)
 
 
 @dataclass(frozen=True)
@@ -120,6 +150,8 @@ def markdown_errors(text: str) -> list[str]:
     from django.conf import settings
 
     if len(text) > settings.LESSON_MAX_CHARS:
-        return [f"This text is {len(text):,} characters long; "
-                f"the limit is {settings.LESSON_MAX_CHARS:,}."]
+        return [
+            f"This text is {len(text):,} characters long; "
+            f"the limit is {settings.LESSON_MAX_CHARS:,}."
+        ]
     return [str(problem) for problem in markdown_link_problems(text)]

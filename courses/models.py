@@ -15,9 +15,12 @@ class CourseQuerySet(models.QuerySet["Course"]):
 
 class Course(models.Model):
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True,
-                            help_text="Part of the course's address; letters, digits and hyphens.",
-                            error_messages={"unique": "Another course already uses this address."})
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Part of the course's address; letters, digits and hyphens.",
+        error_messages={"unique": "Another course already uses this address."},
+    )
     summary = models.CharField(max_length=300, help_text="One sentence shown in the catalog.")
     description = models.TextField(blank=True, help_text="Markdown.")
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses")
@@ -53,8 +56,9 @@ class Module(models.Model):
 class Lesson(models.Model):
     # `course` repeats module.course so that a slug can be unique per course in the database
     # itself (lesson URLs are /courses/<course>/lessons/<lesson>/); save() keeps it in step.
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons",
-                               editable=False)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", editable=False
+    )
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -66,7 +70,9 @@ class Lesson(models.Model):
     class Meta:
         ordering = ["module__position", "module_id", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_per_course"),
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="lesson_slug_unique_per_course"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,12 +83,15 @@ class Lesson(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("courses:lesson", kwargs={"slug": self.course.slug, "lesson_slug": self.slug})
+        return reverse(
+            "courses:lesson", kwargs={"slug": self.course.slug, "lesson_slug": self.slug}
+        )
 
 
 class Enrollment(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -97,8 +106,11 @@ class Enrollment(models.Model):
 
 
 class LessonCompletion(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="lesson_completions")
+    """A student marked a lesson as done; drives the dashboard's progress and "continue"."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
     completed_at = models.DateTimeField(auto_now_add=True)
 
@@ -107,13 +119,17 @@ class LessonCompletion(models.Model):
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_completion_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} finished {self.lesson}"
+
 
 class Announcement(models.Model):
     """A teacher's message to everyone enrolled; delivered as notifications by a Celery task."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="announcements")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     title = models.CharField(max_length=200)
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)

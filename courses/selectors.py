@@ -26,8 +26,11 @@ def course_outline(*, course: Course) -> QuerySet[Any]:
 
 def lesson_sequence(*, course: Course) -> list[Lesson]:
     """Every lesson of the course in reading order: by module, then by position in it."""
-    return list(Lesson.objects.filter(course=course).select_related("module")
-                .order_by("module__position", "module_id", "position", "id"))
+    return list(
+        Lesson.objects.filter(course=course)
+        .select_related("module")
+        .order_by("module__position", "module_id", "position", "id")
+    )
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,11 @@ class Progress:
 
 def course_progress(*, user: Any, course: Course) -> Progress:
     lessons = lesson_sequence(course=course)
-    done = set(LessonCompletion.objects.filter(user=user, lesson__course=course)
-               .values_list("lesson_id", flat=True))
+    done = set(
+        LessonCompletion.objects.filter(user=user, lesson__course=course).values_list(
+            "lesson_id", flat=True
+        )
+    )
     next_lesson = next((lesson for lesson in lessons if lesson.pk not in done), None)
     return Progress(completed=len(done), total=len(lessons), next_lesson=next_lesson)
 
@@ -52,8 +58,11 @@ def course_progress(*, user: Any, course: Course) -> Progress:
 def completed_lesson_ids(*, user: Any, course: Course) -> set[int]:
     if not user.is_authenticated:
         return set()
-    return set(LessonCompletion.objects.filter(user=user, lesson__course=course)
-               .values_list("lesson_id", flat=True))
+    return set(
+        LessonCompletion.objects.filter(user=user, lesson__course=course).values_list(
+            "lesson_id", flat=True
+        )
+    )
 
 
 def student_enrollments(*, user: Any) -> list[tuple[Enrollment, Progress]]:
@@ -70,8 +79,14 @@ def teacher_courses(*, user: Any) -> QuerySet[Course]:
 
 
 def course_roster(*, course: Course) -> QuerySet[Enrollment]:
-    return (course.enrollments.select_related("user")
-            .annotate(lessons_completed=Count(
+    return (
+        course.enrollments.select_related("user")
+        .annotate(
+            lessons_completed=Count(
                 "user__lesson_completions",
-                filter=Q(user__lesson_completions__lesson__course=course), distinct=True))
-            .order_by("user__username"))
+                filter=Q(user__lesson_completions__lesson__course=course),
+                distinct=True,
+            )
+        )
+        .order_by("user__username")
+    )

@@ -25,17 +25,23 @@ def _next_position(queryset: Any) -> int:
 
 
 @transaction.atomic
-def course_create(*, author: Any, title: str, slug: str, summary: str,
-                  description: str = "") -> Course:
-    course = Course.objects.create(title=title, slug=slug, summary=summary,
-                                   description=description)
+def course_create(
+    *, author: Any, title: str, slug: str, summary: str, description: str = ""
+) -> Course:
+    course = Course.objects.create(title=title, slug=slug, summary=summary, description=description)
     course.teachers.add(author)
     return course
 
 
-def course_update(*, course: Course, title: str, slug: str, summary: str,
-                  description: str) -> Course:
-    course.title, course.slug, course.summary, course.description = title, slug, summary, description
+def course_update(
+    *, course: Course, title: str, slug: str, summary: str, description: str
+) -> Course:
+    course.title, course.slug, course.summary, course.description = (
+        title,
+        slug,
+        summary,
+        description,
+    )
     course.save()
     return course
 
@@ -49,8 +55,9 @@ def course_set_published(*, course: Course, published: bool) -> Course:
 
 
 def module_create(*, course: Course, title: str, summary: str = "") -> Module:
-    return Module.objects.create(course=course, title=title, summary=summary,
-                                 position=_next_position(course.modules))
+    return Module.objects.create(
+        course=course, title=title, summary=summary, position=_next_position(course.modules)
+    )
 
 
 def module_update(*, module: Module, title: str, summary: str) -> Module:
@@ -60,8 +67,9 @@ def module_update(*, module: Module, title: str, summary: str) -> Module:
 
 
 def lesson_create(*, module: Module, title: str, slug: str, body: str) -> Lesson:
-    return Lesson.objects.create(module=module, title=title, slug=slug, body=body,
-                                 position=_next_position(module.lessons))
+    return Lesson.objects.create(
+        module=module, title=title, slug=slug, body=body, position=_next_position(module.lessons)
+    )
 
 
 def lesson_update(*, lesson: Lesson, module: Module, title: str, slug: str, body: str) -> Lesson:
@@ -99,8 +107,7 @@ def lesson_mark_complete(*, user: Any, lesson: Lesson) -> LessonCompletion:
 def announcement_create(*, course: Course, author: Any, title: str, body: str) -> Announcement:
     from courses.tasks import announcement_deliver as announcement_deliver_task
 
-    announcement = Announcement.objects.create(course=course, author=author, title=title,
-                                               body=body)
+    announcement = Announcement.objects.create(course=course, author=author, title=title, body=body)
     announcement_deliver_task.delay_on_commit(announcement.pk)
     return announcement
 
@@ -121,5 +128,6 @@ def announcement_deliver(*, announcement_id: int) -> int:
             dedupe_key=f"announcement:{announcement.pk}",
         )
     Announcement.objects.filter(pk=announcement.pk).update(
-        delivered_at=timezone.now(), recipients=len(student_ids))
+        delivered_at=timezone.now(), recipients=len(student_ids)
+    )
     return len(student_ids)

@@ -20,6 +20,9 @@ urlpatterns = [
     path("<slug:slug>/preview/", views.markdown_preview, name="markdown_preview"),
     path("<slug:slug>/lessons/<slug:lesson_slug>/", views.lesson_detail, name="lesson"),
     path("<slug:slug>/lessons/<slug:lesson_slug>/edit/", views.lesson_edit, name="lesson_edit"),
-    path("<slug:slug>/lessons/<slug:lesson_slug>/complete/", views.lesson_complete,
-         name="lesson_complete"),
+    path(
+        "<slug:slug>/lessons/<slug:lesson_slug>/complete/",
+        views.lesson_complete,
+        name="lesson_complete",
+    ),
 ]

@@ -70,7 +70,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "enrolled": enrolled,
         "can_read": teaching or (enrolled and course.is_published),
         "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
-        "progress": selectors.course_progress(user=request.user, course=course) if enrolled else None,
+        "progress": selectors.course_progress(user=request.user, course=course)
+        if enrolled
+        else None,
         "announcements": course.announcements.all()[:5] if (teaching or enrolled) else [],
         "announcement_form": AnnouncementForm() if teaching else None,
     }
@@ -132,8 +134,11 @@ def course_students(request: HttpRequest, slug: str) -> HttpResponse:
     course = _get_course_for_teacher(request, slug)
     page = Paginator(selectors.course_roster(course=course), 50).get_page(request.GET.get("page"))
     total = course.lessons.count()
-    return render(request, "courses/course_students.html",
-                  {"course": course, "page": page, "lesson_total": total})
+    return render(
+        request,
+        "courses/course_students.html",
+        {"course": course, "page": page, "lesson_total": total},
+    )
 
 
 @login_required
@@ -171,8 +176,9 @@ def module_edit(request: HttpRequest, slug: str, module_id: int) -> HttpResponse
         services.module_update(module=module, **form.cleaned_data)
         messages.success(request, "Module saved.")
         return redirect(course)
-    return render(request, "courses/module_form.html",
-                  {"form": form, "course": course, "module": module})
+    return render(
+        request, "courses/module_form.html", {"form": form, "course": course, "module": module}
+    )
 
 
 @login_required
@@ -201,8 +207,9 @@ def lesson_edit(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
         lesson = services.lesson_update(lesson=lesson, **form.cleaned_data)
         messages.success(request, "Lesson saved.")
         return redirect(lesson)
-    return render(request, "courses/lesson_form.html",
-                  {"form": form, "course": course, "lesson": lesson})
+    return render(
+        request, "courses/lesson_form.html", {"form": form, "course": course, "lesson": lesson}
+    )
 
 
 @login_required
@@ -218,8 +225,9 @@ def markdown_preview(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def lesson_detail(request: HttpRequest, slug: str, lesson_slug: str) -> HttpResponse:
     course = _get_course_for_viewer(request, slug)
-    lesson = get_object_or_404(Lesson.objects.select_related("module"), course=course,
-                               slug=lesson_slug)
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("module"), course=course, slug=lesson_slug
+    )
     if not can_read_lessons(request.user, course):
         messages.info(request, "Enroll in the course to read its lessons.")
         return redirect(course)

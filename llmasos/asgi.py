@@ -16,9 +16,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from llmasos.routing import websocket_urlpatterns  # noqa: E402
 from llmasos.ws_security import TokenAuthMiddleware, origin_validated  # noqa: E402
 
-application = ProtocolTypeRouter({
-    "http": django_asgi_app,
-    "websocket": origin_validated(
-        AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
-    ),
-})
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": origin_validated(
+            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
+    }
+)

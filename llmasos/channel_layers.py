@@ -68,7 +68,11 @@ class OutboxChannelLayer(InMemoryChannelLayer):
     def _start_draining(self) -> None:
         self._serving = True
         loop = asyncio.get_running_loop()
-        if self._drain_task is None or self._drain_task.done() or self._drain_task.get_loop() is not loop:
+        if (
+            self._drain_task is None
+            or self._drain_task.done()
+            or self._drain_task.get_loop() is not loop
+        ):
             self._drain_task = loop.create_task(self._drain_forever())
 
     async def _drain_forever(self) -> None:

@@ -1,4 +1,4 @@
-"""Production settings: everything in `settings`, hardened. Refuses to start without a SECRET_KEY."""
+"""Production settings: everything in `settings`, hardened; refuses to start without SECRET_KEY."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from llmasos.settings import STORAGES
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_secret("SECRET_KEY") or ""
 if len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set to 50+ random characters")
+    raise ImproperlyConfigured(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set to 50+ random characters"
+    )
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 # Behind a TLS-terminating proxy (docker/compose.yaml puts one in front) the scheme comes from it.

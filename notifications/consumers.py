@@ -46,7 +46,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if isinstance(frame, dict) and frame.get("type") == "ping":
             await self.send(json.dumps({"type": "pong"}))
         elif not self.html:
-            await self.send(json.dumps({"type": "error", "message": "Unknown frame; send {\"type\": \"ping\"}."}))
+            await self.send(
+                json.dumps({"type": "error", "message": 'Unknown frame; send {"type": "ping"}.'})
+            )
 
     async def live_event(self, message: dict[str, Any]) -> None:
         event = message["event"]

@@ -9,5 +9,6 @@ def unread_notifications(request: HttpRequest) -> dict[str, int]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": Notification.objects.filter(
-        user=user, read_at__isnull=True).count()}
+    return {
+        "unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count()
+    }

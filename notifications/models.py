@@ -14,8 +14,9 @@ class Level(models.TextChoices):
 class Notification(models.Model):
     """Something a user should see: persisted first, then pushed live to their open pages."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     level = models.CharField(max_length=16, choices=Level.choices, default=Level.INFO)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
@@ -28,8 +29,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_dedupe",
-                                    condition=~models.Q(dedupe_key="")),
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                name="notification_dedupe",
+                condition=~models.Q(dedupe_key=""),
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 

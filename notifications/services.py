@@ -22,8 +22,15 @@ def live_event_send(*, user_id: int, event: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(user_group(user_id), {"type": "live.event", "event": event})
 
 
-def notification_create(*, user_id: int, title: str, body: str = "", url: str = "",
-                        level: str = Level.INFO, dedupe_key: str = "") -> Notification:
+def notification_create(
+    *,
+    user_id: int,
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = Level.INFO,
+    dedupe_key: str = "",
+) -> Notification:
     """Store a notification and, once the transaction commits, push it to the user's pages."""
     if dedupe_key:
         existing = Notification.objects.filter(user_id=user_id, dedupe_key=dedupe_key).first()
@@ -32,8 +39,13 @@ def notification_create(*, user_id: int, title: str, body: str = "", url: str = 
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                user_id=user_id, title=title[:300], body=body, url=url, level=level,
-                dedupe_key=dedupe_key)
+                user_id=user_id,
+                title=title[:300],
+                body=body,
+                url=url,
+                level=level,
+                dedupe_key=dedupe_key,
+            )
     except IntegrityError:
         return Notification.objects.get(user_id=user_id, dedupe_key=dedupe_key)
     frame = notification.as_frame()
@@ -43,4 +55,5 @@ def notification_create(*, user_id: int, title: str, body: str = "", url: str = 
 
 def notifications_mark_read(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )

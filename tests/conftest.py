@@ -62,8 +62,9 @@ def _eager_celery(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 
 def _user(username: str, role: str, **extra: object) -> User:
-    return User.objects.create_user(username=username, password=PASSWORD, role=role,
-                                    email=f"{username}@example.org", **extra)
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, email=f"{username}@example.org", **extra
+    )
 
 
 @pytest.fixture
@@ -94,22 +95,33 @@ def admin_user(db) -> User:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def course(teacher: User) -> Course:
     """A published course of the teacher's with two modules and three lessons."""
-    course = services.course_create(author=teacher, title="Attention basics", slug="attention",
-                                    summary="Queries, keys and values.", description="Intro.")
+    course = services.course_create(
+        author=teacher,
+        title="Attention basics",
+        slug="attention",
+        summary="Queries, keys and values.",
+        description="Intro.",
+    )
     first = services.module_create(course=course, title="Foundations")
     second = services.module_create(course=course, title="Going further")
-    services.lesson_create(module=first, title="Queries and keys", slug="queries",
-                           body="## Dot products\nA query meets a key.")
+    services.lesson_create(
+        module=first,
+        title="Queries and keys",
+        slug="queries",
+        body="## Dot products\nA query meets a key.",
+    )
     services.lesson_create(module=first, title="Values", slug="values", body="Values are mixed.")
-    services.lesson_create(module=second, title="Multi-head", slug="multi-head",
-                           body="Several heads look at once.")
+    services.lesson_create(
+        module=second, title="Multi-head", slug="multi-head", body="Several heads look at once."
+    )
     return services.course_set_published(course=course, published=True)
 
 
 @pytest.fixture
 def draft_course(teacher: User) -> Course:
-    course = services.course_create(author=teacher, title="Unreleased", slug="unreleased",
-                                    summary="Not yet.")
+    course = services.course_create(
+        author=teacher, title="Unreleased", slug="unreleased", summary="Not yet."
+    )
     module = services.module_create(course=course, title="Draft module")
     services.lesson_create(module=module, title="Secret lesson", slug="secret", body="Draft.")
     return course
@@ -131,6 +143,7 @@ def api_client_for(user: User | None) -> APIClient:
 
 # --- Real processes (worker, ASGI server) that share the test database -------------------------
 
+
 def live_database_url() -> str:
     """DATABASE_URL of the test database, for subprocesses started by a test."""
     params = connection.settings_dict
@@ -144,8 +157,13 @@ def live_database_url() -> str:
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": live_database_url(), "DJANGO_SETTINGS_MODULE": "llmasos.settings",
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DATABASE_URL": live_database_url(),
+            "DJANGO_SETTINGS_MODULE": "llmasos.settings",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -174,9 +192,23 @@ def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-d
     """The real ASGI app under uvicorn, on the test database. Yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "llmasos.asgi:application", "--port", str(port),
-         "--ws", "websockets", "--log-level", "warning"],
-        cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "llmasos.asgi:application",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"

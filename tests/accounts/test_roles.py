@@ -8,8 +8,10 @@ pytestmark = pytest.mark.django_db
 
 def test_an_admin_makes_a_student_a_teacher_from_the_django_admin(client, admin_user, student):
     client.force_login(admin_user)
-    response = client.post(reverse("admin:accounts_user_changelist"),
-                           {"action": "make_teacher", "_selected_action": [student.pk]})
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "make_teacher", "_selected_action": [student.pk]},
+    )
     assert response.status_code == 302
     student.refresh_from_db()
     assert student.role == Role.TEACHER

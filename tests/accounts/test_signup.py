@@ -7,9 +7,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _form(**overrides):
-    data = {"username": "newbie", "first_name": "New", "last_name": "Bie",
-            "email": "newbie@example.org", "password1": "a-long-unusual-pass-42",
-            "password2": "a-long-unusual-pass-42"}
+    data = {
+        "username": "newbie",
+        "first_name": "New",
+        "last_name": "Bie",
+        "email": "newbie@example.org",
+        "password1": "a-long-unusual-pass-42",
+        "password2": "a-long-unusual-pass-42",
+    }
     data.update(overrides)
     return data
 
@@ -30,7 +35,7 @@ def test_it_cannot_be_used_to_become_a_teacher(client):
 def test_it_rejects_mismatched_passwords(client):
     response = client.post(reverse("accounts:signup"), _form(password2="something-else-9"))
     assert response.status_code == 200
-    assert "password fields didn’t match" in response.content.decode()
+    assert "password fields didn\u2019t match" in response.content.decode()
     assert not User.objects.filter(username="newbie").exists()
 
 

@@ -23,16 +23,20 @@ def test_the_course_list_searches(course):
 
 
 def test_a_teacher_creates_a_course(teacher):
-    response = api_client_for(teacher).post(reverse("api-courses"), {
-        "title": "Evaluation", "summary": "Benchmarks and their limits."}, format="json")
+    response = api_client_for(teacher).post(
+        reverse("api-courses"),
+        {"title": "Evaluation", "summary": "Benchmarks and their limits."},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["slug"] == "evaluation"
     assert Course.objects.get(slug="evaluation").teachers.filter(pk=teacher.pk).exists()
 
 
 def test_a_student_creating_a_course_gets_a_clear_403(student):
-    response = api_client_for(student).post(reverse("api-courses"), {
-        "title": "Mine", "summary": "x"}, format="json")
+    response = api_client_for(student).post(
+        reverse("api-courses"), {"title": "Mine", "summary": "x"}, format="json"
+    )
     assert response.status_code == 403
     assert response.json() == {"detail": "Only teachers can create courses."}
 
@@ -45,12 +49,16 @@ def test_anonymous_course_creation_is_401(db):
 
 def test_duplicate_slug_and_bad_links_are_400_with_field_errors(teacher, course):
     client = api_client_for(teacher)
-    response = client.post(reverse("api-courses"), {"title": "X", "slug": course.slug,
-                                                    "summary": "x"}, format="json")
+    response = client.post(
+        reverse("api-courses"), {"title": "X", "slug": course.slug, "summary": "x"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["slug"] == ["Another course already uses this address."]
-    response = client.post(reverse("api-courses"), {
-        "title": "Y", "summary": "y", "description": "[x](javascript:alert(1))"}, format="json")
+    response = client.post(
+        reverse("api-courses"),
+        {"title": "Y", "summary": "y", "description": "[x](javascript:alert(1))"},
+        format="json",
+    )
     assert response.status_code == 400
     assert "javascript:" in response.json()["description"][0]
 
@@ -86,7 +94,10 @@ def test_a_student_enrolls_and_reads_lessons(student, course):
     assert response.status_code == 201
     assert response.json() == {"course": "attention", "enrolled": True}
     assert [item["slug"] for item in client.get(lessons_url).json()] == [
-        "queries", "values", "multi-head"]
+        "queries",
+        "values",
+        "multi-head",
+    ]
     lesson = client.get(reverse("api-lesson", args=[course.slug, "queries"])).json()
     assert lesson["body"].startswith("## Dot products")
     assert '<h2 id="dot-products">' in lesson["html"]
@@ -94,15 +105,16 @@ def test_a_student_enrolls_and_reads_lessons(student, course):
 
 def test_leaving_a_course_through_the_api(enrolled_student, course):
     response = api_client_for(enrolled_student).delete(
-        reverse("api-course-enroll", args=[course.slug]))
+        reverse("api-course-enroll", args=[course.slug])
+    )
     assert response.json()["enrolled"] is False
     assert not Enrollment.objects.exists()
 
 
-def test_enrolling_in_a_draft_is_a_404_and_a_teacher_enrolling_is_a_409(student, teacher,
-                                                                       course, draft_course):
-    response = api_client_for(student).post(reverse("api-course-enroll",
-                                                    args=[draft_course.slug]))
+def test_enrolling_in_a_draft_is_a_404_and_a_teacher_enrolling_is_a_409(
+    student, teacher, course, draft_course
+):
+    response = api_client_for(student).post(reverse("api-course-enroll", args=[draft_course.slug]))
     assert response.status_code == 404
     response = api_client_for(teacher).post(reverse("api-course-enroll", args=[course.slug]))
     assert response.status_code == 409
@@ -110,8 +122,9 @@ def test_enrolling_in_a_draft_is_a_404_and_a_teacher_enrolling_is_a_409(student,
 
 
 def test_an_unknown_lesson_is_a_json_404(enrolled_student, course):
-    response = api_client_for(enrolled_student).get(reverse("api-lesson",
-                                                            args=[course.slug, "nope"]))
+    response = api_client_for(enrolled_student).get(
+        reverse("api-lesson", args=[course.slug, "nope"])
+    )
     assert response.status_code == 404
     assert "detail" in response.json()
 
@@ -125,8 +138,9 @@ TEACHER_ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("name", "method", "payload"), TEACHER_ENDPOINTS)
-def test_students_calling_teacher_endpoints_get_a_clear_403(enrolled_student, other_teacher,
-                                                            course, name, method, payload):
+def test_students_calling_teacher_endpoints_get_a_clear_403(
+    enrolled_student, other_teacher, course, name, method, payload
+):
     url = reverse(name, args=[course.slug])
     for outsider in (enrolled_student, other_teacher):
         response = getattr(api_client_for(outsider), method)(url, payload, format="json")
@@ -138,35 +152,41 @@ def test_students_calling_teacher_endpoints_get_a_clear_403(enrolled_student, ot
 
 def test_a_teacher_adds_modules_and_lessons_and_publishes(teacher, draft_course, admin_user):
     client = api_client_for(teacher)
-    module = client.post(reverse("api-modules", args=[draft_course.slug]),
-                         {"title": "Second"}, format="json").json()
+    module = client.post(
+        reverse("api-modules", args=[draft_course.slug]), {"title": "Second"}, format="json"
+    ).json()
     assert module["position"] == 2
-    response = client.post(reverse("api-lessons", args=[draft_course.slug]), {
-        "module": module["id"], "title": "KV cache", "body": "Keys and values, kept."},
-        format="json")
+    response = client.post(
+        reverse("api-lessons", args=[draft_course.slug]),
+        {"module": module["id"], "title": "KV cache", "body": "Keys and values, kept."},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["slug"] == "kv-cache"
-    response = client.post(reverse("api-course-publish", args=[draft_course.slug]),
-                           {"published": True}, format="json")
+    response = client.post(
+        reverse("api-course-publish", args=[draft_course.slug]), {"published": True}, format="json"
+    )
     assert response.json()["is_published"] is True
-    roster = api_client_for(admin_user).get(reverse("api-course-students",
-                                                    args=[draft_course.slug]))
+    roster = api_client_for(admin_user).get(
+        reverse("api-course-students", args=[draft_course.slug])
+    )
     assert roster.status_code == 200 and roster.json()["count"] == 0
 
 
-def test_lesson_creation_rejects_foreign_modules_duplicate_slugs_and_bad_links(teacher, course,
-                                                                             draft_course):
+def test_lesson_creation_rejects_foreign_modules_duplicate_slugs_and_bad_links(
+    teacher, course, draft_course
+):
     client = api_client_for(teacher)
     url = reverse("api-lessons", args=[course.slug])
     foreign = draft_course.modules.first().pk
     response = client.post(url, {"module": foreign, "title": "X", "body": "b"}, format="json")
     assert response.status_code == 400 and "module" in response.json()
     module = course.modules.first().pk
-    response = client.post(url, {"module": module, "title": "Values", "body": "b"},
-                           format="json")
+    response = client.post(url, {"module": module, "title": "Values", "body": "b"}, format="json")
     assert response.status_code == 400 and "slug" in response.json()
-    response = client.post(url, {"module": module, "title": "Z", "body": "[a](ftp://x)"},
-                           format="json")
+    response = client.post(
+        url, {"module": module, "title": "Z", "body": "[a](ftp://x)"}, format="json"
+    )
     assert response.status_code == 400 and "ftp:" in response.json()["body"][0]
     assert Lesson.objects.filter(course=course).count() == 3
 
@@ -174,8 +194,9 @@ def test_lesson_creation_rejects_foreign_modules_duplicate_slugs_and_bad_links(t
 def test_publishing_an_empty_course_is_a_409(teacher):
     client = api_client_for(teacher)
     client.post(reverse("api-courses"), {"title": "Empty", "summary": "x"}, format="json")
-    response = client.post(reverse("api-course-publish", args=["empty"]), {"published": True},
-                           format="json")
+    response = client.post(
+        reverse("api-course-publish", args=["empty"]), {"published": True}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["detail"] == "Add at least one lesson before publishing the course."
 
@@ -195,8 +216,11 @@ def test_the_openapi_schema_describes_the_endpoints(db):
     response = api_client_for(None).get(reverse("api-schema"), {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/courses/", "/api/courses/{slug}/enroll/",
-                 "/api/courses/{slug}/lessons/{lesson_slug}/"):
+    for path in (
+        "/api/courses/",
+        "/api/courses/{slug}/enroll/",
+        "/api/courses/{slug}/lessons/{lesson_slug}/",
+    ):
         assert path in paths
 
 

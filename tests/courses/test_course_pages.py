@@ -19,8 +19,10 @@ def test_the_catalog_searches_and_serves_an_htmx_fragment(client, course):
     body = response.content.decode()
     assert course.title in body
     assert "<html" not in body  # only the results fragment
-    assert "No course matches “zzz”" in client.get(reverse("courses:catalog"),
-                                                   {"q": "zzz"}).content.decode()
+    assert (
+        "No course matches “zzz”"
+        in client.get(reverse("courses:catalog"), {"q": "zzz"}).content.decode()
+    )
 
 
 def test_anyone_sees_a_published_course_outline_but_not_lesson_links(client, course):
@@ -30,8 +32,9 @@ def test_anyone_sees_a_published_course_outline_but_not_lesson_links(client, cou
     assert "Sign in to enroll" in page
 
 
-def test_a_draft_course_is_a_404_for_everyone_but_its_teachers(client, draft_course, student,
-                                                              other_teacher, teacher, admin_user):
+def test_a_draft_course_is_a_404_for_everyone_but_its_teachers(
+    client, draft_course, student, other_teacher, teacher, admin_user
+):
     url = draft_course.get_absolute_url()
     assert client.get(url).status_code == 404
     for outsider in (student, other_teacher):
@@ -96,8 +99,7 @@ def test_lessons_read_in_order_with_previous_and_next(client, course, enrolled_s
     assert 'rel="next">Multi-head →' in page  # crosses into the next module
 
 
-def test_marking_done_moves_to_the_next_lesson_and_shows_progress(client, course,
-                                                                  enrolled_student):
+def test_marking_done_moves_to_the_next_lesson_and_shows_progress(client, course, enrolled_student):
     client.force_login(enrolled_student)
     response = client.post(reverse("courses:lesson_complete", args=[course.slug, "queries"]))
     assert response.url == reverse("courses:lesson", args=[course.slug, "values"])
@@ -127,16 +129,20 @@ def test_the_dashboard_lists_a_students_courses(client, course, enrolled_student
 
 
 TEACHER_PAGES = [
-    ("courses:edit", "get"), ("courses:students", "get"), ("courses:module_create", "get"),
-    ("courses:lesson_create", "get"), ("courses:publish", "post"), ("courses:announce", "post"),
+    ("courses:edit", "get"),
+    ("courses:students", "get"),
+    ("courses:module_create", "get"),
+    ("courses:lesson_create", "get"),
+    ("courses:publish", "post"),
+    ("courses:announce", "post"),
     ("courses:markdown_preview", "post"),
 ]
 
 
 @pytest.mark.parametrize(("name", "method"), TEACHER_PAGES)
-def test_teacher_pages_are_forbidden_to_students_and_other_teachers(client, course,
-                                                                    enrolled_student,
-                                                                    other_teacher, name, method):
+def test_teacher_pages_are_forbidden_to_students_and_other_teachers(
+    client, course, enrolled_student, other_teacher, name, method
+):
     url = reverse(name, args=[course.slug])
     assert getattr(client, method)(url).status_code == 302  # anonymous → sign in
     for outsider in (enrolled_student, other_teacher):
@@ -147,22 +153,24 @@ def test_teacher_pages_are_forbidden_to_students_and_other_teachers(client, cour
 
 
 @pytest.mark.parametrize(("name", "method"), TEACHER_PAGES)
-def test_teacher_pages_open_for_the_courses_teacher_and_admins(client, course, teacher,
-                                                               admin_user, name, method):
+def test_teacher_pages_open_for_the_courses_teacher_and_admins(
+    client, course, teacher, admin_user, name, method
+):
     url = reverse(name, args=[course.slug])
     for insider in (teacher, admin_user):
         client.force_login(insider)
         assert getattr(client, method)(url).status_code in (200, 302), (name, insider)
 
 
-def test_lesson_and_module_edit_pages_are_forbidden_to_students(client, course,
-                                                                enrolled_student):
+def test_lesson_and_module_edit_pages_are_forbidden_to_students(client, course, enrolled_student):
     client.force_login(enrolled_student)
     module = course.modules.first()
-    assert client.get(reverse("courses:module_edit", args=[course.slug, module.pk])
-                      ).status_code == 403
-    assert client.get(reverse("courses:lesson_edit", args=[course.slug, "queries"])
-                      ).status_code == 403
+    assert (
+        client.get(reverse("courses:module_edit", args=[course.slug, module.pk])).status_code == 403
+    )
+    assert (
+        client.get(reverse("courses:lesson_edit", args=[course.slug, "queries"])).status_code == 403
+    )
 
 
 def test_only_teachers_create_courses(client, student):
@@ -174,21 +182,26 @@ def test_only_teachers_create_courses(client, student):
 
 def test_a_teacher_builds_and_publishes_a_course(client, teacher, student):
     client.force_login(teacher)
-    response = client.post(reverse("courses:create"), {
-        "title": "Prompting 101", "slug": "", "summary": "How to ask.", "description": "# Hi"})
+    response = client.post(
+        reverse("courses:create"),
+        {"title": "Prompting 101", "slug": "", "summary": "How to ask.", "description": "# Hi"},
+    )
     course = Course.objects.get(slug="prompting-101")
     assert response.url == course.get_absolute_url()
     assert teacher in course.teachers.all()
 
     # Publishing an empty course is refused with a message.
-    response = client.post(reverse("courses:publish", args=[course.slug]), {"publish": "1"},
-                           follow=True)
+    response = client.post(
+        reverse("courses:publish", args=[course.slug]), {"publish": "1"}, follow=True
+    )
     assert "Add at least one lesson" in response.content.decode()
 
     client.post(reverse("courses:module_create", args=[course.slug]), {"title": "Basics"})
     module = Module.objects.get(course=course)
-    response = client.post(reverse("courses:lesson_create", args=[course.slug]), {
-        "module": module.pk, "title": "Zero-shot", "slug": "", "body": "Ask **directly**."})
+    response = client.post(
+        reverse("courses:lesson_create", args=[course.slug]),
+        {"module": module.pk, "title": "Zero-shot", "slug": "", "body": "Ask **directly**."},
+    )
     lesson = Lesson.objects.get(course=course)
     assert lesson.slug == "zero-shot"
     assert "<strong>directly</strong>" in client.get(lesson.get_absolute_url()).content.decode()
@@ -202,28 +215,33 @@ def test_a_teacher_builds_and_publishes_a_course(client, teacher, student):
 
 def test_a_duplicate_course_slug_is_a_form_error(client, teacher, course):
     client.force_login(teacher)
-    response = client.post(reverse("courses:create"), {
-        "title": "Another", "slug": course.slug, "summary": "x"})
+    response = client.post(
+        reverse("courses:create"), {"title": "Another", "slug": course.slug, "summary": "x"}
+    )
     assert response.status_code == 200
     assert "Another course already uses this address." in response.content.decode()
-    response = client.post(reverse("courses:create"), {"title": "Attention", "slug": "",
-                                                       "summary": "x"})
+    response = client.post(
+        reverse("courses:create"), {"title": "Attention", "slug": "", "summary": "x"}
+    )
     assert "Another course already uses this address" in response.content.decode()
     assert Course.objects.count() == 1
 
 
 def test_reserved_slugs_are_refused(client, teacher):
     client.force_login(teacher)
-    response = client.post(reverse("courses:create"), {"title": "New", "slug": "new",
-                                                       "summary": "x"})
+    response = client.post(
+        reverse("courses:create"), {"title": "New", "slug": "new", "summary": "x"}
+    )
     assert "is reserved" in response.content.decode()
 
 
 def test_a_duplicate_lesson_slug_is_a_form_error(client, teacher, course):
     client.force_login(teacher)
     module = course.modules.first()
-    response = client.post(reverse("courses:lesson_create", args=[course.slug]), {
-        "module": module.pk, "title": "Again", "slug": "values", "body": "x"})
+    response = client.post(
+        reverse("courses:lesson_create", args=[course.slug]),
+        {"module": module.pk, "title": "Again", "slug": "values", "body": "x"},
+    )
     assert response.status_code == 200
     assert "Another lesson of this course already uses this address." in response.content.decode()
 
@@ -231,10 +249,16 @@ def test_a_duplicate_lesson_slug_is_a_form_error(client, teacher, course):
 def test_invalid_markdown_links_are_form_errors(client, teacher, course):
     client.force_login(teacher)
     module = course.modules.first()
-    response = client.post(reverse("courses:lesson_create", args=[course.slug]), {
-        "module": module.pk, "title": "Bad links", "slug": "",
-        "body": "Fine [docs](https://docs.python.org)\n\nBad [click](javascript:alert(1))\n\n"
-                "Broken [here](http://)"})
+    response = client.post(
+        reverse("courses:lesson_create", args=[course.slug]),
+        {
+            "module": module.pk,
+            "title": "Bad links",
+            "slug": "",
+            "body": "Fine [docs](https://docs.python.org)\n\nBad [click](javascript:alert(1))\n\n"
+            "Broken [here](http://)",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Line 3: link “javascript:alert(1)”" in page
@@ -242,8 +266,9 @@ def test_invalid_markdown_links_are_form_errors(client, teacher, course):
     assert not Lesson.objects.filter(title="Bad links").exists()
 
 
-def test_the_teacher_sees_enrolled_students_with_progress(client, teacher, course,
-                                                          enrolled_student):
+def test_the_teacher_sees_enrolled_students_with_progress(
+    client, teacher, course, enrolled_student
+):
     client.force_login(teacher)
     page = client.get(reverse("courses:students", args=[course.slug])).content.decode()
     assert "alice" in page
@@ -255,16 +280,20 @@ def test_the_teacher_sees_enrolled_students_with_progress(client, teacher, cours
 def test_a_teacher_edits_a_lesson_and_moves_it_to_another_module(client, teacher, course):
     client.force_login(teacher)
     second = course.modules.last()
-    client.post(reverse("courses:lesson_edit", args=[course.slug, "queries"]), {
-        "module": second.pk, "title": "Queries, revisited", "slug": "queries", "body": "New."})
+    client.post(
+        reverse("courses:lesson_edit", args=[course.slug, "queries"]),
+        {"module": second.pk, "title": "Queries, revisited", "slug": "queries", "body": "New."},
+    )
     lesson = Lesson.objects.get(course=course, slug="queries")
     assert lesson.title == "Queries, revisited" and lesson.module == second
 
 
 def test_the_markdown_preview_renders_sanitised_html(client, teacher, course):
     client.force_login(teacher)
-    response = client.post(reverse("courses:markdown_preview", args=[course.slug]),
-                           {"body": "**bold** <script>alert(1)</script>"})
+    response = client.post(
+        reverse("courses:markdown_preview", args=[course.slug]),
+        {"body": "**bold** <script>alert(1)</script>"},
+    )
     html = response.content.decode()
     assert "<strong>bold</strong>" in html
     assert "<script>" not in html

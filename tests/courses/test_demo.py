@@ -28,11 +28,17 @@ def test_the_demo_has_two_real_courses_and_three_accounts(settings):
 
 def test_the_llm_course_covers_the_outline():
     demo_load()
-    titles = " ".join(Lesson.objects.filter(course__slug="llm-how-they-work")
-                      .values_list("title", flat=True)).lower()
+    titles = " ".join(
+        Lesson.objects.filter(course__slug="llm-how-they-work").values_list("title", flat=True)
+    ).lower()
     for topic in ("attention", "pretraining", "fine-tuning", "prompting", "inference", "safety"):
-        assert topic in titles or Lesson.objects.filter(
-            course__slug="llm-how-they-work", body__icontains=topic).count() >= 2, topic
+        assert (
+            topic in titles
+            or Lesson.objects.filter(
+                course__slug="llm-how-they-work", body__icontains=topic
+            ).count()
+            >= 2
+        ), topic
 
 
 def test_loading_twice_changes_nothing_and_keeps_enrollments():

@@ -7,15 +7,18 @@ from courses import services
 from courses.markdown import markdown_link_problems, render_markdown
 
 
-@pytest.mark.parametrize("hostile", [
-    "<script>alert('x')</script>",
-    '<img src=x onerror="alert(1)">',
-    "[click](javascript:alert(1))",
-    '<a href="javascript:alert(1)">x</a>',
-    "<iframe src='https://evil.example'></iframe>",
-    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    '<div onclick="steal()">hi</div>',
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert('x')</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src='https://evil.example'></iframe>",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<div onclick="steal()">hi</div>',
+    ],
+)
 def test_hostile_markup_renders_inert(hostile):
     html = str(render_markdown(hostile)).lower()
     # Escaped text may still *read* "javascript:"; what matters is that no real tag carries it.
@@ -26,9 +29,12 @@ def test_hostile_markup_renders_inert(hostile):
 
 
 def test_ordinary_markdown_keeps_its_structure():
-    html = str(render_markdown(
-        "## Attention\n\nSee [paper](https://arxiv.org/abs/1706.03762).\n\n"
-        "```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"))
+    html = str(
+        render_markdown(
+            "## Attention\n\nSee [paper](https://arxiv.org/abs/1706.03762).\n\n"
+            "```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+        )
+    )
     assert '<h2 id="attention">Attention</h2>' in html
     assert 'href="https://arxiv.org/abs/1706.03762"' in html
     assert 'rel="noopener noreferrer nofollow"' in html
@@ -54,15 +60,18 @@ def test_a_script_in_a_lesson_is_inert_for_the_student(client, course, enrolled_
     lesson.save()
     client.force_login(enrolled_student)
     page = client.get(reverse("courses:lesson", args=[course.slug, "values"])).content.decode()
-    assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page or \
-        "&lt;script&gt;" in page
+    assert (
+        "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
+        or "&lt;script&gt;" in page
+    )
     assert "<script>document.title" not in page
 
 
 @pytest.mark.django_db
 def test_a_script_in_a_course_description_is_inert(client, teacher):
-    course = services.course_create(author=teacher, title="T", slug="t", summary="s",
-                                    description="<script>alert(1)</script>")
+    course = services.course_create(
+        author=teacher, title="T", slug="t", summary="s", description="<script>alert(1)</script>"
+    )
     client.force_login(teacher)
     page = client.get(course.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in page

@@ -20,8 +20,13 @@ def _token(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-def _socket(path: str = PATH, *, token: str | None = None, origin: str | None = "http://localhost",
-            cookie: str | None = None) -> WebsocketCommunicator:
+def _socket(
+    path: str = PATH,
+    *,
+    token: str | None = None,
+    origin: str | None = "http://localhost",
+    cookie: str | None = None,
+) -> WebsocketCommunicator:
     headers = []
     if origin:
         headers.append((b"origin", origin.encode()))
@@ -48,8 +53,9 @@ async def test_it_rejects_a_bad_token(db):
 
 
 async def test_it_rejects_a_foreign_origin_even_with_a_valid_token(student):
-    socket = _socket(token=await database_sync_to_async(_token)(student),
-                     origin="https://evil.example")
+    socket = _socket(
+        token=await database_sync_to_async(_token)(student), origin="https://evil.example"
+    )
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
@@ -60,14 +66,19 @@ async def test_a_program_receives_its_notifications_as_json(student, other_stude
     connected, _ = await socket.connect()
     assert connected
     await database_sync_to_async(notification_create)(
-        user_id=other_student.pk, title="Not for Alice")
+        user_id=other_student.pk, title="Not for Alice"
+    )
     assert await socket.receive_nothing(timeout=0.3)
     await database_sync_to_async(notification_create)(
-        user_id=student.pk, title="Graded", body="Your homework is graded.", url="/x/")
+        user_id=student.pk, title="Graded", body="Your homework is graded.", url="/x/"
+    )
     frame = await socket.receive_json_from(timeout=5)
     assert frame["type"] == "notification"
-    assert (frame["title"], frame["body"], frame["url"]) == ("Graded", "Your homework is graded.",
-                                                              "/x/")
+    assert (frame["title"], frame["body"], frame["url"]) == (
+        "Graded",
+        "Your homework is graded.",
+        "/x/",
+    )
     await socket.disconnect()
 
 

@@ -44,9 +44,11 @@ async def test_a_real_second_process_reaches_this_one(tmp_path):
     server = OutboxChannelLayer(outbox_dir=str(tmp_path))
     channel = await server.new_channel()
     await server.group_add("user.7", channel)
-    code = ("import asyncio; from llmasos.channel_layers import OutboxChannelLayer as L; "
-            f"asyncio.run(L(outbox_dir={str(tmp_path)!r}).group_send('user.7', "
-            "{'type': 'live.event', 'event': {'from': 'child'}}))")
+    code = (
+        "import asyncio; from llmasos.channel_layers import OutboxChannelLayer as L; "
+        f"asyncio.run(L(outbox_dir={str(tmp_path)!r}).group_send('user.7', "
+        "{'type': 'live.event', 'event': {'from': 'child'}}))"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     await server.drain_once()
     assert (await server.receive(channel))["event"] == {"from": "child"}

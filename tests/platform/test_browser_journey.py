@@ -21,9 +21,15 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed"),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -77,9 +83,11 @@ def test_the_demo_student_signs_in_enrolls_and_reads_a_lesson(demo_site, page):
     expect(page.locator(".lesson-body h2").first).to_be_visible()
 
     # The page's notification socket is live: a notification sent now appears as a toast.
-    page.wait_for_function("() => document.querySelector('[ws-connect]') && "
-                           "htmx.find('[ws-connect]')['htmx-internal-data'].webSocket"
-                           "?.socket?.readyState === 1")
+    page.wait_for_function(
+        "() => document.querySelector('[ws-connect]') && "
+        "htmx.find('[ws-connect]')['htmx-internal-data'].webSocket"
+        "?.socket?.readyState === 1"
+    )
     user = User.objects.get(username=student.username)
     # Sent from another thread, as a worker would: this one is busy running Playwright's loop.
     with ThreadPoolExecutor(1) as pool:

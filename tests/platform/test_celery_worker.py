@@ -7,6 +7,7 @@ channel-layer outbox; with CELERY_BROKER_URL/REDIS_URL set (the PostgreSQL+Redis
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -28,14 +29,30 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def worker_process():
     celery_app.conf.task_always_eager = False
-    try:
-        celery_app.control.purge()  # leftovers of an interrupted run must not run against this DB
-    except Exception:  # noqa: BLE001, S110 - an empty or new broker has nothing to purge
-        pass
+    # Leftovers of an interrupted run must not run against this database; a new broker may
+    # have nothing to purge and say so with an error.
+    with contextlib.suppress(Exception):
+        celery_app.control.purge()
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "llmasos", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-        cwd=ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "llmasos",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     yield process
     process.terminate()
     try:
@@ -47,15 +64,18 @@ def worker_process():
 
 
 async def test_an_announcement_is_delivered_by_the_worker_to_the_open_page(
-        worker_process, teacher, course, enrolled_student):
+    worker_process, teacher, course, enrolled_student
+):
     key = (await database_sync_to_async(Token.objects.get_or_create)(user=enrolled_student))[0].key
-    socket = WebsocketCommunicator(application, "/ws/notifications/",
-                                   headers=[(b"authorization", f"Token {key}".encode())])
+    socket = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"authorization", f"Token {key}".encode())]
+    )
     connected, _ = await socket.connect()
     assert connected
 
     announcement = await database_sync_to_async(services.announcement_create)(
-        course=course, author=teacher, title="Quiz on Friday", body="Bring questions.")
+        course=course, author=teacher, title="Quiz on Friday", body="Bring questions."
+    )
 
     frame = await socket.receive_json_from(timeout=90)  # includes the worker's start-up
     assert frame["type"] == "notification"
@@ -64,16 +84,20 @@ async def test_an_announcement_is_delivered_by_the_worker_to_the_open_page(
     await socket.disconnect()
 
     assert worker_process.poll() is None, "the worker died"
-    assert await database_sync_to_async(
-        Notification.objects.filter(user=enrolled_student).count)() == 1
+    assert (
+        await database_sync_to_async(Notification.objects.filter(user=enrolled_student).count)()
+        == 1
+    )
     delivered = await database_sync_to_async(Announcement.objects.get)(pk=announcement.pk)
     assert delivered.delivered_at is not None and delivered.recipients == 1
 
 
-def test_delivering_twice_notifies_each_student_once(teacher, course, enrolled_student,
-                                                     django_capture_on_commit_callbacks):
+def test_delivering_twice_notifies_each_student_once(
+    teacher, course, enrolled_student, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = services.announcement_create(course=course, author=teacher, title="T",
-                                                    body="B")
+        announcement = services.announcement_create(
+            course=course, author=teacher, title="T", body="B"
+        )
     services.announcement_deliver(announcement_id=announcement.pk)  # a retried task
     assert Notification.objects.filter(user=enrolled_student).count() == 1

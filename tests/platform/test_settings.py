@@ -11,24 +11,40 @@ from tests.conftest import ROOT
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_settings_pass_check_deploy():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     DJANGO_SETTINGS_MODULE="llmasos.settings_production",
-                     SECRET_KEY="k" * 20 + "-production-test-key-not-used-anywhere-0123",
-                     ALLOWED_HOSTS="school.example.org")
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="llmasos.settings_production",
+        SECRET_KEY="k" * 20 + "-production-test-key-not-used-anywhere-0123",
+        ALLOWED_HOSTS="school.example.org",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECRET_KEY")}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, timeout=120,
-                            env={**env, "DJANGO_SETTINGS_MODULE": "llmasos.settings_production"},
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        timeout=120,
+        env={**env, "DJANGO_SETTINGS_MODULE": "llmasos.settings_production"},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 

@@ -12,18 +12,25 @@ class Command(BaseCommand):
     help = "Load the demo courses and the demo student, teacher and admin (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true",
-                            help="Load even with DEBUG off (the demo passwords are public).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even with DEBUG off (the demo passwords are public).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("Refusing to create demo accounts with public passwords while "
-                               "DEBUG is off; pass --force if this really is a demo server.")
+            raise CommandError(
+                "Refusing to create demo accounts with public passwords while "
+                "DEBUG is off; pass --force if this really is a demo server."
+            )
         try:
             courses = demo_load()
         except DemoContentError as error:
             raise CommandError(f"Demo content is broken: {error}") from error
         for course in courses:
             self.stdout.write(f"Loaded “{course.title}” ({course.lessons.count()} lessons)")
-        self.stdout.write("Demo logins: " + ", ".join(
-            f"{a.username} / {a.password} ({a.role})" for a in DEMO_ACCOUNTS))
+        self.stdout.write(
+            "Demo logins: "
+            + ", ".join(f"{a.username} / {a.password} ({a.role})" for a in DEMO_ACCOUNTS)
+        )
