@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
+
+# WhiteNoise serves static files with a synchronous iterator, which Django's ASGI handler
+# consumes in a thread and warns about on every file. Harmless here; production puts a proxy
+# or CDN in front of /static/ anyway.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmasos.settings")
 django_asgi_app = get_asgi_application()
