@@ -7,12 +7,14 @@ one layer is misconfigured.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import urlsplit
 
 import nh3
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
@@ -64,7 +66,7 @@ _ATTRIBUTES = {
 }
 
 
-@cache
+@functools.cache
 def _parser(*, accept_every_link: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     if accept_every_link:
@@ -87,18 +89,27 @@ def _anchor_headings(tokens: list[Token]) -> None:
 
 
 def render_markdown(text: str) -> SafeString:
+    """Sanitised HTML for Markdown text, cached by content (a long lesson takes a few ms)."""
+    key = "markdown:v1:" + hashlib.sha256((text or "").encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = _render(text)
+        cache.set(key, html, timeout=24 * 3600)
+    return mark_safe(html)  # sanitised by nh3 in _render
+
+
+def _render(text: str) -> str:
     md = _parser()
     tokens = md.parse(text or "")
     _anchor_headings(tokens)
     html = md.renderer.render(tokens, md.options, {})
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)
 
 
 @dataclass(frozen=True)

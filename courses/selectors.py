@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from courses.models import Course, Enrollment, Lesson, LessonCompletion
 
@@ -21,14 +21,16 @@ def catalog(*, query: str = "") -> QuerySet[Course]:
 
 
 def course_outline(*, course: Course) -> QuerySet[Any]:
-    return course.modules.prefetch_related("lessons")
+    # Lessons bring their course along: every outline entry builds its URL from course.slug.
+    lessons = Lesson.objects.select_related("course").order_by("position", "id")
+    return course.modules.prefetch_related(Prefetch("lessons", queryset=lessons))
 
 
 def lesson_sequence(*, course: Course) -> list[Lesson]:
     """Every lesson of the course in reading order: by module, then by position in it."""
     return list(
         Lesson.objects.filter(course=course)
-        .select_related("module")
+        .select_related("module", "course")
         .order_by("module__position", "module_id", "position", "id")
     )
 
