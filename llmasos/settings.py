@@ -123,7 +123,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "llmasos.channel_layers.OutboxChannelLayer",
-            "CONFIG": {"outbox_dir": str(VAR_DIR / "channel-outbox")},
+            "CONFIG": {
+                "outbox_dir": env_str("CHANNEL_OUTBOX_DIR", str(VAR_DIR / "channel-outbox"))
+            },
         }
     }
 

@@ -24,16 +24,23 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # On the embedded defaults the broker is a SQLite file; the suite gets its own, so a worker
-    # left running by `make run` never picks up (and fails) a test's tasks.
+    # On the embedded defaults the broker and the channel outbox are files under var/; the suite
+    # gets its own, so a `make run` left running never takes a test's tasks or messages.
+    # (Settings are already loaded here, hence the environment for subprocesses *and* the
+    # in-process objects.)
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("sqla+sqlite"):
         from llmasos.celery import app
 
         url = f"sqla+sqlite:///{settings.VAR_DIR / 'test-celery-broker.sqlite3'}"
-        os.environ["CELERY_BROKER_URL"] = url  # inherited by worker subprocesses
+        os.environ["CELERY_BROKER_URL"] = url
         app.conf.broker_url = url
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "outbox_dir" in layer.get("CONFIG", {}):
+        outbox = str(settings.VAR_DIR / "test-channel-outbox")
+        os.environ["CHANNEL_OUTBOX_DIR"] = outbox
+        layer["CONFIG"]["outbox_dir"] = outbox
 
 
 @pytest.fixture(autouse=True)
