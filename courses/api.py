@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -19,8 +18,7 @@ from courses import selectors, services
 from courses.access import can_read_lessons, can_view_course, is_course_teacher
 from courses.markdown import markdown_errors, render_markdown
 from courses.models import Course, Lesson, Module
-
-RESERVED_SLUGS = {"new"}
+from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
 
 def _course_for_viewer(request: Request, slug: str) -> Course:
@@ -77,13 +75,10 @@ class CourseCollectionApi(APIView):
         )
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-            data["slug"] = data.get("slug") or slugify(data["title"])[:80]
-            if data["slug"] in RESERVED_SLUGS:
-                raise serializers.ValidationError({"slug": ["This address is reserved."]})
-            if Course.objects.filter(slug=data["slug"]).exists():
-                raise serializers.ValidationError(
-                    {"slug": ["Another course already uses this address."]}
-                )
+            data["slug"] = slug_or_from_title(data.get("slug"), data["title"])
+            problem = course_slug_problem(data["slug"])
+            if problem:
+                raise serializers.ValidationError({"slug": [problem]})
             return data
 
     def get_permissions(self) -> list[Any]:
@@ -263,14 +258,10 @@ class LessonCollectionApi(APIView):
         module = course.modules.filter(pk=values["module"]).first()
         if module is None:
             raise serializers.ValidationError({"module": ["No such module in this course."]})
-        lesson_slug = values.get("slug") or slugify(values["title"])[:80]
-        if (
-            lesson_slug in RESERVED_SLUGS
-            or Lesson.objects.filter(course=course, slug=lesson_slug).exists()
-        ):
-            raise serializers.ValidationError(
-                {"slug": ["Another lesson of this course already uses this address."]}
-            )
+        lesson_slug = slug_or_from_title(values.get("slug"), values["title"])
+        problem = lesson_slug_problem(lesson_slug, course=course)
+        if problem:
+            raise serializers.ValidationError({"slug": [problem]})
         lesson = services.lesson_create(
             module=module, title=values["title"], slug=lesson_slug, body=values["body"]
         )

@@ -3,13 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.text import slugify
 
 from courses.markdown import markdown_errors
 from courses.models import Announcement, Course, Lesson, Module
-
-# Addresses the URLconf already uses next to course and lesson slugs.
-RESERVED_SLUGS = {"new"}
+from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
 
 def _clean_markdown(text: str) -> str:
@@ -17,11 +14,6 @@ def _clean_markdown(text: str) -> str:
     if errors:
         raise forms.ValidationError(errors)
     return text
-
-
-def _check_reserved(form: forms.ModelForm, slug: str) -> None:
-    if slug in RESERVED_SLUGS:
-        form.add_error("slug", f"“{slug}” is reserved; choose another address.")
 
 
 class CourseForm(forms.ModelForm):
@@ -38,12 +30,12 @@ class CourseForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("slug") and data.get("title"):
-            data["slug"] = slugify(data["title"])[:80]
-            clash = Course.objects.filter(slug=data["slug"]).exclude(pk=self.instance.pk)
-            if clash.exists():
-                self.add_error("slug", "Another course already uses this address; choose one.")
-        _check_reserved(self, data.get("slug") or "")
+        data["slug"] = slug_or_from_title(data.get("slug"), data.get("title"))
+        # The model's own unique check already covers a typed-in slug; this one covers the
+        # derived slug and the reserved words.
+        problem = data["slug"] and course_slug_problem(data["slug"], course_id=self.instance.pk)
+        if problem and "slug" not in self.errors:
+            self.add_error("slug", problem)
         return data
 
     def clean_description(self) -> str:
@@ -79,16 +71,12 @@ class LessonForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        slug = data.get("slug") or slugify(data.get("title") or "")[:80]
-        data["slug"] = slug
-        if (
-            slug
-            and Lesson.objects.filter(course=self.course, slug=slug)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
-            self.add_error("slug", "Another lesson of this course already uses this address.")
-        _check_reserved(self, slug)
+        data["slug"] = slug_or_from_title(data.get("slug"), data.get("title"))
+        problem = data["slug"] and lesson_slug_problem(
+            data["slug"], course=self.course, lesson_id=self.instance.pk
+        )
+        if problem:
+            self.add_error("slug", problem)
         return data
 
 
