@@ -28,5 +28,5 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
-$bin/uvicorn llmasos.asgi:application --host "$host" --port "$port" --ws websockets \
+$bin/uvicorn llmasos.asgi:application --host "$host" --port "$port" --ws websockets-sansio --lifespan off \
   --proxy-headers --log-level info
