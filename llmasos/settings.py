@@ -7,6 +7,7 @@ services; `llmasos.settings_production` adds the hardening that `check --deploy`
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -201,6 +202,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Inference ----------------------------------------------------------------------------------
+# No model ever comes from a hub: the packaged models are files inside PyPI packages.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+LLM_BACKEND = env_str("LLM_BACKEND", "local")  # local | openai
+LLM_MODEL = env_str("LLM_MODEL", "")  # a local model directory; default: packaged SmolLM2
+LLM_BASE_URL = env_str("LLM_BASE_URL", "")  # OpenAI-compatible server, for LLM_BACKEND=openai
+LLM_API_KEY = env_secret("LLM_API_KEY") or ""
+LLM_REMOTE_MODEL = env_str("LLM_REMOTE_MODEL", "smollm2-135m-instruct")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60, minimum=1)
+LLM_MAX_NEW_TOKENS = env_int("LLM_MAX_NEW_TOKENS", 256, minimum=1)
+LLM_MAX_BATCH = env_int("LLM_MAX_BATCH", 16, minimum=1)
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
+MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
+KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 
 # --- Platform ------------------------------------------------------------------------------------
 SITE_NAME = "LLMasOS"

@@ -1,0 +1,300 @@
+"""The local generation engine: one model in memory, many concurrent streams.
+
+Requests are batched at the level of single decoding steps ("continuous batching"): a background
+thread keeps one running batch whose rows share a left-padded KV cache. Each iteration it admits
+waiting requests (prefilled together, then merged into the batch), runs one decoding step for
+every running row, hands each row's new text to its asyncio queue, and drops rows that finished or
+were cancelled. A new request therefore waits for at most one prefill and one step, never for
+other requests' whole generations; and one step for 8 rows costs about twice a step for 1 row on
+this model, so aggregate throughput grows with concurrency.
+
+Why not transformers' own ContinuousBatchingManager: on CPU its paged-attention path measured
+6.5 s to first token and 29 tok/s at 8 streams here, against ~1.3 s and ~50 tok/s for this loop
+(see bench/inference.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+@dataclass(eq=False)
+class _Stream:
+    prompt_ids: list[int]
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    loop: asyncio.AbstractEventLoop
+    out: asyncio.Queue[tuple[str, Any]]
+    generated: list[int] = field(default_factory=list)
+    emitted_text: str = ""
+    cancelled: bool = False
+    submitted_at: float = field(default_factory=time.perf_counter)
+
+    def push(self, kind: str, value: Any) -> None:
+        self.loop.call_soon_threadsafe(self.out.put_nowait, (kind, value))
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # "stop" | "length" | "cancelled"
+
+
+class BatchedEngine:
+    def __init__(self, model_dir: str, *, max_batch: int = 16, threads: int | None = None) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+        self.model_name = str(model_dir).rstrip("/").rsplit("/", 1)[-1]
+        self.max_batch = max_batch
+        self.max_context = int(getattr(self.model.config, "max_position_embeddings", 2048))
+        eos = self.model.config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        eos_ids.add(self.tokenizer.eos_token_id)
+        im_end = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
+        if isinstance(im_end, int) and im_end != self.tokenizer.unk_token_id:
+            eos_ids.add(im_end)
+        self.stop_ids = {i for i in eos_ids if i is not None}
+        self.pad_id = self.tokenizer.pad_token_id or next(iter(self.stop_ids))
+        self._incoming: queue.Queue[_Stream] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="llm-engine", daemon=True)
+        self._thread.start()
+
+    # --- public, called from any event loop ------------------------------------------------------
+
+    def chat_prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        encoded = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True
+        )
+        ids = encoded["input_ids"] if hasattr(encoded, "keys") else encoded
+        return list(ids)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    async def stream(
+        self,
+        prompt_ids: list[int],
+        *,
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+    ) -> AsyncIterator[str | StreamStats]:
+        """Yield text pieces as they are generated, then one StreamStats. Cancel by closing."""
+        budget = self.max_context - len(prompt_ids)
+        if budget <= 0:
+            raise EngineError(
+                f"The prompt is {len(prompt_ids)} tokens; this model reads at most "
+                f"{self.max_context}."
+            )
+        loop = asyncio.get_running_loop()
+        request = _Stream(
+            prompt_ids=prompt_ids,
+            max_new_tokens=min(max_new_tokens, budget),
+            temperature=max(0.0, temperature),
+            top_p=min(max(top_p, 0.01), 1.0),
+            loop=loop,
+            out=asyncio.Queue(),
+        )
+        self._incoming.put(request)
+        try:
+            while True:
+                kind, value = await request.out.get()
+                if kind == "text":
+                    yield value
+                elif kind == "done":
+                    yield value
+                    return
+                else:
+                    raise EngineError(value)
+        finally:
+            # The consumer stopped listening (finished, disconnected, or cancelled): free the row.
+            request.cancelled = True
+
+    # --- the engine thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        torch = self.torch
+        with torch.inference_mode():
+            rows: list[_Stream] = []
+            state: dict[str, Any] = {}
+            while True:
+                try:
+                    # Cancelled running rows leave in _step, where the cache rows are dropped too.
+                    waiting = self._take_waiting(block=not rows)
+                    if waiting:
+                        rows, state = self._admit(rows, state, waiting)
+                    if rows:
+                        rows, state = self._step(rows, state)
+                except Exception as error:
+                    logger.exception("generation step failed")
+                    for row in rows:
+                        row.push("error", f"Generation failed: {error}")
+                    rows, state = [], {}
+
+    def _take_waiting(self, *, block: bool) -> list[_Stream]:
+        waiting: list[_Stream] = []
+        if block:
+            waiting.append(self._incoming.get())
+        while True:
+            try:
+                waiting.append(self._incoming.get_nowait())
+            except queue.Empty:
+                break
+        return [w for w in waiting if not self._finish_if_cancelled(w)]
+
+    def _finish_if_cancelled(self, row: _Stream) -> bool:
+        if row.cancelled:
+            row.push("done", StreamStats(len(row.prompt_ids), len(row.generated), "cancelled"))
+        return row.cancelled
+
+    def _admit(
+        self, rows: list[_Stream], state: dict[str, Any], waiting: list[_Stream]
+    ) -> tuple[list[_Stream], dict[str, Any]]:
+        """Prefill the waiting requests together and merge them into the running batch."""
+        torch = self.torch
+        room = self.max_batch - len(rows)
+        admitted, deferred = waiting[:room], waiting[room:]
+        for request in deferred:  # back in line, in order, for the next iteration
+            self._incoming.put(request)
+        if not admitted:
+            return rows, state
+        width = max(len(r.prompt_ids) for r in admitted)
+        ids = torch.full((len(admitted), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(admitted), width), dtype=torch.long)
+        for i, request in enumerate(admitted):
+            ids[i, width - len(request.prompt_ids) :] = torch.tensor(request.prompt_ids)
+            mask[i, width - len(request.prompt_ids) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        output = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True
+        )
+        new_state = {
+            "cache": output.past_key_values,
+            "mask": mask,
+            "next_logits": output.logits[:, -1, :],
+            "lengths": mask.sum(-1),
+        }
+        if not rows:
+            return admitted, new_state
+        return rows + admitted, self._merge(state, new_state)
+
+    def _merge(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        torch = self.torch
+        width = max(old["mask"].shape[1], new["mask"].shape[1])
+
+        def left_pad(tensor: Any, dim: int) -> Any:
+            missing = width - tensor.shape[dim]
+            if missing == 0:
+                return tensor
+            shape = list(tensor.shape)
+            shape[dim] = missing
+            return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
+
+        for old_layer, new_layer in zip(old["cache"].layers, new["cache"].layers, strict=True):
+            old_layer.keys = torch.cat([left_pad(old_layer.keys, 2), left_pad(new_layer.keys, 2)])
+            old_layer.values = torch.cat(
+                [left_pad(old_layer.values, 2), left_pad(new_layer.values, 2)]
+            )
+        return {
+            "cache": old["cache"],
+            "mask": torch.cat([left_pad(old["mask"], 1), left_pad(new["mask"], 1)]),
+            "next_logits": torch.cat([old["next_logits"], new["next_logits"]]),
+            "lengths": torch.cat([old["lengths"], new["lengths"]]),
+        }
+
+    def _sample(self, logits: Any, rows: list[_Stream]) -> list[int]:
+        torch = self.torch
+        tokens = []
+        for row_logits, row in zip(logits, rows, strict=True):
+            if row.temperature <= 1e-5:
+                tokens.append(int(row_logits.argmax()))
+                continue
+            probs = torch.softmax(row_logits / row.temperature, dim=-1)
+            if row.top_p < 1.0:
+                sorted_probs, order = probs.sort(descending=True)
+                keep = sorted_probs.cumsum(-1) - sorted_probs < row.top_p
+                sorted_probs = sorted_probs * keep
+                probs = torch.zeros_like(probs).scatter(0, order, sorted_probs)
+            tokens.append(int(torch.multinomial(probs / probs.sum(), 1)))
+        return tokens
+
+    def _emit(self, row: _Stream) -> None:
+        text = self.tokenizer.decode(row.generated, skip_special_tokens=True)
+        # A multi-byte character may still be incomplete; wait for the next token to finish it.
+        if text.endswith("\ufffd"):
+            return
+        if len(text) > len(row.emitted_text):
+            row.push("text", text[len(row.emitted_text) :])
+            row.emitted_text = text
+
+    def _step(
+        self, rows: list[_Stream], state: dict[str, Any]
+    ) -> tuple[list[_Stream], dict[str, Any]]:
+        torch = self.torch
+        tokens = self._sample(state["next_logits"], rows)
+        keep: list[int] = []
+        for index, (row, token) in enumerate(zip(rows, tokens, strict=True)):
+            if row.cancelled:
+                self._finish_if_cancelled(row)
+                continue
+            if token in self.stop_ids:
+                row.push("done", StreamStats(len(row.prompt_ids), len(row.generated), "stop"))
+                continue
+            row.generated.append(token)
+            self._emit(row)
+            if len(row.generated) >= row.max_new_tokens:
+                row.push("done", StreamStats(len(row.prompt_ids), len(row.generated), "length"))
+                continue
+            keep.append(index)
+        if not keep:
+            return [], {}
+        if len(keep) < len(rows):
+            selected = torch.tensor(keep)
+            state["cache"].batch_select_indices(selected)
+            state["mask"] = state["mask"][selected]
+            state["lengths"] = state["lengths"][selected]
+            tokens = [tokens[i] for i in keep]
+            rows = [rows[i] for i in keep]
+            # Drop leading columns no remaining row uses, so the cache does not grow forever.
+            first_used = int(state["mask"].any(0).nonzero()[0])
+            if first_used:
+                state["mask"] = state["mask"][:, first_used:]
+                for layer in state["cache"].layers:
+                    layer.keys = layer.keys[:, :, first_used:]
+                    layer.values = layer.values[:, :, first_used:]
+        mask = torch.cat([state["mask"], torch.ones((len(rows), 1), dtype=torch.long)], dim=1)
+        output = self.model(
+            input_ids=torch.tensor(tokens).unsqueeze(1),
+            attention_mask=mask,
+            position_ids=state["lengths"].unsqueeze(1),
+            past_key_values=state["cache"],
+            use_cache=True,
+        )
+        state.update(
+            mask=mask,
+            next_logits=output.logits[:, -1, :],
+            lengths=state["lengths"] + 1,
+            cache=output.past_key_values,
+        )
+        return rows, state
