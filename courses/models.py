@@ -141,3 +141,54 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MaterialStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def _material_path(material: Material, filename: str) -> str:
+    return f"materials/{material.course_id}/{filename}"
+
+
+class Material(models.Model):
+    """A file a teacher uploaded to a course; ingested into the course's knowledge base."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to=_material_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16)  # pdf | html | markdown | text
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(
+        max_length=16, choices=MaterialStatus.choices, default=MaterialStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, for the progress bar
+    chunk_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def as_status(self) -> dict[str, object]:
+        return {
+            "type": "material.status",
+            "id": self.pk,
+            "course": self.course.slug,
+            "name": self.original_name,
+            "status": self.status,
+            "progress": self.progress,
+            "chunks": self.chunk_count,
+            "error": self.error,
+        }

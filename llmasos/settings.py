@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "notifications",
+    "inference",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,12 @@ LLM_MAX_BATCH = env_int("LLM_MAX_BATCH", 16, minimum=1)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
+KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
+KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)
+KB_PARSE_CPU_SECONDS = env_int("KB_PARSE_CPU_SECONDS", 60, minimum=1)
+KB_PARSE_WALL_SECONDS = env_int("KB_PARSE_WALL_SECONDS", 90, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # request bodies other than file uploads
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Platform ------------------------------------------------------------------------------------
 SITE_NAME = "LLMasOS"

@@ -1,0 +1,101 @@
+"""Course material pages: upload, live ingestion status, delete, download, search."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import services
+from courses.access import can_read_lessons
+from courses.models import Material
+from courses.views import _get_course_for_teacher, _get_course_for_viewer
+
+MAX_FILES_PER_UPLOAD = 20
+SEARCH_MAX_QUERY = 500
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def material_list(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        if not uploads:
+            messages.error(request, "Choose at least one file to upload.")
+        elif len(uploads) > MAX_FILES_PER_UPLOAD:
+            messages.error(request, f"Upload at most {MAX_FILES_PER_UPLOAD} files at once.")
+        else:
+            created = [
+                services.material_create(course=course, uploaded_by=request.user, upload=upload)
+                for upload in uploads
+            ]
+            failed = [m for m in created if m.error]
+            if len(failed) < len(created):
+                messages.success(
+                    request,
+                    f"{len(created) - len(failed)} file(s) uploaded; "
+                    "they are being read and indexed.",
+                )
+            for material in failed:
+                messages.error(request, f"{material.original_name}: {material.error}")
+        return redirect("courses:materials", slug=course.slug)
+    materials = [m.as_status() for m in course.materials.select_related("course")]
+    context = {
+        "course": course,
+        "materials": materials,
+        "upload_limit_mb": settings.KB_MAX_UPLOAD_MB,
+    }
+    return render(request, "courses/materials.html", context)
+
+
+@login_required
+@require_POST
+def material_delete(request: HttpRequest, slug: str, material_id: int) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    material = get_object_or_404(Material, pk=material_id, course=course)
+    services.material_delete(material=material)
+    messages.success(request, f"“{material.original_name}” and its passages were removed.")
+    return redirect("courses:materials", slug=course.slug)
+
+
+@login_required
+@require_GET
+def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResponse:
+    course = _get_course_for_viewer(request, slug)
+    if not can_read_lessons(request.user, course):
+        raise PermissionDenied("Enroll in the course to open its material.")
+    material = get_object_or_404(Material, pk=material_id, course=course)
+    if not material.file:
+        raise Http404("This material has no file (its upload was refused).")
+    content_type = {
+        "pdf": "application/pdf",
+        "html": "text/plain; charset=utf-8",
+        "markdown": "text/plain; charset=utf-8",
+        "text": "text/plain; charset=utf-8",
+    }
+    # HTML is served as plain text: an uploaded page must never run in our origin.
+    response = FileResponse(material.file.open("rb"), content_type=content_type[material.kind])
+    response["Content-Disposition"] = f'inline; filename="{material.original_name}"'
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def course_search(request: HttpRequest, slug: str) -> HttpResponse:
+    from inference.knowledge.search import search
+
+    course = _get_course_for_viewer(request, slug)
+    if not can_read_lessons(request.user, course):
+        raise PermissionDenied("Enroll in the course to search its material.")
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY]
+    hits = [hit.as_dict() for hit in search(course_id=course.pk, query=query, k=8)] if query else []
+    context = {"course": course, "query": query, "hits": hits}
+    if request.htmx:
+        return render(request, "courses/search.html#results", context)
+    return render(request, "courses/search.html", context)

@@ -1,0 +1,167 @@
+"""Generation backends behind the facade in `inference.llm`.
+
+`local`: the in-process BatchedEngine (one per process, loaded on first use).
+`openai`: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, or `manage.py
+serve_inference`), streamed over HTTP with server-sent events.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from inference.engine import BatchedEngine, EngineError, StreamStats
+from inference.model_files import ModelUnavailable, generation_model_dir
+
+
+class InferenceError(RuntimeError):
+    """Generation is not possible right now; the message is fit to show a user."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+    ) -> AsyncIterator[str | StreamStats]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class LocalBackend:
+    name = "local"
+    _engine: BatchedEngine | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def engine(cls) -> BatchedEngine:
+        if cls._engine is None:
+            with cls._lock:
+                if cls._engine is None:
+                    try:
+                        cls._engine = BatchedEngine(
+                            str(generation_model_dir()), max_batch=settings.LLM_MAX_BATCH
+                        )
+                    except ModelUnavailable as exc:
+                        raise InferenceError(str(exc)) from exc
+        return cls._engine
+
+    async def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+    ) -> AsyncIterator[str | StreamStats]:
+        engine = self.engine()
+        try:
+            async for piece in engine.stream(
+                engine.chat_prompt_ids(messages),
+                max_new_tokens=max_tokens,
+                temperature=temperature,
+                top_p=top_p,
+            ):
+                yield piece
+        except EngineError as exc:
+            raise InferenceError(str(exc)) from exc
+
+    def count_tokens(self, text: str) -> int:
+        return self.engine().count_tokens(text)
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(
+        self, base_url: str, *, api_key: str = "", model: str = "", timeout: float = 60
+    ) -> None:
+        if not base_url:
+            raise InferenceError(
+                "LLM_BACKEND=openai needs LLM_BASE_URL (e.g. http://127.0.0.1:8001/v1)."
+            )
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.model = model
+        self.timeout = timeout
+
+    async def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+    ) -> AsyncIterator[str | StreamStats]:
+        import httpx
+
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        timeout = httpx.Timeout(self.timeout, connect=5)
+        finish, usage = "stop", {"prompt_tokens": 0, "completion_tokens": 0}
+        try:
+            async with (
+                httpx.AsyncClient(timeout=timeout) as client,
+                client.stream(
+                    "POST", f"{self.base_url}/chat/completions", json=body, headers=headers
+                ) as response,
+            ):
+                if response.status_code != 200:
+                    detail = (await response.aread()).decode(errors="replace")[:300]
+                    raise InferenceError(
+                        f"The model server answered {response.status_code}: {detail}"
+                    )
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    event: dict[str, Any] = json.loads(data)
+                    usage = event.get("usage") or usage
+                    for choice in event.get("choices", []):
+                        text = (choice.get("delta") or {}).get("content")
+                        if text:
+                            yield text
+                        finish = choice.get("finish_reason") or finish
+        except httpx.TimeoutException as exc:
+            raise InferenceError(
+                f"The model server at {self.base_url} did not answer within {self.timeout:.0f} s."
+            ) from exc
+        except httpx.TransportError as exc:
+            raise InferenceError(
+                f"The model server at {self.base_url} cannot be reached "
+                f"({exc.__class__.__name__}). Is it running?"
+            ) from exc
+        yield StreamStats(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)  # the remote tokenizer is unknown; a conservative estimate
+
+
+_backend: Backend | None = None
+
+
+def get_backend() -> Backend:
+    global _backend
+    if _backend is None:
+        if settings.LLM_BACKEND == "openai":
+            _backend = OpenAIBackend(
+                settings.LLM_BASE_URL,
+                api_key=settings.LLM_API_KEY,
+                model=settings.LLM_REMOTE_MODEL,
+                timeout=settings.LLM_TIMEOUT,
+            )
+        elif settings.LLM_BACKEND == "local":
+            _backend = LocalBackend()
+        else:
+            raise InferenceError(f"LLM_BACKEND={settings.LLM_BACKEND!r}: use local or openai.")
+    return _backend
+
+
+def reset_backend() -> None:
+    """Forget the chosen backend (tests switch settings)."""
+    global _backend
+    _backend = None

@@ -1,0 +1,163 @@
+"""Turn an uploaded file into sections of text with their heading and page.
+
+Runs inside `parse_worker` (a child process with memory and CPU limits), so a PDF or HTML bomb
+can only kill that child. Every failure is a ParseError whose message is shown to the teacher.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import asdict, dataclass
+
+MAX_TEXT_CHARS = 5_000_000  # ~1,000 pages of prose; more is almost certainly not a course text
+
+
+class ParseError(Exception):
+    pass
+
+
+@dataclass
+class Section:
+    text: str
+    heading: str = ""
+    page: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def parse(data: bytes, kind: str) -> list[Section]:
+    if not data.strip():
+        raise ParseError("The file is empty.")
+    parser = {
+        "pdf": _parse_pdf,
+        "html": _parse_html,
+        "markdown": _parse_markdown,
+        "text": _parse_text,
+    }.get(kind)
+    if parser is None:
+        raise ParseError(f"Unsupported kind {kind!r}.")
+    sections = [s for s in parser(data) if s.text.strip()]
+    total = sum(len(s.text) for s in sections)
+    if total == 0:
+        raise ParseError("No readable text was found in the file.")
+    if total > MAX_TEXT_CHARS:
+        raise ParseError(
+            f"The file holds {total:,} characters of text; the limit is "
+            f"{MAX_TEXT_CHARS:,}. Split it into smaller files."
+        )
+    return sections
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise ParseError("This looks like a binary file, not text.")
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
+    ):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _parse_pdf(data: bytes) -> list[Section]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.startswith(b"%PDF"):
+        raise ParseError("This is not a PDF file (it does not start with %PDF).")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ParseError("The PDF is encrypted. Upload a copy without a password.")
+        sections = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            sections.append(Section(text=_tidy(text), page=number))
+        return sections
+    except ParseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise ParseError(f"The PDF is damaged and cannot be read ({exc}).") from exc
+
+
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "template",
+    "svg",
+    "iframe",
+    "button",
+)
+
+
+def _parse_html(data: bytes) -> list[Section]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    body = soup.body or soup
+    sections: list[Section] = []
+    heading, buffer = "", []
+    for element in body.find_all(
+        ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "dd", "dt"]
+    ):
+        if element.find_parent(["p", "li", "pre", "blockquote", "td", "dd"]) is not None:
+            continue  # its text is already part of the enclosing block
+        text = element.get_text(" ", strip=True)
+        if element.name.startswith("h"):
+            if buffer:
+                sections.append(Section(text="\n\n".join(buffer), heading=heading))
+                buffer = []
+            heading = text[:300]
+        elif text:
+            buffer.append(text)
+    if buffer:
+        sections.append(Section(text="\n\n".join(buffer), heading=heading))
+    if not sections:  # no block elements: take whatever text there is
+        text = body.get_text(" ", strip=True)
+        sections = [Section(text=text)] if text else []
+    if not sections:
+        raise ParseError("The HTML page has no readable text (only scripts, styles or navigation).")
+    return sections
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _parse_markdown(data: bytes) -> list[Section]:
+    sections: list[Section] = []
+    heading, buffer, in_code = "", [], False
+    for line in _decode(data).splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        match = None if in_code else _HEADING.match(line)
+        if match:
+            if "".join(buffer).strip():
+                sections.append(Section(text="\n".join(buffer).strip(), heading=heading))
+            heading, buffer = match.group(2)[:300], []
+        else:
+            buffer.append(line)
+    if "".join(buffer).strip():
+        sections.append(Section(text="\n".join(buffer).strip(), heading=heading))
+    return sections
+
+
+def _parse_text(data: bytes) -> list[Section]:
+    return [Section(text=_tidy(_decode(data)))]
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\x00", "")
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
