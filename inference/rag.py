@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from inference.engine import StreamStats
 from inference.knowledge.search import SearchHit, search
@@ -88,7 +89,7 @@ def citations_for(hits: list[SearchHit]) -> list[Citation]:
 
 
 async def answer_stream(
-    *, course_id: int, question: str, max_tokens: int = 200
+    *, course_id: int, question: str, max_tokens: int | None = None
 ) -> AsyncIterator[str | StreamStats | list[Citation]]:
     """Text pieces, then StreamStats, then the citations (empty when not covered)."""
     hits = await sync_to_async(relevant_hits)(course_id=course_id, question=question)
@@ -97,7 +98,8 @@ async def answer_stream(
         yield StreamStats(0, 0, "not_covered")
         yield []
         return
-    async for piece in chat_stream(build_messages(question, hits), max_tokens=max_tokens):
+    messages = build_messages(question, hits)
+    async for piece in chat_stream(messages, max_tokens=max_tokens or settings.RAG_MAX_TOKENS):
         yield piece
     yield citations_for(hits)
 

@@ -218,6 +218,9 @@ LLM_MAX_NEW_TOKENS = env_int("LLM_MAX_NEW_TOKENS", 256, minimum=1)
 LLM_MAX_BATCH = env_int("LLM_MAX_BATCH", 16, minimum=1)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
+INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
+INFERENCE_API_KEY = env_secret("INFERENCE_API_KEY") or ""
+RAG_MAX_TOKENS = env_int("RAG_MAX_TOKENS", 200, minimum=1)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -32,6 +33,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", course_views.home, name="home"),
+    *([path("v1/", include("inference.openai_urls"))] if settings.INFERENCE_SERVER else []),
     path("dashboard/", course_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("courses/", include("courses.urls")),

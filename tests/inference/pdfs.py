@@ -12,19 +12,30 @@ def pdf_with_pages(pages: list[str], *, compress: bool = False) -> bytes:
     font_id = 3 + 2 * len(pages)
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     kids = " ".join(f"{i} 0 R" for i in page_ids).encode()
-    objects.append(b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(len(pages)).encode()
-                   + b" >>")
+    objects.append(
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(len(pages)).encode() + b" >>"
+    )
     for index, text in enumerate(pages):
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
         extra = b""
         if compress:
             stream, extra = zlib.compress(stream), b" /Filter /FlateDecode"
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
-                       + str(page_ids[index] + 1).encode() + b" 0 R /Resources << /Font << /F1 "
-                       + str(font_id).encode() + b" 0 R >> >> >>")
-        objects.append(b"<< /Length " + str(len(stream)).encode() + extra + b" >>\nstream\n"
-                       + stream + b"\nendstream")
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
+            + str(page_ids[index] + 1).encode()
+            + b" 0 R /Resources << /Font << /F1 "
+            + str(font_id).encode()
+            + b" 0 R >> >> >>"
+        )
+        objects.append(
+            b"<< /Length "
+            + str(len(stream)).encode()
+            + extra
+            + b" >>\nstream\n"
+            + stream
+            + b"\nendstream"
+        )
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
@@ -36,8 +47,9 @@ def pdf_with_pages(pages: list[str], *, compress: bool = False) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-              .encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out.getvalue()
 
 
@@ -59,6 +71,8 @@ def pdf_bomb(decompressed_mb: int = 1500) -> bytes:
     block = b" " * (1024 * 1024)
     parts = [compressor.compress(block) for _ in range(decompressed_mb)]
     stream = b"".join(parts) + compressor.flush()
-    return (pdf_with_pages(["x"]).replace(b"/Length 41 >>", b"/Length %d /Filter /FlateDecode >>"
-                                          % len(stream))
-            .replace(b"BT /F1 12 Tf 72 720 Td (x) Tj ET", stream))
+    return (
+        pdf_with_pages(["x"])
+        .replace(b"/Length 41 >>", b"/Length %d /Filter /FlateDecode >>" % len(stream))
+        .replace(b"BT /F1 12 Tf 72 720 Td (x) Tj ET", stream)
+    )

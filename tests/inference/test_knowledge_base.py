@@ -21,12 +21,16 @@ from tests.inference.pdfs import pdf_with_pages
 
 pytestmark = pytest.mark.django_db
 
-ATTENTION_MD = (b"# Self-attention\n\nEach token builds a query, a key and a value. The query is "
-                b"compared with every key by a dot product, scaled and turned into weights by a "
-                b"softmax.\n\n## Multi-head attention\n\nSeveral heads attend in parallel, each "
-                b"in its own subspace, and their outputs are concatenated.\n")
-GARDEN_HTML = (b"<html><body><nav>menu</nav><h1>Tomatoes</h1><p>Tomatoes need full sun, deep "
-               b"watering twice a week and a stake to climb.</p></body></html>")
+ATTENTION_MD = (
+    b"# Self-attention\n\nEach token builds a query, a key and a value. The query is "
+    b"compared with every key by a dot product, scaled and turned into weights by a "
+    b"softmax.\n\n## Multi-head attention\n\nSeveral heads attend in parallel, each "
+    b"in its own subspace, and their outputs are concatenated.\n"
+)
+GARDEN_HTML = (
+    b"<html><body><nav>menu</nav><h1>Tomatoes</h1><p>Tomatoes need full sun, deep "
+    b"watering twice a week and a stake to climb.</p></body></html>"
+)
 
 
 @pytest.fixture
@@ -41,15 +45,18 @@ def kb_dirs(settings, tmp_path):
 
 
 def _upload(client, course, name, data, expect=202):
-    response = client.post(reverse("api-materials", args=[course.slug]),
-                           {"file": SimpleUploadedFile(name, data)}, format="multipart")
+    response = client.post(
+        reverse("api-materials", args=[course.slug]),
+        {"file": SimpleUploadedFile(name, data)},
+        format="multipart",
+    )
     assert response.status_code == expect, response.content
     return response.json()
 
 
-def test_a_teacher_uploads_material_that_becomes_searchable(kb_dirs, teacher, course,
-                                                           enrolled_student,
-                                                           django_capture_on_commit_callbacks):
+def test_a_teacher_uploads_material_that_becomes_searchable(
+    kb_dirs, teacher, course, enrolled_student, django_capture_on_commit_callbacks
+):
     client = api_client_for(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         created = _upload(client, course, "attention.md", ATTENTION_MD)
@@ -58,7 +65,8 @@ def test_a_teacher_uploads_material_that_becomes_searchable(kb_dirs, teacher, co
     assert status["status"] == "ready" and status["chunks"] >= 2 and status["error"] == ""
 
     response = api_client_for(enrolled_student).get(
-        reverse("api-search", args=[course.slug]), {"q": "how are several heads combined?"})
+        reverse("api-search", args=[course.slug]), {"q": "how are several heads combined?"}
+    )
     top = response.json()["results"][0]
     assert top["material"] == "attention.md"
     assert top["location"] == "Multi-head attention"
@@ -67,53 +75,68 @@ def test_a_teacher_uploads_material_that_becomes_searchable(kb_dirs, teacher, co
 
 
 def test_a_pdf_is_cited_by_page(kb_dirs, teacher, course, django_capture_on_commit_callbacks):
-    pdf = pdf_with_pages(["Tokenization splits text into subword units.",
-                          "The KV cache stores keys and values of earlier tokens."])
+    pdf = pdf_with_pages(
+        [
+            "Tokenization splits text into subword units.",
+            "The KV cache stores keys and values of earlier tokens.",
+        ]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         created = _upload(api_client_for(teacher), course, "notes.pdf", pdf)
-    hits = api_client_for(teacher).get(reverse("api-search", args=[course.slug]),
-                                       {"q": "KV cache", "k": 1}).json()["results"]
+    hits = (
+        api_client_for(teacher)
+        .get(reverse("api-search", args=[course.slug]), {"q": "KV cache", "k": 1})
+        .json()["results"]
+    )
     assert hits[0]["page"] == 2 and hits[0]["location"] == "page 2"
     assert Material.objects.get(pk=created["id"]).chunk_count == 2
 
 
-def test_retrieval_never_crosses_courses(kb_dirs, teacher, course, draft_course,
-                                         django_capture_on_commit_callbacks):
+def test_retrieval_never_crosses_courses(
+    kb_dirs, teacher, course, draft_course, django_capture_on_commit_callbacks
+):
     client = api_client_for(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         _upload(client, course, "attention.md", ATTENTION_MD)
         _upload(client, draft_course, "garden.html", GARDEN_HTML)
-    results = client.get(reverse("api-search", args=[course.slug]),
-                         {"q": "tomatoes sun watering", "k": 10}).json()["results"]
+    results = client.get(
+        reverse("api-search", args=[course.slug]), {"q": "tomatoes sun watering", "k": 10}
+    ).json()["results"]
     assert all(r["material"] != "garden.html" for r in results)
-    results = client.get(reverse("api-search", args=[draft_course.slug]),
-                         {"q": "tomatoes", "k": 10}).json()["results"]
+    results = client.get(
+        reverse("api-search", args=[draft_course.slug]), {"q": "tomatoes", "k": 10}
+    ).json()["results"]
     assert results and {r["material"] for r in results} == {"garden.html"}
 
 
-@pytest.mark.parametrize(("name", "data", "reason"), [
-    ("bomb.zip", b"PK\x03\x04" + b"\x00" * 100, "Unsupported file type “.zip”"),
-    ("empty.md", b"", "The file is empty."),
-])
-def test_unusable_uploads_are_recorded_as_failed_with_a_400(kb_dirs, teacher, course, name,
-                                                           data, reason):
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("bomb.zip", b"PK\x03\x04" + b"\x00" * 100, "Unsupported file type “.zip”"),
+        ("empty.md", b"", "The file is empty."),
+    ],
+)
+def test_unusable_uploads_are_recorded_as_failed_with_a_400(
+    kb_dirs, teacher, course, name, data, reason
+):
     body = _upload(api_client_for(teacher), course, name, data, expect=400)
     assert body["status"] == "failed" and reason in body["detail"]
     assert Material.objects.get(pk=body["id"]).error == body["detail"]
     assert not Chunk.objects.exists()
 
 
-def test_an_upload_over_the_size_limit_is_refused_without_being_stored(kb_dirs, settings,
-                                                                        teacher, course):
+def test_an_upload_over_the_size_limit_is_refused_without_being_stored(
+    kb_dirs, settings, teacher, course
+):
     settings.KB_MAX_UPLOAD_MB = 1
-    body = _upload(api_client_for(teacher), course, "big.txt", b"a" * (1024 * 1024 + 1),
-                   expect=400)
+    body = _upload(api_client_for(teacher), course, "big.txt", b"a" * (1024 * 1024 + 1), expect=400)
     assert "the limit is 1 MB" in body["detail"]
     assert not Material.objects.get(pk=body["id"]).file
 
 
-def test_a_broken_file_ends_failed_and_leaves_no_passages(kb_dirs, teacher, course,
-                                                          django_capture_on_commit_callbacks):
+def test_a_broken_file_ends_failed_and_leaves_no_passages(
+    kb_dirs, teacher, course, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         created = _upload(api_client_for(teacher), course, "broken.pdf", b"%PDF-1.4 nothing")
     material = Material.objects.get(pk=created["id"])
@@ -123,12 +146,15 @@ def test_a_broken_file_ends_failed_and_leaves_no_passages(kb_dirs, teacher, cour
     assert index_ids(course.pk) == set()
 
 
-def test_students_and_other_teachers_cannot_upload_or_see_material(kb_dirs, enrolled_student,
-                                                                    other_teacher, course):
+def test_students_and_other_teachers_cannot_upload_or_see_material(
+    kb_dirs, enrolled_student, other_teacher, course
+):
     for user in (enrolled_student, other_teacher):
-        response = api_client_for(user).post(reverse("api-materials", args=[course.slug]),
-                                             {"file": SimpleUploadedFile("a.md", b"# x\ny")},
-                                             format="multipart")
+        response = api_client_for(user).post(
+            reverse("api-materials", args=[course.slug]),
+            {"file": SimpleUploadedFile("a.md", b"# x\ny")},
+            format="multipart",
+        )
         assert response.status_code == 403
     assert not Material.objects.exists()
 
@@ -141,7 +167,8 @@ def test_search_needs_enrollment_and_a_query(kb_dirs, other_student, enrolled_st
 
 
 def test_deleting_material_removes_its_passages_from_the_index(
-        kb_dirs, teacher, course, django_capture_on_commit_callbacks):
+    kb_dirs, teacher, course, django_capture_on_commit_callbacks
+):
     client = api_client_for(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         created = _upload(client, course, "attention.md", ATTENTION_MD)
@@ -149,26 +176,37 @@ def test_deleting_material_removes_its_passages_from_the_index(
     assert ids and ids <= index_ids(course.pk)
     assert client.delete(reverse("api-material", args=[created["id"]])).status_code == 204
     assert not (ids & index_ids(course.pk))
-    assert client.get(reverse("api-search", args=[course.slug]),
-                      {"q": "multi-head"}).json()["results"] == []
+    assert (
+        client.get(reverse("api-search", args=[course.slug]), {"q": "multi-head"}).json()["results"]
+        == []
+    )
 
 
 def test_lessons_are_indexed_when_saved_and_link_to_their_heading(
-        kb_dirs, teacher, course, enrolled_student, django_capture_on_commit_callbacks):
+    kb_dirs, teacher, course, enrolled_student, django_capture_on_commit_callbacks
+):
     lesson = course.lessons.get(slug="queries")
     with django_capture_on_commit_callbacks(execute=True):
-        services.lesson_update(lesson=lesson, module=lesson.module, title=lesson.title,
-                               slug=lesson.slug, body="## Scaled dot products\nDivide by the "
-                               "square root of the key dimension to keep softmax gradients sane.")
-    hits = api_client_for(enrolled_student).get(
-        reverse("api-search", args=[course.slug]), {"q": "why divide by the square root"}
-    ).json()["results"]
+        services.lesson_update(
+            lesson=lesson,
+            module=lesson.module,
+            title=lesson.title,
+            slug=lesson.slug,
+            body="## Scaled dot products\nDivide by the "
+            "square root of the key dimension to keep softmax gradients sane.",
+        )
+    hits = (
+        api_client_for(enrolled_student)
+        .get(reverse("api-search", args=[course.slug]), {"q": "why divide by the square root"})
+        .json()["results"]
+    )
     assert hits[0]["kind"] == "lesson"
     assert hits[0]["url"] == f"/courses/{course.slug}/lessons/queries/#scaled-dot-products"
 
 
 def test_rebuild_and_check_keep_index_and_database_in_agreement(
-        kb_dirs, teacher, course, django_capture_on_commit_callbacks):
+    kb_dirs, teacher, course, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _upload(api_client_for(teacher), course, "attention.md", ATTENTION_MD)
     out = io.StringIO()
@@ -186,12 +224,21 @@ def test_rebuild_and_check_keep_index_and_database_in_agreement(
 
 
 def test_the_materials_page_uploads_several_files_and_shows_status(
-        kb_dirs, client, teacher, course, django_capture_on_commit_callbacks):
+    kb_dirs, client, teacher, course, django_capture_on_commit_callbacks
+):
     client.force_login(teacher)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("courses:materials", args=[course.slug]), {"files": [
-            SimpleUploadedFile("a.md", ATTENTION_MD), SimpleUploadedFile("b.html", GARDEN_HTML),
-            SimpleUploadedFile("c.exe", b"MZ")]}, follow=True)
+        response = client.post(
+            reverse("courses:materials", args=[course.slug]),
+            {
+                "files": [
+                    SimpleUploadedFile("a.md", ATTENTION_MD),
+                    SimpleUploadedFile("b.html", GARDEN_HTML),
+                    SimpleUploadedFile("c.exe", b"MZ"),
+                ]
+            },
+            follow=True,
+        )
         page = response.content.decode()
         assert "2 file(s) uploaded" in page
         assert "c.exe: Unsupported file type" in page

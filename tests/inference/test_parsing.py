@@ -19,19 +19,24 @@ def _parse(tmp_path, name: str, data: bytes, kind: str) -> list[Section]:
 
 
 def test_a_pdf_keeps_its_page_numbers(tmp_path):
-    sections = _parse(tmp_path, "a.pdf", pdf_with_pages(["Queries meet keys", "Values mix"],
-                                                        compress=True), "pdf")
+    sections = _parse(
+        tmp_path, "a.pdf", pdf_with_pages(["Queries meet keys", "Values mix"], compress=True), "pdf"
+    )
     assert [(s.page, s.text) for s in sections] == [(1, "Queries meet keys"), (2, "Values mix")]
 
 
 def test_html_loses_navigation_scripts_and_styles_but_keeps_headings(tmp_path):
-    html = (b"<html><head><style>p{color:red}</style><script>steal()</script></head><body>"
-            b"<nav>Home | About</nav><header>Site</header><h1>Attention</h1><p>Queries meet "
-            b"keys.</p><h2>Heads</h2><p>Many heads <b>at once</b>.</p><footer>(c)</footer>"
-            b"</body></html>")
+    html = (
+        b"<html><head><style>p{color:red}</style><script>steal()</script></head><body>"
+        b"<nav>Home | About</nav><header>Site</header><h1>Attention</h1><p>Queries meet "
+        b"keys.</p><h2>Heads</h2><p>Many heads <b>at once</b>.</p><footer>(c)</footer>"
+        b"</body></html>"
+    )
     sections = _parse(tmp_path, "a.html", html, "html")
     assert [(s.heading, s.text) for s in sections] == [
-        ("Attention", "Queries meet keys."), ("Heads", "Many heads at once .")]
+        ("Attention", "Queries meet keys."),
+        ("Heads", "Many heads at once ."),
+    ]
 
 
 def test_markdown_splits_on_headings_but_not_inside_code(tmp_path):
@@ -41,15 +46,17 @@ def test_markdown_splits_on_headings_but_not_inside_code(tmp_path):
     assert "# not a heading" in sections[0].text
 
 
-@pytest.mark.parametrize(("name", "data", "kind", "reason"), [
-    ("empty.txt", b"", "text", "The file is empty."),
-    ("blank.md", b"   \n\n  ", "markdown", "The file is empty."),
-    ("script.html", b"<script>alert(1)</script><style>p{}</style>", "html",
-     "no readable text"),
-    ("fake.pdf", b"PK\x03\x04 this is a zip", "pdf", "not a PDF"),
-    ("cut.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "pdf", "damaged"),
-    ("binary.txt", b"\x00\x01\x02" * 100, "text", "binary"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "kind", "reason"),
+    [
+        ("empty.txt", b"", "text", "The file is empty."),
+        ("blank.md", b"   \n\n  ", "markdown", "The file is empty."),
+        ("script.html", b"<script>alert(1)</script><style>p{}</style>", "html", "no readable text"),
+        ("fake.pdf", b"PK\x03\x04 this is a zip", "pdf", "not a PDF"),
+        ("cut.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "pdf", "damaged"),
+        ("binary.txt", b"\x00\x01\x02" * 100, "text", "binary"),
+    ],
+)
 def test_bad_files_fail_with_a_clear_reason(tmp_path, name, data, kind, reason):
     with pytest.raises(ParseError, match=reason):
         _parse(tmp_path, name, data, kind)
@@ -64,14 +71,14 @@ def test_a_pdf_bomb_fails_quickly_instead_of_inflating(tmp_path, settings):
     # 1.5 GB of content stream in ~1.5 MB: pypdf's own inflate cap stops it before our
     # memory limit has to, and the page yields no text.
     started = time.monotonic()
-    with pytest.raises(ParseError, match="No readable text|memory|damaged"):
+    with pytest.raises(ParseError, match=r"No readable text|memory|damaged"):
         _parse(tmp_path, "bomb.pdf", pdf_bomb(1500), "pdf")
     assert time.monotonic() - started < 30
 
 
 def test_the_memory_limit_stops_a_parse_that_grows_too_big(tmp_path, settings):
     settings.KB_PARSE_MEMORY_MB = 200
-    with pytest.raises(ParseError, match="more than 200 MB|more memory"):
+    with pytest.raises(ParseError, match=r"more than 200 MB|more memory"):
         _parse(tmp_path, "huge.txt", b"attention " * 15_000_000, "text")  # 150 MB
 
 

@@ -26,9 +26,11 @@ class Command(BaseCommand):
             missing, extra = in_db - in_index, in_index - in_db
             if missing or extra:
                 problems += 1
-                self.stdout.write(f"{course.slug}: {len(missing)} passage(s) missing from the "
-                                  f"index, {len(extra)} in the index but not in the database "
-                                  f"(fix: manage.py rebuild_kb {course.slug})")
+                self.stdout.write(
+                    f"{course.slug}: {len(missing)} passage(s) missing from the "
+                    f"index, {len(extra)} in the index but not in the database "
+                    f"(fix: manage.py rebuild_kb {course.slug})"
+                )
             else:
                 self.stdout.write(f"{course.slug}: ok ({len(in_db)} passages)")
         if problems:
