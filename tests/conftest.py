@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -36,6 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
         url = f"sqla+sqlite:///{settings.VAR_DIR / 'test-celery-broker.sqlite3'}"
         os.environ["CELERY_BROKER_URL"] = url
         app.conf.broker_url = url
+    # Uploaded files and FAISS indexes of the test database live apart from the developer's.
+    for name, sub_dir in (("KB_DIR", "test-kb"), ("MEDIA_ROOT", "test-media")):
+        path = str(settings.VAR_DIR / sub_dir)
+        os.environ[name] = path
+        setattr(settings, name, path)
     layer = settings.CHANNEL_LAYERS["default"]
     if "outbox_dir" in layer.get("CONFIG", {}):
         outbox = str(settings.VAR_DIR / "test-channel-outbox")
@@ -227,3 +233,43 @@ def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-d
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+    """A real Celery worker on the test database and the test broker."""
+    from llmasos.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False
+    # Leftovers of an interrupted run must not run against this database; a new broker may
+    # have nothing to purge and say so with an error.
+    with contextlib.suppress(Exception):
+        celery_app.control.purge()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "llmasos",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    print(output.decode(errors="replace")[-3000:])  # shown by pytest when the test fails

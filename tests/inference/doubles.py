@@ -16,8 +16,9 @@ class ScriptedBackend:
         self.answer = answer
         self.calls: list[list[dict[str, str]]] = []
 
-    async def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
-                     temperature: float, top_p: float) -> AsyncIterator[str | StreamStats]:
+    async def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+    ) -> AsyncIterator[str | StreamStats]:
         self.calls.append(messages)
         words = self.answer.split(" ")
         for index, word in enumerate(words[:max_tokens]):

@@ -26,9 +26,12 @@ QUESTION = [{"role": "user", "content": "In one sentence: what does a teacher do
 @pytest.fixture(scope="module")
 def inference_server():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "manage.py", "serve_inference", "--port",
-                                str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_inference", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, process, timeout=120)
         yield f"http://127.0.0.1:{port}/v1"
@@ -77,8 +80,10 @@ async def test_greedy_decoding_is_repeatable(backend):
 
 async def test_concurrent_streams_are_batched_and_match_solo_answers():
     backend = LocalBackend()
-    prompts = [[{"role": "user", "content": q}] for q in (
-        "What is a noun?", "Name a planet.", "What is 2 plus 2?", "Why is the sky blue?")]
+    prompts = [
+        [{"role": "user", "content": q}]
+        for q in ("What is a noun?", "Name a planet.", "What is 2 plus 2?", "Why is the sky blue?")
+    ]
 
     async def run(messages):
         return (await chat_complete(messages, max_tokens=16)).text
@@ -122,8 +127,11 @@ async def test_a_server_that_is_down_gives_a_clear_error_quickly():
 
 def test_the_server_lists_its_model_and_embeds(inference_server):
     assert httpx.get(f"{inference_server}/models").json()["data"][0]["object"] == "model"
-    response = httpx.post(f"{inference_server}/embeddings",
-                          json={"input": ["attention", "self-attention"]}, timeout=60)
+    response = httpx.post(
+        f"{inference_server}/embeddings",
+        json={"input": ["attention", "self-attention"]},
+        timeout=60,
+    )
     vectors = [item["embedding"] for item in response.json()["data"]]
     assert len(vectors) == 2 and len(vectors[0]) == 384
     similarity = sum(a * b for a, b in zip(*vectors, strict=True))

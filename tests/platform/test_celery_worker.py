@@ -7,10 +7,6 @@ channel-layer outbox; with CELERY_BROKER_URL/REDIS_URL set (the PostgreSQL+Redis
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
-
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -19,48 +15,9 @@ from rest_framework.authtoken.models import Token
 from courses import services
 from courses.models import Announcement
 from llmasos.asgi import application
-from llmasos.celery import app as celery_app
 from notifications.models import Notification
-from tests.conftest import ROOT, subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker_process():
-    celery_app.conf.task_always_eager = False
-    # Leftovers of an interrupted run must not run against this database; a new broker may
-    # have nothing to purge and say so with an error.
-    with contextlib.suppress(Exception):
-        celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "llmasos",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    print(output.decode(errors="replace")[-3000:])  # shown by pytest when the test fails
 
 
 async def test_an_announcement_is_delivered_by_the_worker_to_the_open_page(
@@ -101,3 +58,35 @@ def test_delivering_twice_notifies_each_student_once(
         )
     services.announcement_deliver(announcement_id=announcement.pk)  # a retried task
     assert Notification.objects.filter(user=enrolled_student).count() == 1
+
+
+async def test_material_is_ingested_by_the_worker_with_live_progress(
+    worker_process, teacher, course
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import Material
+
+    key = (await database_sync_to_async(Token.objects.get_or_create)(user=teacher))[0].key
+    socket = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"authorization", f"Token {key}".encode())]
+    )
+    assert (await socket.connect())[0]
+    body = b"# Attention\n\n" + b"Queries meet keys and the softmax makes weights. " * 200
+    material = await database_sync_to_async(services.material_create)(
+        course=course, uploaded_by=teacher, upload=SimpleUploadedFile("notes.md", body)
+    )
+
+    frames = []
+    while not frames or frames[-1]["status"] not in ("ready", "failed"):
+        frame = await socket.receive_json_from(timeout=120)
+        if frame.get("type") == "material.status" and frame["id"] == material.pk:
+            frames.append(frame)
+    await socket.disconnect()
+
+    assert frames[-1]["status"] == "ready", frames[-1]
+    assert frames[-1]["chunks"] > 1
+    progress = [f["progress"] for f in frames]
+    assert progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) >= 3
+    stored = await database_sync_to_async(Material.objects.get)(pk=material.pk)
+    assert stored.status == "ready" and stored.chunk_count == frames[-1]["chunks"]
