@@ -347,13 +347,42 @@ class MaterialDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    score = serializers.FloatField()
+    material = serializers.CharField(help_text="The material's file name or the lesson title.")
+    location = serializers.CharField(help_text="Page and/or heading, for citations.")
+    url = serializers.CharField()
+    page = serializers.IntegerField(allow_null=True)
+    heading = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["material", "lesson"])
+
+
+class CitationSerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    source = serializers.CharField()
+    location = serializers.CharField()
+    url = serializers.CharField()
+    text = serializers.CharField()
+
+
 class CourseSearchApi(APIView):
     @extend_schema_serializer(component_name="CourseSearchFilter")
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(max_length=500)
         k = serializers.IntegerField(min_value=1, max_value=50, default=5)
 
-    @extend_schema(parameters=[FilterSerializer], summary="Hybrid search in a course's material")
+    @extend_schema_serializer(component_name="CourseSearchOutput")
+    class OutputSerializer(serializers.Serializer):
+        query = serializers.CharField()
+        results = SearchHitSerializer(many=True)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        summary="Hybrid search in a course's material",
+    )
     def get(self, request: Request, slug: str) -> Response:
         from inference.knowledge.search import search
 
@@ -373,7 +402,18 @@ class CourseAskApi(APIView):
     class InputSerializer(serializers.Serializer):
         question = serializers.CharField(max_length=2000, trim_whitespace=True)
 
-    @extend_schema(request=InputSerializer, summary="Answer a question from the course material")
+    @extend_schema_serializer(component_name="CourseAskOutput")
+    class OutputSerializer(serializers.Serializer):
+        answer = serializers.CharField()
+        citations = CitationSerializer(many=True)
+        covered = serializers.BooleanField(help_text="False when the material has no answer.")
+        usage = serializers.DictField(child=serializers.IntegerField())
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="Answer a question from the course material",
+    )
     def post(self, request: Request, slug: str) -> Response:
         from asgiref.sync import async_to_sync
 

@@ -101,7 +101,7 @@ async def test_leaving_a_stream_cancels_it_and_the_engine_keeps_serving():
     engine = LocalBackend.engine()
     prompt = engine.chat_prompt_ids(QUESTION)
     received = 0
-    async for piece in engine.stream(prompt, max_new_tokens=200):
+    async for _piece in engine.stream(prompt, max_new_tokens=200):
         received += 1
         if received == 3:
             break  # the consumer goes away (a closed websocket, a stop button)

@@ -33,17 +33,6 @@ GARDEN_HTML = (
 )
 
 
-@pytest.fixture
-def kb_dirs(settings, tmp_path):
-    settings.KB_DIR = str(tmp_path / "kb")
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    from inference.knowledge.index import forget_loaded_indexes
-
-    forget_loaded_indexes()
-    yield
-    forget_loaded_indexes()
-
-
 def _upload(client, course, name, data, expect=202):
     response = client.post(
         reverse("api-materials", args=[course.slug]),

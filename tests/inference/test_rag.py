@@ -10,7 +10,7 @@ from inference import backends
 from inference.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_hits
 from tests.conftest import api_client_for, free_port
 from tests.inference.doubles import ScriptedBackend
-from tests.inference.test_knowledge_base import ATTENTION_MD, kb_dirs  # noqa: F401
+from tests.inference.test_knowledge_base import ATTENTION_MD
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def scripted():
 
 
 @pytest.fixture
-def material(kb_dirs, teacher, course, django_capture_on_commit_callbacks):  # noqa: F811
+def material(kb_dirs, teacher, course, django_capture_on_commit_callbacks):
     client = api_client_for(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         for name, data in (("attention.md", ATTENTION_MD), ("tips.md", INJECTION_MD)):

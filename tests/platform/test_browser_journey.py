@@ -3,33 +3,19 @@ against the real ASGI server: sign in, enroll, read a lesson, get a live notific
 
 from __future__ import annotations
 
-import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import global_settings
 from django.db import connection
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from notifications.services import notification_create
+from tests.platform.conftest import BROWSER_MARKS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed"),
-]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -38,19 +24,6 @@ def demo_site(transactional_db, asgi_server, settings):  # type: ignore[no-untyp
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     return asgi_server
-
-
-@pytest.fixture
-def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def _notify(user_id: int, title: str) -> None:

@@ -9,10 +9,9 @@ from playwright.sync_api import expect
 from accounts.models import Role, User
 from courses import services
 from tests.inference.pdfs import pdf_with_pages
-from tests.platform.test_browser_journey import CHROMIUM, page  # noqa: F401
-from tests.platform.test_browser_journey import pytestmark as browser_marks
+from tests.platform.conftest import BROWSER_MARKS
 
-pytestmark = browser_marks
+pytestmark = BROWSER_MARKS
 PASSWORD = "a-long-teacher-password-1"
 
 

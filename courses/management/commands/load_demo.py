@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
+from courses.services import course_reindex_lessons
 
 
 class Command(BaseCommand):
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         except DemoContentError as error:
             raise CommandError(f"Demo content is broken: {error}") from error
         for course in courses:
-            self.stdout.write(f"Loaded “{course.title}” ({course.lessons.count()} lessons)")
+            queued = course_reindex_lessons(course=course)
+            self.stdout.write(f"Loaded “{course.title}” ({queued} lessons, queued for indexing)")
         self.stdout.write(
             "Demo logins: "
             + ", ".join(f"{a.username} / {a.password} ({a.role})" for a in DEMO_ACCOUNTS)
