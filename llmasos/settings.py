@@ -117,7 +117,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis waits for messages with a 5 s blocking BZPOPMIN, and redis-py 8's
+            # default socket_timeout is also 5 s: left alone, every websocket idle for ~5 s
+            # dies with "Timeout reading from redis". The read timeout must outlast the pop.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                                  "socket_connect_timeout": 5}]},
         }
     }
 else:

@@ -117,3 +117,15 @@ async def test_an_unknown_socket_path_is_refused(student):
     socket = _socket("/ws/nothing/", token=await database_sync_to_async(_token)(student))
     with pytest.raises(ValueError, match="No route found"):
         await socket.connect()
+
+
+async def test_an_idle_socket_still_receives_after_a_quiet_spell(student):
+    # Longer than the channel layer's blocking read; with Redis this once killed idle sockets.
+    import asyncio
+
+    socket = _socket(token=await database_sync_to_async(_token)(student))
+    assert (await socket.connect())[0]
+    await asyncio.sleep(7)
+    await database_sync_to_async(notification_create)(user_id=student.pk, title="Still here")
+    assert (await socket.receive_json_from(timeout=5))["title"] == "Still here"
+    await socket.disconnect()
