@@ -134,6 +134,7 @@ def main() -> None:
                 "model": engine.model_name,
                 "new_tokens": args.new_tokens,
                 "threads": __import__("torch").get_num_threads(),
+                "dtype": engine.dtype,
                 "engine": batched,
                 "naive_baseline": naive,
                 "aggregate_at_8_over_single_stream": round(

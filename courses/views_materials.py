@@ -79,8 +79,11 @@ def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResp
         "text": "text/plain; charset=utf-8",
     }
     # HTML is served as plain text: an uploaded page must never run in our origin.
-    response = FileResponse(material.file.open("rb"), content_type=content_type[material.kind])
-    response["Content-Disposition"] = f'inline; filename="{material.original_name}"'
+    response = FileResponse(
+        material.file.open("rb"),
+        content_type=content_type[material.kind],
+        filename=material.original_name,
+    )  # Django quotes the header safely
     response["Content-Security-Policy"] = "sandbox"
     return response
 

@@ -44,7 +44,9 @@ class LocalBackend:
                 if cls._engine is None:
                     try:
                         cls._engine = BatchedEngine(
-                            str(generation_model_dir()), max_batch=settings.LLM_MAX_BATCH
+                            str(generation_model_dir()),
+                            max_batch=settings.LLM_MAX_BATCH,
+                            dtype=settings.LLM_DTYPE,
                         )
                     except ModelUnavailable as exc:
                         raise InferenceError(str(exc)) from exc

@@ -31,6 +31,24 @@ class EngineError(RuntimeError):
     pass
 
 
+def cpu_has_native_bf16() -> bool:
+    try:
+        flags = open("/proc/cpuinfo").read()  # noqa: SIM115 - small, read once
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_dtype(requested: str) -> str:
+    """`auto`: bfloat16 where the CPU computes it natively (prefill measured 2x faster here,
+    same greedy text), float32 elsewhere, where emulated bf16 would be slower."""
+    if requested == "auto":
+        return "bfloat16" if cpu_has_native_bf16() else "float32"
+    if requested not in ("float32", "bfloat16"):
+        raise EngineError(f"LLM_DTYPE={requested!r}: use auto, float32 or bfloat16.")
+    return requested
+
+
 @dataclass(eq=False)
 class _Stream:
     prompt_ids: list[int]
@@ -56,17 +74,29 @@ class StreamStats:
 
 
 class BatchedEngine:
-    def __init__(self, model_dir: str, *, max_batch: int = 16, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: str,
+        *,
+        max_batch: int = 16,
+        prefill_budget: int = 768,
+        dtype: str = "auto",
+        threads: int | None = None,
+    ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         if threads:
             torch.set_num_threads(threads)
         self.torch = torch
+        self.dtype = resolve_dtype(dtype)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model_dir, dtype=getattr(torch, self.dtype)
+        ).eval()
         self.model_name = str(model_dir).rstrip("/").rsplit("/", 1)[-1]
         self.max_batch = max_batch
+        self.prefill_budget = prefill_budget
         self.max_context = int(getattr(self.model.config, "max_position_embeddings", 2048))
         eos = self.model.config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
@@ -173,8 +203,18 @@ class BatchedEngine:
     ) -> tuple[list[_Stream], dict[str, Any]]:
         """Prefill the waiting requests together and merge them into the running batch."""
         torch = self.torch
+        # Prefill is compute-bound (~370 prompt tokens/s on 2 cores), so admitting everyone at once
+        # makes every stream, running or new, wait for all of it. A per-iteration budget lets the
+        # first arrivals start sooner and running rows keep decoding between admissions.
         room = self.max_batch - len(rows)
-        admitted, deferred = waiting[:room], waiting[room:]
+        admitted: list[_Stream] = []
+        budget = self.prefill_budget
+        for request in waiting[:room]:
+            if admitted and len(request.prompt_ids) > budget:
+                break
+            admitted.append(request)
+            budget -= len(request.prompt_ids)
+        deferred = waiting[len(admitted) :]
         for request in deferred:  # back in line, in order, for the next iteration
             self._incoming.put(request)
         if not admitted:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 
 from courses.models import Course, Lesson, Material
 
@@ -51,8 +52,6 @@ class Chunk(models.Model):
 
     @property
     def url(self) -> str:
-        from django.utils.text import slugify
-
         if self.lesson_id:
             anchor = f"#{slugify(self.heading)}" if self.heading else ""
             return self.lesson.get_absolute_url() + anchor

@@ -120,8 +120,9 @@ if REDIS_URL:
             # channels-redis waits for messages with a 5 s blocking BZPOPMIN, and redis-py 8's
             # default socket_timeout is also 5 s: left alone, every websocket idle for ~5 s
             # dies with "Timeout reading from redis". The read timeout must outlast the pop.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
-                                  "socket_connect_timeout": 5}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}]
+            },
         }
     }
 else:
@@ -220,6 +221,7 @@ LLM_REMOTE_MODEL = env_str("LLM_REMOTE_MODEL", "smollm2-135m-instruct")
 LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60, minimum=1)
 LLM_MAX_NEW_TOKENS = env_int("LLM_MAX_NEW_TOKENS", 256, minimum=1)
 LLM_MAX_BATCH = env_int("LLM_MAX_BATCH", 16, minimum=1)
+LLM_DTYPE = env_str("LLM_DTYPE", "auto")  # auto | float32 | bfloat16 (local engine)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference

@@ -139,7 +139,7 @@ _cache: dict[int, LoadedCourseIndex] = {}
 _cache_lock = threading.Lock()
 
 
-def _tokenize(texts: list[str]) -> Any:
+def tokenize_for_bm25(texts: list[str]) -> Any:
     import bm25s
 
     return bm25s.tokenize(texts, stopwords="en", show_progress=False)
@@ -167,7 +167,8 @@ def loaded_index(course_id: int) -> LoadedCourseIndex | None:
         if rows:
             lexical = bm25s.BM25()
             lexical.index(
-                _tokenize([f"{heading}\n{text}" for _, heading, text in rows]), show_progress=False
+                tokenize_for_bm25([f"{heading}\n{text}" for _, heading, text in rows]),
+                show_progress=False,
             )
         loaded = LoadedCourseIndex(
             version=version,

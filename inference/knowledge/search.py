@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inference.embeddings import embed_texts
-from inference.knowledge.index import _tokenize, loaded_index
+from inference.knowledge.index import loaded_index, tokenize_for_bm25
 from inference.models import Chunk
 
 CANDIDATES = 50
@@ -51,7 +51,7 @@ def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
             similarities[chunk_id] = score
     lexical_ranks: dict[int, int] = {}
     if loaded.lexical is not None:
-        tokens = _tokenize([query])
+        tokens = tokenize_for_bm25([query])
         if len(tokens.vocab) and any(len(q) for q in tokens.ids):
             limit = min(CANDIDATES, len(loaded.lexical_ids))
             positions, scores = loaded.lexical.retrieve(tokens, k=limit, show_progress=False)

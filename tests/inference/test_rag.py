@@ -130,3 +130,43 @@ def test_the_real_model_answers_from_the_material(material, enrolled_student, se
     assert len(body["answer"].split()) >= 5
     assert body["usage"]["completion_tokens"] > 0
     assert body["citations"][0]["source"] == "attention.md"
+
+
+def test_a_missing_model_is_a_clear_503(material, enrolled_student, settings, tmp_path):
+    from inference.backends import LocalBackend
+
+    settings.LLM_MODEL = str(tmp_path / "no-model-here")
+    loaded, LocalBackend._engine = LocalBackend._engine, None
+    backends.reset_backend()
+    try:
+        response = api_client_for(enrolled_student).post(
+            reverse("api-ask", args=[material.slug]),
+            {"question": "How do several attention heads work together?"},
+            format="json",
+        )
+    finally:
+        LocalBackend._engine = loaded
+        backends.reset_backend()
+    assert response.status_code == 503
+    assert "is not a model directory" in response.json()["detail"]
+
+
+def test_the_admin_uploads_through_the_same_pipeline(
+    kb_dirs, client, admin_user, course, django_capture_on_commit_callbacks
+):
+    from courses.models import Material
+
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:courses_material_add"),
+            {"course": course.pk, "file": SimpleUploadedFile("attention.md", ATTENTION_MD)},
+        )
+    assert response.status_code == 302
+    material = Material.objects.get()
+    assert (material.status, material.kind, material.uploaded_by) == (
+        "ready",
+        "markdown",
+        admin_user,
+    )
+    assert material.chunk_count >= 2
