@@ -10,7 +10,8 @@ mkdir -p var/log
 
 $bin/python manage.py migrate --no-input -v0
 $bin/python manage.py collectstatic --no-input -v0
-$bin/python manage.py load_demo
+$bin/python manage.py prepare_models   # dequantises the packaged model once (~25 s)
+$bin/python manage.py load_demo       # also queues the demo lessons for indexing
 
 $bin/celery -A llmasos worker --loglevel=INFO --concurrency=2 --pool=prefork \
   >var/log/worker.log 2>&1 &

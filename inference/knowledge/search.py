@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from inference.embeddings import embed_texts
-from inference.knowledge.index import loaded_index, tokenize_for_bm25
+from inference.knowledge.index import LoadedCourseIndex, loaded_index, tokenize_for_bm25
 from inference.models import Chunk
 
 CANDIDATES = 50
@@ -35,6 +37,27 @@ class SearchHit:
         }
 
 
+def _lexical_ranks(loaded: LoadedCourseIndex, query: str) -> dict[int, int]:
+    if loaded.lexical is None:
+        return {}
+    tokens = tokenize_for_bm25([query])
+    words_by_id = {token_id: word for word, token_id in tokens.vocab.items()}
+    words = [words_by_id[i] for i in tokens.ids[0]]
+    words = [w for w in words if w in loaded.lexical.vocab_dict]
+    if not words:
+        return {}
+    # Scoring the query's columns of the sparse BM25 matrix and partitioning takes ~1 ms at 100k
+    # passages; bm25s's retrieve() wrapper around the same scores took ~18 ms.
+    scores = loaded.lexical.get_scores(words)
+    limit = min(CANDIDATES, len(scores))
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return {
+        int(loaded.lexical_ids[p]): rank
+        for rank, p in enumerate((p for p in top if scores[p] > 0), start=1)
+    }
+
+
 def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
     loaded = loaded_index(course_id)
     if loaded is None or loaded.dense.ntotal == 0 or not query.strip():
@@ -49,17 +72,7 @@ def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
         if chunk_id >= 0:
             dense_ranks[chunk_id] = rank
             similarities[chunk_id] = score
-    lexical_ranks: dict[int, int] = {}
-    if loaded.lexical is not None:
-        tokens = tokenize_for_bm25([query])
-        if len(tokens.vocab) and any(len(q) for q in tokens.ids):
-            limit = min(CANDIDATES, len(loaded.lexical_ids))
-            positions, scores = loaded.lexical.retrieve(tokens, k=limit, show_progress=False)
-            rank = 0
-            for position, score in zip(positions[0].tolist(), scores[0].tolist(), strict=True):
-                if score > 0:
-                    rank += 1
-                    lexical_ranks[int(loaded.lexical_ids[position])] = rank
+    lexical_ranks = _lexical_ranks(loaded, query)
     fused: dict[int, float] = {}
     for ranks in (dense_ranks, lexical_ranks):
         for chunk_id, rank in ranks.items():
