@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -72,7 +73,13 @@ def _convert_packaged_gguf(target: Path) -> None:
     partial = target.with_name(target.name + f".partial-{os.getpid()}")
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    partial.rename(target)  # atomic: a crash mid-save never leaves a half model in place
+    try:
+        partial.rename(target)  # atomic: a crash mid-save never leaves a half model in place
+    except OSError:
+        # Another process (a worker, serve_inference) finished the same conversion first.
+        shutil.rmtree(partial, ignore_errors=True)
+        if not (target / "model.safetensors").exists():
+            raise
 
 
 def embedding_model_dir() -> Path:
