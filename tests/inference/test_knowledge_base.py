@@ -234,3 +234,11 @@ def test_the_materials_page_uploads_several_files_and_shows_status(
         assert page.count("Waiting…") == 2  # queued: ingestion runs when the upload commits
     page = client.get(reverse("courses:materials", args=[course.slug])).content.decode()
     assert page.count('<span class="badge">Ready</span>') == 2
+
+
+@pytest.mark.parametrize("command", ["rebuild_kb", "check_kb"])
+def test_the_kb_commands_name_an_unknown_course(kb_dirs, command):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No course with the slug 'nope'"):
+        call_command(command, "nope", stdout=io.StringIO())

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from courses.models import Course
 from inference.knowledge.index import index_ids
+from inference.management.course_option import add_course_argument, selected_courses
 from inference.models import Chunk
 
 
@@ -13,12 +13,10 @@ class Command(BaseCommand):
     help = "Report every disagreement between the FAISS indexes and the chunk rows (exit 1 if any)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("course", nargs="?", help="course slug; all courses when omitted")
+        add_course_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        courses = Course.objects.all()
-        if options["course"]:
-            courses = courses.filter(slug=options["course"])
+        courses = selected_courses(options["course"])
         problems = 0
         for course in courses:
             in_index = index_ids(course.pk)

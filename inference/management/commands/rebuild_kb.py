@@ -2,24 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from courses.models import Course
 from inference.knowledge.index import index_rebuild
+from inference.management.course_option import add_course_argument, selected_courses
 
 
 class Command(BaseCommand):
     help = "Rebuild the FAISS index of one course (or of all) from the chunk rows in the database."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("course", nargs="?", help="course slug; all courses when omitted")
+        add_course_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        courses = Course.objects.all()
-        if options["course"]:
-            courses = courses.filter(slug=options["course"])
-            if not courses.exists():
-                raise CommandError(f"No course with the slug {options['course']!r}.")
+        courses = selected_courses(options["course"])
         for course in courses:
             count = index_rebuild(course.pk)
             self.stdout.write(f"{course.slug}: {count} passages indexed")
