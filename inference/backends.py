@@ -47,6 +47,7 @@ class LocalBackend:
                             str(generation_model_dir()),
                             max_batch=settings.LLM_MAX_BATCH,
                             dtype=settings.LLM_DTYPE,
+                            repetition_penalty=settings.LLM_REPETITION_PENALTY,
                         )
                     except ModelUnavailable as exc:
                         raise InferenceError(str(exc)) from exc

@@ -81,6 +81,7 @@ class BatchedEngine:
         max_batch: int = 16,
         prefill_budget: int = 768,
         dtype: str = "auto",
+        repetition_penalty: float = 1.0,
         threads: int | None = None,
     ) -> None:
         import torch
@@ -97,6 +98,7 @@ class BatchedEngine:
         self.model_name = str(model_dir).rstrip("/").rsplit("/", 1)[-1]
         self.max_batch = max_batch
         self.prefill_budget = prefill_budget
+        self.repetition_penalty = repetition_penalty
         self.max_context = int(getattr(self.model.config, "max_position_embeddings", 2048))
         eos = self.model.config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
@@ -267,6 +269,14 @@ class BatchedEngine:
         torch = self.torch
         tokens = []
         for row_logits, row in zip(logits, rows, strict=True):
+            if self.repetition_penalty != 1.0 and row.generated:
+                # The usual CTRL-style penalty: small models otherwise loop on a phrase.
+                seen = torch.tensor(sorted(set(row.generated)))
+                picked = row_logits[seen].float()
+                row_logits = row_logits.float().clone()
+                row_logits[seen] = torch.where(
+                    picked > 0, picked / self.repetition_penalty, picked * self.repetition_penalty
+                )
             if row.temperature <= 1e-5:
                 tokens.append(int(row_logits.argmax()))
                 continue

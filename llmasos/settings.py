@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from llmasos.env import env_bool, env_int, env_list, env_secret, env_str
+from llmasos.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LLMASOS_VAR_DIR", str(BASE_DIR / "var")))
@@ -222,6 +222,8 @@ LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60, minimum=1)
 LLM_MAX_NEW_TOKENS = env_int("LLM_MAX_NEW_TOKENS", 256, minimum=1)
 LLM_MAX_BATCH = env_int("LLM_MAX_BATCH", 16, minimum=1)
 LLM_DTYPE = env_str("LLM_DTYPE", "auto")  # auto | float32 | bfloat16 (local engine)
+# >1 discourages repeating generated tokens; the 135M model otherwise loops on a phrase.
+LLM_REPETITION_PENALTY = env_float("LLM_REPETITION_PENALTY", 1.2)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
