@@ -37,9 +37,13 @@ def lesson_sequence(*, course: Course) -> list[Lesson]:
 
 @dataclass(frozen=True)
 class Progress:
-    completed: int
+    completed_ids: frozenset[int]
     total: int
     next_lesson: Lesson | None
+
+    @property
+    def completed(self) -> int:
+        return len(self.completed_ids)
 
     @property
     def percent(self) -> int:
@@ -48,13 +52,9 @@ class Progress:
 
 def course_progress(*, user: Any, course: Course) -> Progress:
     lessons = lesson_sequence(course=course)
-    done = set(
-        LessonCompletion.objects.filter(user=user, lesson__course=course).values_list(
-            "lesson_id", flat=True
-        )
-    )
+    done = frozenset(completed_lesson_ids(user=user, course=course))
     next_lesson = next((lesson for lesson in lessons if lesson.pk not in done), None)
-    return Progress(completed=len(done), total=len(lessons), next_lesson=next_lesson)
+    return Progress(completed_ids=done, total=len(lessons), next_lesson=next_lesson)
 
 
 def completed_lesson_ids(*, user: Any, course: Course) -> set[int]:

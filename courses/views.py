@@ -62,6 +62,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = _get_course_for_viewer(request, slug)
     teaching = is_course_teacher(request.user, course)
     enrolled = is_enrolled(request.user, course)
+    # Only enrolled students have progress; everyone else has no completed lessons to mark.
+    progress = selectors.course_progress(user=request.user, course=course) if enrolled else None
     context = {
         "course": course,
         "description": render_markdown(course.description),
@@ -69,10 +71,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "teaching": teaching,
         "enrolled": enrolled,
         "can_read": teaching or (enrolled and course.is_published),
-        "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
-        "progress": selectors.course_progress(user=request.user, course=course)
-        if enrolled
-        else None,
+        "completed_ids": progress.completed_ids if progress else frozenset(),
+        "progress": progress,
         "announcements": course.announcements.all()[:5] if (teaching or enrolled) else [],
         "announcement_form": AnnouncementForm() if teaching else None,
     }

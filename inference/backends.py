@@ -29,8 +29,6 @@ class Backend(Protocol):
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
     ) -> AsyncIterator[str | StreamStats]: ...
 
-    def count_tokens(self, text: str) -> int: ...
-
 
 class LocalBackend:
     name = "local"
@@ -67,9 +65,6 @@ class LocalBackend:
                 yield piece
         except EngineError as exc:
             raise InferenceError(str(exc)) from exc
-
-    def count_tokens(self, text: str) -> int:
-        return self.engine().count_tokens(text)
 
 
 class OpenAIBackend:
@@ -139,9 +134,6 @@ class OpenAIBackend:
                 f"({exc.__class__.__name__}). Is it running?"
             ) from exc
         yield StreamStats(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
-
-    def count_tokens(self, text: str) -> int:
-        return max(1, len(text) // 4)  # the remote tokenizer is unknown; a conservative estimate
 
 
 _backend: Backend | None = None

@@ -24,6 +24,3 @@ class ScriptedBackend:
         for index, word in enumerate(words[:max_tokens]):
             yield word if index == 0 else f" {word}"
         yield StreamStats(sum(len(m["content"]) // 4 for m in messages), len(words), "stop")
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4
