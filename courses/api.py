@@ -22,22 +22,22 @@ from courses.models import Course, Lesson, Material, MaterialStatus, Module
 from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
 
-def _course_for_viewer(request: Request, slug: str) -> Course:
+def course_for_viewer(request: Request, slug: str) -> Course:
     course = Course.objects.filter(slug=slug).first()
     if course is None or not can_view_course(request.user, course):
         raise NotFound(f"No course “{slug}”.")
     return course
 
 
-def _course_for_teacher(request: Request, slug: str) -> Course:
-    course = _course_for_viewer(request, slug)
+def course_for_teacher(request: Request, slug: str) -> Course:
+    course = course_for_viewer(request, slug)
     if not is_course_teacher(request.user, course):
         raise PermissionDenied("Only this course's teachers can do that.")
     return course
 
 
-def _course_for_reader(request: Request, slug: str) -> Course:
-    course = _course_for_viewer(request, slug)
+def course_for_reader(request: Request, slug: str) -> Course:
+    course = course_for_viewer(request, slug)
     if not can_read_lessons(request.user, course):
         raise PermissionDenied("Enroll in this course to read its lessons.")
     return course
@@ -138,7 +138,7 @@ class CourseDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer, summary="A course and its outline")
     def get(self, request: Request, slug: str) -> Response:
-        course = _course_for_viewer(request, slug)
+        course = course_for_viewer(request, slug)
         course = Course.objects.prefetch_related("modules__lessons").get(pk=course.pk)
         return Response(self.OutputSerializer(course).data)
 
@@ -154,7 +154,7 @@ class CoursePublishApi(APIView):
         summary="Publish or unpublish a course (its teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         course = services.course_set_published(course=course, **data.validated_data)
@@ -169,13 +169,13 @@ class CourseEnrollApi(APIView):
 
     @extend_schema(request=None, responses={201: OutputSerializer}, summary="Enroll in a course")
     def post(self, request: Request, slug: str) -> Response:
-        course = _course_for_viewer(request, slug)
+        course = course_for_viewer(request, slug)
         services.enrollment_create(user=request.user, course=course)
         return Response({"course": course.slug, "enrolled": True}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: OutputSerializer}, summary="Leave a course")
     def delete(self, request: Request, slug: str) -> Response:
-        course = _course_for_viewer(request, slug)
+        course = course_for_viewer(request, slug)
         services.enrollment_delete(user=request.user, course=course)
         return Response({"course": course.slug, "enrolled": False})
 
@@ -190,7 +190,7 @@ class CourseStudentsApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="Enrolled students (teachers)")
     def get(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.course_roster(course=course), request, self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -210,7 +210,7 @@ class ModuleCreateApi(APIView):
         summary="Add a module (teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         module = services.module_create(course=course, **data.validated_data)
@@ -242,7 +242,7 @@ class LessonCollectionApi(APIView):
 
     @extend_schema(responses=LessonSummarySerializer(many=True), summary="Lessons of a course")
     def get(self, request: Request, slug: str) -> Response:
-        course = _course_for_reader(request, slug)
+        course = course_for_reader(request, slug)
         lessons = selectors.lesson_sequence(course=course)
         return Response(LessonSummarySerializer(lessons, many=True).data)
 
@@ -252,7 +252,7 @@ class LessonCollectionApi(APIView):
         summary="Add a lesson (teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -272,7 +272,7 @@ class LessonCollectionApi(APIView):
 class LessonDetailApi(APIView):
     @extend_schema(responses=LessonOutputSerializer, summary="One lesson, Markdown and HTML")
     def get(self, request: Request, slug: str, lesson_slug: str) -> Response:
-        course = _course_for_reader(request, slug)
+        course = course_for_reader(request, slug)
         lesson = get_object_or_404(Lesson, course=course, slug=lesson_slug)
         return Response(LessonOutputSerializer(lesson).data)
 
@@ -312,7 +312,7 @@ class MaterialCollectionApi(APIView):
         summary="Upload course material (its teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError(
@@ -326,7 +326,7 @@ class MaterialCollectionApi(APIView):
 
     @extend_schema(responses=MaterialOutputSerializer(many=True), summary="A course's material")
     def get(self, request: Request, slug: str) -> Response:
-        course = _course_for_teacher(request, slug)
+        course = course_for_teacher(request, slug)
         return Response(MaterialOutputSerializer(course.materials.all(), many=True).data)
 
 
@@ -386,7 +386,7 @@ class CourseSearchApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         from inference.knowledge.search import search
 
-        course = _course_for_reader(request, slug)
+        course = course_for_reader(request, slug)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         hits = search(
@@ -420,7 +420,7 @@ class CourseAskApi(APIView):
         from inference.backends import InferenceError
         from inference.rag import answer
 
-        course = _course_for_reader(request, slug)
+        course = course_for_reader(request, slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -88,8 +88,13 @@ def _anchor_headings(tokens: list[Token]) -> None:
         token.attrSet("id", anchor)
 
 
-def render_markdown(text: str) -> SafeString:
-    """Sanitised HTML for Markdown text, cached by content (a long lesson takes a few ms)."""
+def render_markdown(text: str, *, cached: bool = True) -> SafeString:
+    """Sanitised HTML for Markdown text, cached by content (a long lesson takes a few ms).
+
+    `cached=False` for text that is rendered once while it grows (a streamed tutor reply).
+    """
+    if not cached:
+        return mark_safe(_render(text))  # sanitised by nh3 in _render
     key = "markdown:v1:" + hashlib.sha256((text or "").encode()).hexdigest()
     html = cache.get(key)
     if html is None:

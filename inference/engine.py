@@ -109,6 +109,7 @@ class BatchedEngine:
         self.stop_ids = {i for i in eos_ids if i is not None}
         self.pad_id = self.tokenizer.pad_token_id or next(iter(self.stop_ids))
         self._incoming: queue.Queue[_Stream] = queue.Queue()
+        self.active_requests = 0  # rows generating or waiting for prefill (read by tests, benches)
         self._thread = threading.Thread(target=self._run, name="llm-engine", daemon=True)
         self._thread.start()
 
@@ -181,11 +182,13 @@ class BatchedEngine:
                         rows, state, backlog = self._admit(rows, state, waiting)
                     if rows:
                         rows, state = self._step(rows, state)
+                    self.active_requests = len(rows) + len(backlog)
                 except Exception as error:
                     logger.exception("generation step failed")
                     for row in rows:
                         row.push("error", f"Generation failed: {error}")
                     rows, state = [], {}
+                    self.active_requests = len(backlog)
 
     def _take_waiting(self, *, block: bool) -> list[_Stream]:
         waiting: list[_Stream] = []

@@ -14,8 +14,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from inference.engine import StreamStats
-from inference.knowledge.search import SearchHit, search
+from inference.knowledge.search import search
 from inference.llm import chat_stream
+from inference.models import Chunk
 
 MAX_QUESTION_CHARS = 2000
 # Below this cosine (all-MiniLM-L6-v2) a passage is not about the question. Calibrated on the
@@ -45,6 +46,7 @@ class Citation:
     location: str
     url: str
     text: str
+    chunk_id: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -53,43 +55,54 @@ class Citation:
             "location": self.location,
             "url": self.url,
             "text": self.text,
+            "chunk": self.chunk_id,
         }
 
 
-def _neutralise(text: str) -> str:
+def neutralise(text: str) -> str:
+    """Material and students cannot open or close the context block."""
     return text.replace("<context>", "(context)").replace("</context>", "(/context)")
 
 
-def build_messages(question: str, hits: list[SearchHit]) -> list[dict[str, str]]:
+def context_block(chunks: list[Chunk]) -> str:
+    """Numbered passages inside one <context> block; the numbers are what answers cite."""
+    blocks = [
+        f"[{number}] {chunk.source_name} ({chunk.location})\n"
+        f"{neutralise(chunk.text[:PASSAGE_CHARS])}"
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+    return "<context>\n" + "\n\n".join(blocks) + "\n</context>"
+
+
+def build_messages(question: str, chunks: list[Chunk]) -> list[dict[str, str]]:
     """The chat for a RAG answer. Pure: same input, same prompt (tests read it)."""
-    blocks = []
-    for number, hit in enumerate(hits, start=1):
-        chunk = hit.chunk
-        blocks.append(
-            f"[{number}] {chunk.source_name} ({chunk.location})\n"
-            f"{_neutralise(chunk.text[:PASSAGE_CHARS])}"
-        )
-    context = "\n\n".join(blocks)
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {
-            "role": "user",
-            "content": f"<context>\n{context}\n</context>\n\nQuestion: {_neutralise(question)}",
-        },
+        {"role": "user", "content": f"{context_block(chunks)}\n\nQuestion: {neutralise(question)}"},
     ]
 
 
-def relevant_hits(*, course_id: int, question: str) -> list[SearchHit]:
-    hits = search(course_id=course_id, query=question, k=CONTEXT_PASSAGES)
+def relevant_chunks(
+    *, course_id: int, question: str, prefer_lesson_id: int | None = None
+) -> list[Chunk]:
+    """The passages of one course that are about the question, best first (at most a few).
+
+    With `prefer_lesson_id`, relevant passages of that lesson come before the others: a student
+    asking from a lesson page means that lesson first.
+    """
+    hits = search(course_id=course_id, query=question, k=2 * CONTEXT_PASSAGES)
     # Relevance is semantic: a lone keyword match ("best", "recipe") must not make an unrelated
     # question look covered. BM25 still shapes the ranking of the passages that qualify.
-    return [hit for hit in hits if hit.similarity >= MIN_SIMILARITY]
+    relevant = [hit for hit in hits if hit.similarity >= MIN_SIMILARITY]
+    if prefer_lesson_id is not None:
+        relevant.sort(key=lambda hit: hit.chunk.lesson_id != prefer_lesson_id)  # stable
+    return [hit.chunk for hit in relevant[:CONTEXT_PASSAGES]]
 
 
-def citations_for(hits: list[SearchHit]) -> list[Citation]:
+def citations_for(chunks: list[Chunk]) -> list[Citation]:
     return [
-        Citation(n, h.chunk.source_name, h.chunk.location, h.chunk.url, h.chunk.text[:300])
-        for n, h in enumerate(hits, start=1)
+        Citation(n, chunk.source_name, chunk.location, chunk.url, chunk.text[:300], chunk.pk)
+        for n, chunk in enumerate(chunks, start=1)
     ]
 
 
@@ -97,16 +110,16 @@ async def answer_stream(
     *, course_id: int, question: str, max_tokens: int | None = None
 ) -> AsyncIterator[str | StreamStats | list[Citation]]:
     """Text pieces, then StreamStats, then the citations (empty when not covered)."""
-    hits = await sync_to_async(relevant_hits)(course_id=course_id, question=question)
-    if not hits:
+    chunks = await sync_to_async(relevant_chunks)(course_id=course_id, question=question)
+    if not chunks:
         yield NOT_COVERED
         yield StreamStats(0, 0, "not_covered")
         yield []
         return
-    messages = build_messages(question, hits)
+    messages = build_messages(question, chunks)
     async for piece in chat_stream(messages, max_tokens=max_tokens or settings.RAG_MAX_TOKENS):
         yield piece
-    yield citations_for(hits)
+    yield citations_for(chunks)
 
 
 async def answer(*, course_id: int, question: str) -> dict[str, object]:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "courses",
     "notifications",
     "inference",
+    "tutor",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,11 @@ MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
 INFERENCE_API_KEY = env_secret("INFERENCE_API_KEY") or ""
 RAG_MAX_TOKENS = env_int("RAG_MAX_TOKENS", 200, minimum=1)
+# The tutor: a question budget per student that refills one question every N seconds.
+TUTOR_QUOTA_QUESTIONS = env_int("TUTOR_QUOTA_QUESTIONS", 10, minimum=1)
+TUTOR_QUOTA_REFILL_SECONDS = env_int("TUTOR_QUOTA_REFILL_SECONDS", 180, minimum=1)
+TUTOR_MAX_TOKENS = env_int("TUTOR_MAX_TOKENS", 200, minimum=1)
+TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)

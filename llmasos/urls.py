@@ -25,6 +25,7 @@ admin.site.site_title = "LLMasOS admin"
 
 api_patterns = [
     path("", include("courses.api_urls")),
+    path("", include("tutor.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("dashboard/", course_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("courses/", include("courses.urls")),
+    path("courses/", include("tutor.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -146,6 +146,18 @@ def enrolled_student(student: User, course: Course) -> User:
     return student
 
 
+@pytest.fixture
+def kb_dirs(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A private knowledge base (FAISS files, uploads) for one test."""
+    settings.KB_DIR = str(tmp_path / "kb")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from inference.knowledge.index import forget_loaded_indexes
+
+    forget_loaded_indexes()
+    yield
+    forget_loaded_indexes()
+
+
 def api_client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -6,3 +6,16 @@ document.addEventListener("htmx:wsAfterMessage", () => {
     setTimeout(() => toast.remove(), 10000);
   });
 });
+
+// Tutor: Enter sends the question (Shift+Enter adds a line); the box empties once it is sent.
+document.addEventListener("keydown", (event) => {
+  const box = event.target;
+  if (box.id === "tutor-question" && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    box.form.requestSubmit();
+  }
+});
+document.addEventListener("htmx:wsAfterSend", (event) => {
+  const form = event.target.closest ? event.target.closest("#tutor-form") : null;
+  if (form) form.question.value = "";
+});

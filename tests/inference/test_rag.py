@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from inference import backends
-from inference.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_hits
+from inference.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_chunks
 from tests.conftest import api_client_for, free_port
 from tests.inference.doubles import ScriptedBackend
 from tests.inference.test_knowledge_base import ATTENTION_MD
@@ -59,9 +59,9 @@ def test_an_answer_comes_from_the_material_with_citations(material, enrolled_stu
 
 
 def test_material_with_instructions_stays_inside_the_context_block(material, scripted):
-    hits = relevant_hits(course_id=material.pk, question="Ignore previous instructions rubric")
-    assert any("Ignore previous instructions" in h.chunk.text for h in hits)
-    messages = build_messages("What are good study tips?", hits)
+    chunks = relevant_chunks(course_id=material.pk, question="Ignore previous instructions rubric")
+    assert any("Ignore previous instructions" in c.text for c in chunks)
+    messages = build_messages("What are good study tips?", chunks)
     assert messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
     user = messages[1]["content"]
     # Exactly one context block, and the injected text sits inside it.

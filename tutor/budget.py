@@ -1,0 +1,121 @@
+"""Question budgets: each student has N tutor questions that come back one every few minutes.
+
+A leaky bucket stored as (available, checked_at): reading it adds what refilled since, so no
+timer is needed. Teachers and admins are not limited. Admins set a per-student capacity or refill
+time in the admin; everyone else gets TUTOR_QUOTA_QUESTIONS and TUTOR_QUOTA_REFILL_SECONDS.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from llmasos.errors import DomainError
+from tutor.models import QuestionBudget
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    unlimited: bool
+    available: int = 0
+    capacity: int = 0
+    refill_seconds: int = 0
+    next_question_at: datetime | None = None  # when one more question comes back (None if full)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "unlimited": self.unlimited,
+            "available": self.available,
+            "capacity": self.capacity,
+            "refill_seconds": self.refill_seconds,
+            "next_question_at": self.next_question_at.isoformat()
+            if self.next_question_at
+            else None,
+        }
+
+
+class QuotaExceeded(DomainError):
+    def __init__(self, state: BudgetState) -> None:
+        self.state = state
+        at = timezone.localtime(state.next_question_at).strftime("%H:%M")
+        wait = max(1, math.ceil((state.next_question_at - timezone.now()).total_seconds() / 60))
+        super().__init__(
+            f"You have used all {state.capacity} tutor questions for now. One more comes back at "
+            f"{at} (in about {wait} min)."
+        )
+
+
+def _is_limited(user: Any) -> bool:
+    return user.role == Role.STUDENT and not user.is_platform_admin
+
+
+def _settings_for(budget: QuestionBudget | None) -> tuple[int, int]:
+    capacity = (budget and budget.capacity) or settings.TUTOR_QUOTA_QUESTIONS
+    refill = (budget and budget.refill_seconds) or settings.TUTOR_QUOTA_REFILL_SECONDS
+    return capacity, refill
+
+
+def _refilled(budget: QuestionBudget, now: datetime) -> float:
+    capacity, refill = _settings_for(budget)
+    elapsed = (now - budget.checked_at).total_seconds()
+    return min(float(capacity), budget.available + max(0.0, elapsed) / refill)
+
+
+def _state(budget: QuestionBudget | None, available: float, now: datetime) -> BudgetState:
+    capacity, refill = _settings_for(budget)
+    next_at = None
+    if available < capacity:
+        next_at = now + timedelta(seconds=(1 - (available % 1)) * refill)
+    return BudgetState(False, int(available), capacity, refill, next_at)
+
+
+def budget_state(*, user: Any) -> BudgetState:
+    if not _is_limited(user):
+        return BudgetState(unlimited=True)
+    now = timezone.now()
+    budget = QuestionBudget.objects.filter(user=user).first()
+    if budget is None:
+        return _state(None, float(_settings_for(None)[0]), now)
+    return _state(budget, _refilled(budget, now), now)
+
+
+def budget_take(*, user: Any) -> BudgetState:
+    """Spend one question, or raise QuotaExceeded saying when the next one comes back."""
+    if not _is_limited(user):
+        return BudgetState(unlimited=True)
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked: two tabs asking at once must not both spend the last question.
+        budget, _ = QuestionBudget.objects.select_for_update().get_or_create(
+            user=user,
+            defaults={"available": float(_settings_for(None)[0]), "checked_at": now},
+        )
+        available = _refilled(budget, now)
+        if available < 1:
+            raise QuotaExceeded(_state(budget, available, now))
+        budget.available = available - 1
+        budget.checked_at = now
+        budget.save(update_fields=["available", "checked_at"])
+    return _state(budget, budget.available, now)
+
+
+def budget_refund(*, user: Any) -> None:
+    """Give a question back when the tutor failed to answer it (not when the student stopped)."""
+    if not _is_limited(user):
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        budget = QuestionBudget.objects.select_for_update().filter(user=user).first()
+        if budget is None:
+            return
+        capacity, _ = _settings_for(budget)
+        budget.available = min(float(capacity), _refilled(budget, now) + 1)
+        budget.checked_at = now
+        budget.save(update_fields=["available", "checked_at"])

@@ -1,0 +1,264 @@
+"""The tutor socket: /ws/courses/<slug>/tutor/.
+
+JSON frames for programs (see the README, "Tutor protocol"); a browser page connects with
+`?format=html` and gets the same events as HTMX out-of-band fragments. The consumer only
+translates frames: services.turn_start / reply_stream / turn_finish do the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from courses.access import can_read_lessons
+from courses.models import Course, Lesson
+from inference.llm import InferenceError, StreamStats
+from tutor import rendering
+from tutor.budget import QuotaExceeded, budget_state
+from tutor.models import Message
+from tutor.services import PreparedTurn, TutorError, reply_stream, turn_finish, turn_start
+
+logger = logging.getLogger(__name__)
+
+MAX_CLIENT_FRAME = 16 * 1024  # a 2,000-character question plus HTMX's headers fits easily
+HTML_REFRESH_SECONDS = 0.1  # re-render a growing answer at most this often in HTML mode
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_BIG = 1009
+
+
+@database_sync_to_async
+def _course_for(user: Any, slug: str) -> Course | None:
+    course = Course.objects.filter(slug=slug).first()
+    if course is None or not can_read_lessons(user, course):
+        return None
+    return course
+
+
+@database_sync_to_async
+def _lesson_for(course: Course, slug: str) -> Lesson | None:
+    return Lesson.objects.filter(course=course, slug=slug).first()
+
+
+def _conversation_id(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    return int(value)
+
+
+class TutorConsumer(AsyncWebsocketConsumer):
+    task: asyncio.Task[None] | None = None
+    open = False
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        course = await _course_for(self.user, self.scope["url_route"]["kwargs"]["slug"])
+        if course is None:
+            # Unknown course, draft, or not enrolled: the same answer, so ids cannot be probed.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.course = course
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.html = query.get("format", ["json"])[0] == "html"
+        self.page_lesson_slug = query.get("lesson", [""])[0]
+        await self.accept()
+        self.open = True
+        quota = await database_sync_to_async(budget_state)(user=self.user)
+        if self.html:
+            await self.send(rendering.quota_fragment(quota))
+        else:
+            await self._send_json(
+                {"type": "ready", "course": course.slug, "quota": quota.as_dict()}
+            )
+
+    async def disconnect(self, code: int) -> None:
+        self.open = False
+        if self.task and not self.task.done():
+            self.task.cancel()
+            # Let the task record the stopped answer and free the student's slot before the
+            # consumer goes away; the engine drops the request as soon as the stream is closed.
+            await asyncio.wait({self.task}, timeout=5)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            await self._error(
+                "bad_frame", "Frames are JSON objects with a type: ask, stop or ping."
+            )
+            return
+        kind = frame.get("type", "ask")
+        if kind == "ping":
+            await self._send_json({"type": "pong"})
+        elif kind == "stop":
+            if self.task and not self.task.done():
+                self.task.cancel()
+            elif not self.html:
+                await self._error("not_generating", "There is no answer in progress to stop.")
+        elif kind == "ask":
+            await self._ask(frame)
+        else:
+            await self._error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
+
+    async def _ask(self, frame: dict[str, Any]) -> None:
+        if self.task and not self.task.done():
+            await self._error(
+                "busy", "The tutor is still answering; wait for it or stop it.", busy=True
+            )
+            return
+        question = frame.get("question", "")
+        mode = frame.get("mode") or "explain"
+        try:
+            conversation_id = _conversation_id(frame.get("conversation"))
+        except (TypeError, ValueError):
+            await self._error("bad_frame", "conversation must be a conversation id (a number).")
+            return
+        if not isinstance(question, str) or not isinstance(mode, str):
+            await self._error("bad_frame", "question and mode must be strings.")
+            return
+        lesson = None
+        lesson_slug = frame.get("lesson") or self.page_lesson_slug
+        if lesson_slug:
+            lesson = await _lesson_for(self.course, str(lesson_slug)[:200])
+            if lesson is None:
+                await self._error("lesson_not_found", "That lesson is not part of this course.")
+                return
+        try:
+            turn = await database_sync_to_async(turn_start)(
+                user=self.user,
+                course=self.course,
+                text=question,
+                mode=mode,
+                conversation_id=conversation_id,
+                lesson=lesson,
+            )
+        except QuotaExceeded as exc:
+            await self._error("quota_exceeded", str(exc), quota=exc.state.as_dict())
+            if self.html:
+                await self.send(rendering.quota_fragment(exc.state))
+            return
+        except TutorError as exc:
+            await self._error(exc.code, str(exc))
+            return
+        if self.html:
+            await self.send(
+                rendering.started_fragments(turn.conversation.pk, turn.question, turn.reply)
+                + rendering.quota_fragment(turn.budget)
+                + rendering.status_fragment(busy=True)
+            )
+        else:
+            await self._send_json(
+                {
+                    "type": "started",
+                    "conversation": turn.conversation.pk,
+                    "question": turn.question.pk,
+                    "message": turn.reply.pk,
+                    "quota": turn.budget.as_dict(),
+                }
+            )
+        self.task = asyncio.create_task(self._generate(turn))
+
+    async def _generate(self, turn: PreparedTurn) -> None:
+        parts: list[str] = []
+        stats: StreamStats | None = None
+        first_token_ms: int | None = None
+        status, error = Message.Status.COMPLETE, ""
+        started = time.monotonic()
+        last_render = 0.0
+        try:
+            async for piece in reply_stream(turn):
+                if isinstance(piece, StreamStats):
+                    stats = piece
+                    continue
+                if first_token_ms is None:
+                    first_token_ms = int((time.monotonic() - started) * 1000)
+                parts.append(piece)
+                if not self.html:
+                    await self._send_json(
+                        {"type": "token", "message": turn.reply.pk, "text": piece}
+                    )
+                elif time.monotonic() - last_render >= HTML_REFRESH_SECONDS:
+                    last_render = time.monotonic()
+                    await self._send(
+                        rendering.streaming_fragment(turn.reply.pk, "".join(parts), turn.citations)
+                    )
+        except asyncio.CancelledError:
+            status = Message.Status.STOPPED
+        except InferenceError as exc:
+            status, error = Message.Status.FAILED, str(exc)
+        except Exception:
+            logger.exception("Tutor reply %s failed", turn.reply.pk)
+            status, error = Message.Status.FAILED, "The tutor failed to answer; please try again."
+        reply = await database_sync_to_async(turn_finish)(
+            turn=turn,
+            text="".join(parts),
+            status=status,
+            stats=stats,
+            first_token_ms=first_token_ms,
+            error=error,
+        )
+        await self._finished(turn, reply, stats)
+
+    async def _finished(
+        self, turn: PreparedTurn, reply: Message, stats: StreamStats | None
+    ) -> None:
+        if not self.open:
+            return
+        quota = await database_sync_to_async(budget_state)(user=self.user)
+        if self.html:
+            await self._send(
+                rendering.message_fragment(reply, oob="true")
+                + rendering.status_fragment(busy=False, error=reply.error)
+                + rendering.quota_fragment(quota)
+            )
+            return
+        if reply.status == Message.Status.FAILED:
+            await self._error("inference_failed", reply.error)
+        await self._send_json(
+            {
+                "type": "done",
+                "conversation": turn.conversation.pk,
+                "message": reply.pk,
+                "status": reply.status,
+                "covered": reply.covered,
+                "text": reply.content,
+                "citations": reply.citations,
+                "finish_reason": stats.finish_reason if stats else reply.status,
+                "usage": {
+                    "prompt_tokens": reply.prompt_tokens,
+                    "completion_tokens": reply.completion_tokens,
+                },
+                "first_token_ms": reply.first_token_ms,
+                "quota": quota.as_dict(),
+            }
+        )
+
+    async def _error(self, code: str, message: str, *, busy: bool = False, **extra: Any) -> None:
+        if self.html:
+            await self._send(rendering.status_fragment(busy=busy, error=message))
+        else:
+            await self._send_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def _send_json(self, frame: dict[str, Any]) -> None:
+        await self._send(json.dumps(frame))
+
+    async def _send(self, text: str) -> None:
+        if self.open:
+            await self.send(text)

@@ -1,0 +1,114 @@
+"""Tutor conversations, their messages (with citations and ratings) and question budgets."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from courses.models import Course, Lesson
+
+
+class Mode(models.TextChoices):
+    EXPLAIN = "explain", "Explain"
+    HINT = "hint", "Hint (Socratic)"
+    QUIZ = "quiz", "Quiz me"
+
+
+class Conversation(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="conversations")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_conversations"
+    )
+    # The lesson the conversation started from: its passages come first when retrieving.
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["course", "student", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tutor:conversation", args=[self.course.slug, self.pk])
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        STUDENT = "student", "Student"
+        TUTOR = "tutor", "Tutor"
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Question"
+        ANSWER = "answer", "Answer"
+        QUIZ_QUESTION = "quiz_question", "Quiz question"
+        QUIZ_ANSWER = "quiz_answer", "Quiz answer"
+        QUIZ_FEEDBACK = "quiz_feedback", "Quiz feedback"
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming", "Streaming"
+        COMPLETE = "complete", "Complete"
+        STOPPED = "stopped", "Stopped"
+        FAILED = "failed", "Failed"
+
+    class Rating(models.TextChoices):
+        NONE = "", "Not rated"
+        HELPFUL = "helpful", "Helpful"
+        NOT_HELPFUL = "not_helpful", "Not helpful"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.EXPLAIN)
+    content = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETE)
+    # [{"n", "source", "location", "url", "text", "chunk"}]: what the answer was grounded on.
+    citations = models.JSONField(default=list, blank=True)
+    covered = models.BooleanField(default=True)
+    error = models.CharField(max_length=300, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
+    rating = models.CharField(max_length=12, choices=Rating.choices, default="", blank=True)
+    rating_comment = models.CharField(max_length=1000, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "id"]
+        indexes = [models.Index(fields=["rating"], name="tutor_msg_rating")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.content[:60]}"
+
+    @property
+    def is_tutor(self) -> bool:
+        return self.role == self.Role.TUTOR
+
+
+class QuestionBudget(models.Model):
+    """A student's tutor questions: a bucket that refills one question at a time.
+
+    `available` is stored with the time it was computed; the current value is derived on read
+    (see services.budget_state), so nothing has to tick in the background.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_budget"
+    )
+    available = models.FloatField()
+    checked_at = models.DateTimeField()
+    # Set by an admin to give one student a different budget; empty = the platform default.
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    refill_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Question budget of {self.user}"

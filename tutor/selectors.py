@@ -1,0 +1,106 @@
+"""Reads of tutor data: a student's conversations, transcripts, and what teachers review."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from courses.models import Course
+from tutor.models import Conversation, Message
+from tutor.rendering import message_context
+
+TOPIC_WINDOW = 2000  # the most recent answers a course's "most asked topics" are counted over
+
+
+def student_conversations(*, user: Any, course: Course) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(course=course, student=user).select_related("lesson")
+
+
+def course_conversations(
+    *, course: Course, student_id: int | None = None, not_helpful: bool = False
+) -> QuerySet[Conversation]:
+    conversations = (
+        Conversation.objects.filter(course=course)
+        .select_related("student", "lesson")
+        .annotate(
+            questions=Count(
+                "messages",
+                filter=Q(messages__role=Message.Role.STUDENT),
+            ),
+            not_helpful=Count("messages", filter=Q(messages__rating=Message.Rating.NOT_HELPFUL)),
+        )
+    )
+    if student_id:
+        conversations = conversations.filter(student_id=student_id)
+    if not_helpful:
+        conversations = conversations.filter(not_helpful__gt=0)
+    return conversations
+
+
+def students_with_conversations(*, course: Course) -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(tutor_conversations__course=course)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def transcript(*, conversation: Conversation) -> list[dict[str, Any]]:
+    """Each message with its rendered body, ready for tutor/_message.html."""
+    messages = conversation.messages.select_related("conversation__course", "conversation__student")
+    return [message_context(message) for message in messages]
+
+
+def not_helpful_answers(*, course: Course) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation__course=course, rating=Message.Rating.NOT_HELPFUL)
+        .select_related("conversation__student", "conversation__course")
+        .order_by("-rated_at")
+    )
+
+
+def uncovered_questions(*, course: Course) -> QuerySet[Message]:
+    """Student questions the material did not answer: what the course might be missing."""
+    return (
+        Message.objects.filter(
+            conversation__course=course,
+            role=Message.Role.TUTOR,
+            kind=Message.Kind.ANSWER,
+            covered=False,
+        )
+        .select_related("conversation__student", "conversation__course")
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class Topic:
+    source: str
+    location: str
+    url: str
+    questions: int
+
+
+def top_topics(*, course: Course, limit: int = 10) -> list[Topic]:
+    """The sections of the material that answered the most questions (their first citation)."""
+    recent = (
+        Message.objects.filter(
+            conversation__course=course,
+            role=Message.Role.TUTOR,
+            kind=Message.Kind.ANSWER,
+            covered=True,
+        )
+        .order_by("-id")
+        .values_list("citations", flat=True)[:TOPIC_WINDOW]
+    )
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for citations in recent:
+        if citations:
+            first = citations[0]
+            counts[(first["source"], first["location"], first["url"])] += 1
+    return [Topic(s, loc, url, n) for (s, loc, url), n in counts.most_common(limit)]

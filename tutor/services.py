@@ -1,0 +1,318 @@
+"""A tutor turn: the student's message in, a streamed, cited reply out.
+
+turn_start (sync)   checks the conversation, spends a question, retrieves, builds the prompt and
+                    stores the student's message plus an empty reply;
+reply_stream (async) streams the reply's text (hint mode passes through HintGuard);
+turn_finish (sync)  stores what was generated, how it ended, and frees the student's slot.
+
+The consumer only translates frames around these three calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Course, Lesson
+from inference.llm import InferenceError, StreamStats, chat_stream
+from inference.models import Chunk
+from inference.rag import NOT_COVERED, citations_for, relevant_chunks
+from llmasos.errors import DomainError
+from tutor import prompts
+from tutor.budget import BudgetState, budget_refund, budget_take
+from tutor.guards import HintGuard
+from tutor.models import Conversation, Message, Mode
+
+MAX_QUESTION_CHARS = 2000
+NO_QUIZ_TOPIC = (
+    "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
+    "tutor from a lesson page and choose “Quiz me” there."
+)
+# One generation per student at a time, across tabs and server processes. The key expires in
+# case a server dies mid-answer; a finished or stopped answer frees it at once.
+BUSY_KEY = "tutor:busy:{user_id}"
+BUSY_SECONDS = 300
+
+
+class TutorError(DomainError):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass
+class PreparedTurn:
+    user: Any
+    conversation: Conversation
+    question: Message
+    reply: Message
+    budget: BudgetState
+    # The chat for the model, or None when the reply is a fixed text (nothing relevant found).
+    messages: list[dict[str, str]] | None
+    fixed_text: str = ""
+    citations: list[dict[str, object]] = field(default_factory=list)
+
+
+def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
+    """The student's own conversation; anybody else's is reported exactly like a missing one."""
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, course=course, student=user
+    ).first()
+    if conversation is None:
+        raise TutorError("conversation_not_found", "There is no such conversation of yours here.")
+    return conversation
+
+
+def _history(conversation: Conversation) -> list[prompts.Turn]:
+    """The last few complete question → answer exchanges, oldest first."""
+    messages = list(
+        conversation.messages.filter(
+            kind__in=[Message.Kind.QUESTION, Message.Kind.ANSWER]
+        ).order_by("-id")[: 2 * settings.TUTOR_HISTORY_TURNS + 1]
+    )[::-1]
+    turns = []
+    for question, answer in pairwise(messages):
+        if (
+            question.kind == Message.Kind.QUESTION
+            and answer.kind == Message.Kind.ANSWER
+            and answer.status == Message.Status.COMPLETE
+            and answer.covered
+        ):
+            turns.append(prompts.Turn(question.content, answer.content))
+    return turns[-settings.TUTOR_HISTORY_TURNS :]
+
+
+def _previous_question(conversation: Conversation) -> str:
+    last = conversation.messages.filter(kind=Message.Kind.QUESTION).order_by("-id").first()
+    return last.content if last else ""
+
+
+def _pending_quiz_question(conversation: Conversation) -> Message | None:
+    last = conversation.messages.order_by("-id").first()
+    if last and last.kind == Message.Kind.QUIZ_QUESTION and last.status == Message.Status.COMPLETE:
+        return last
+    return None
+
+
+def _quiz_passages(conversation: Conversation, text: str, lesson: Lesson | None) -> list[Chunk]:
+    lesson_id = lesson.pk if lesson else None
+    chosen = relevant_chunks(
+        course_id=conversation.course_id, question=text, prefer_lesson_id=lesson_id
+    )
+    if chosen:
+        return chosen[:2]
+    if lesson is None:
+        return []
+    # "Quiz me" names no topic: walk through the lesson, a different passage each time.
+    passages = list(Chunk.objects.filter(lesson=lesson).order_by("ordinal"))
+    if not passages:
+        return []
+    asked = conversation.messages.filter(kind=Message.Kind.QUIZ_QUESTION).count()
+    return [passages[asked % len(passages)]]
+
+
+def _plan(
+    conversation: Conversation, text: str, mode: str, lesson: Lesson | None
+) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str]:
+    """(reply kind, chat or None, passages, fixed text) for the student's message."""
+    course_id = conversation.course_id
+    lesson_id = lesson.pk if lesson else None
+    if mode == Mode.QUIZ:
+        pending = _pending_quiz_question(conversation)
+        if pending is not None:
+            ids = [c["chunk"] for c in pending.citations if c.get("chunk")]
+            chunks = list(Chunk.objects.filter(pk__in=ids).order_by("pk"))
+            if chunks:
+                messages = prompts.quiz_feedback_messages(pending.content, text, chunks)
+                return Message.Kind.QUIZ_FEEDBACK, messages, chunks, ""
+        chunks = _quiz_passages(conversation, text, lesson)
+        if not chunks:
+            return Message.Kind.QUIZ_QUESTION, None, [], NO_QUIZ_TOPIC
+        return Message.Kind.QUIZ_QUESTION, prompts.quiz_question_messages(chunks), chunks, ""
+
+    chunks = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
+    previous = _previous_question(conversation)
+    if not chunks and previous:
+        # A follow-up ("and why is that faster?") often names nothing; read it with the question
+        # it follows.
+        chunks = relevant_chunks(
+            course_id=course_id, question=f"{previous} {text}", prefer_lesson_id=lesson_id
+        )
+    if not chunks:
+        return Message.Kind.ANSWER, None, [], NOT_COVERED
+    history = _history(conversation)
+    build = prompts.hint_messages if mode == Mode.HINT else prompts.explain_messages
+    return Message.Kind.ANSWER, build(text, chunks, history), chunks, ""
+
+
+def turn_start(
+    *,
+    user: Any,
+    course: Course,
+    text: str,
+    mode: str = Mode.EXPLAIN,
+    conversation_id: int | None = None,
+    lesson: Lesson | None = None,
+) -> PreparedTurn:
+    """Validate and record the student's message; everything the reply needs, or TutorError.
+
+    Callers have checked that the user may use this course's tutor (courses.access).
+    """
+    text = text.strip()
+    if not text:
+        raise TutorError("empty_question", "Type a question first.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise TutorError(
+            "question_too_long",
+            f"Questions are limited to {MAX_QUESTION_CHARS} characters; this one has {len(text)}.",
+        )
+    if mode not in Mode.values:
+        raise TutorError("bad_mode", f"Unknown mode; use one of: {', '.join(Mode.values)}.")
+    conversation = None
+    if conversation_id is not None:
+        conversation = conversation_for_student(
+            user=user, course=course, conversation_id=conversation_id
+        )
+        lesson = lesson or conversation.lesson
+    if lesson is not None and lesson.course_id != course.pk:
+        raise TutorError("lesson_not_found", "That lesson is not part of this course.")
+    if not cache.add(BUSY_KEY.format(user_id=user.pk), 1, timeout=BUSY_SECONDS):
+        raise TutorError(
+            "busy", "The tutor is still answering your last question; wait or stop it."
+        )
+    try:
+        budget = budget_take(user=user)
+        try:
+            with transaction.atomic():
+                if conversation is None:
+                    conversation = Conversation.objects.create(
+                        course=course, student=user, lesson=lesson, title=text[:80]
+                    )
+                kind, messages, chunks, fixed = _plan(conversation, text, mode, lesson)
+                question = Message.objects.create(
+                    conversation=conversation,
+                    role=Message.Role.STUDENT,
+                    kind=Message.Kind.QUIZ_ANSWER
+                    if kind == Message.Kind.QUIZ_FEEDBACK
+                    else Message.Kind.QUESTION,
+                    mode=mode,
+                    content=text,
+                )
+                citations = [c.as_dict() for c in citations_for(chunks)]
+                reply = Message.objects.create(
+                    conversation=conversation,
+                    role=Message.Role.TUTOR,
+                    kind=kind,
+                    mode=mode,
+                    status=Message.Status.STREAMING,
+                    citations=citations,
+                    covered=messages is not None,
+                )
+                Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        except BaseException:
+            budget_refund(user=user)
+            raise
+    except BaseException:
+        cache.delete(BUSY_KEY.format(user_id=user.pk))
+        raise
+    return PreparedTurn(
+        user=user,
+        conversation=conversation,
+        question=question,
+        reply=reply,
+        budget=budget,
+        messages=messages,
+        fixed_text=fixed,
+        citations=citations,
+    )
+
+
+async def reply_stream(turn: PreparedTurn) -> AsyncIterator[str | StreamStats]:
+    """The reply's text pieces, then one StreamStats. Stop by cancelling the consuming task."""
+    if turn.messages is None:
+        yield turn.fixed_text
+        yield StreamStats(0, 0, "not_covered")
+        return
+    guard = HintGuard() if turn.reply.mode == Mode.HINT else None
+    async for piece in chat_stream(turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS):
+        if isinstance(piece, StreamStats):
+            tail = guard.finish() if guard else ""
+            if tail:
+                yield tail
+            yield piece
+        else:
+            shown = guard.feed(piece) if guard else piece
+            if shown:
+                yield shown
+
+
+def turn_finish(
+    *,
+    turn: PreparedTurn,
+    text: str,
+    status: str,
+    stats: StreamStats | None = None,
+    first_token_ms: int | None = None,
+    error: str = "",
+) -> Message:
+    """Store how the reply ended and free the student for the next question."""
+    reply = turn.reply
+    reply.content = text.strip()
+    reply.status = status
+    reply.error = error[:300]
+    reply.first_token_ms = first_token_ms
+    if stats is not None:
+        reply.prompt_tokens = stats.prompt_tokens
+        reply.completion_tokens = stats.completion_tokens
+    reply.save(
+        update_fields=[
+            "content",
+            "status",
+            "error",
+            "first_token_ms",
+            "prompt_tokens",
+            "completion_tokens",
+        ]
+    )
+    if status == Message.Status.FAILED:
+        budget_refund(user=turn.user)
+    cache.delete(BUSY_KEY.format(user_id=turn.user.pk))
+    return reply
+
+
+def message_rate(*, message: Message, helpful: bool, comment: str = "") -> Message:
+    if not message.is_tutor or message.status == Message.Status.STREAMING:
+        raise TutorError("not_rateable", "Only a finished tutor reply can be rated.")
+    message.rating = Message.Rating.HELPFUL if helpful else Message.Rating.NOT_HELPFUL
+    message.rating_comment = comment.strip()[:1000]
+    message.rated_at = timezone.now()
+    message.save(update_fields=["rating", "rating_comment", "rated_at"])
+    return message
+
+
+def turn_complete(turn: PreparedTurn) -> Message:
+    """Run the whole reply and store it: for callers that cannot stream (a page without JS)."""
+
+    async def collect() -> tuple[str, StreamStats | None]:
+        parts: list[str] = []
+        stats = None
+        async for piece in reply_stream(turn):
+            if isinstance(piece, StreamStats):
+                stats = piece
+            else:
+                parts.append(piece)
+        return "".join(parts), stats
+
+    try:
+        text, stats = async_to_sync(collect)()
+    except InferenceError as exc:
+        return turn_finish(turn=turn, text="", status=Message.Status.FAILED, error=str(exc))
+    return turn_finish(turn=turn, text=text, status=Message.Status.COMPLETE, stats=stats)
