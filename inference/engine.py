@@ -235,8 +235,14 @@ class BatchedEngine:
             ids[i, width - len(request.prompt_ids) :] = torch.tensor(request.prompt_ids)
             mask[i, width - len(request.prompt_ids) :] = 1
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        # Only the last position's logits are sampled from: projecting every prompt position onto
+        # the 49k-token vocabulary was ~20% of the prefill's compute.
         output = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            use_cache=True,
+            logits_to_keep=1,
         )
         new_state = {
             "cache": output.past_key_values,

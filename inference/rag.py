@@ -64,13 +64,20 @@ def neutralise(text: str) -> str:
     return text.replace("<context>", "(context)").replace("</context>", "(/context)")
 
 
-def context_block(chunks: list[Chunk]) -> str:
-    """Numbered passages inside one <context> block; the numbers are what answers cite."""
-    blocks = [
-        f"[{number}] {chunk.source_name} ({chunk.location})\n"
-        f"{neutralise(chunk.text[:PASSAGE_CHARS])}"
-        for number, chunk in enumerate(chunks, start=1)
-    ]
+def context_block(chunks: list[Chunk], *, max_chars: int | None = None) -> str:
+    """Numbered passages inside one <context> block; the numbers are what answers cite.
+
+    `max_chars` bounds the material in the prompt: on CPU, prompt length is time to first
+    token (~1 ms per token of prefill), so a busy tutor trades a little context for latency.
+    Passages keep their order; each gets its share of what is left, at most PASSAGE_CHARS.
+    """
+    remaining = max_chars if max_chars is not None else PASSAGE_CHARS * len(chunks)
+    blocks = []
+    for number, chunk in enumerate(chunks, start=1):
+        share = min(PASSAGE_CHARS, remaining // (len(chunks) - number + 1))
+        text = chunk.text[:share]
+        remaining -= len(text)
+        blocks.append(f"[{number}] {chunk.source_name} ({chunk.location})\n{neutralise(text)}")
     return "<context>\n" + "\n\n".join(blocks) + "\n</context>"
 
 

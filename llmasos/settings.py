@@ -235,6 +235,9 @@ TUTOR_QUOTA_QUESTIONS = env_int("TUTOR_QUOTA_QUESTIONS", 10, minimum=1)
 TUTOR_QUOTA_REFILL_SECONDS = env_int("TUTOR_QUOTA_REFILL_SECONDS", 180, minimum=1)
 TUTOR_MAX_TOKENS = env_int("TUTOR_MAX_TOKENS", 200, minimum=1)
 TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
+# Course material per tutor prompt. On CPU every prompt token is prefill time (~1 ms each on
+# 2 cores), so this is the main knob between grounding and time to first token under load.
+TUTOR_CONTEXT_CHARS = env_int("TUTOR_CONTEXT_CHARS", 1200, minimum=200)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from inference.models import Chunk
 from inference.rag import SYSTEM_PROMPT, context_block, neutralise
 
@@ -56,7 +58,7 @@ def explain_messages(
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         *_history(history),
-        {"role": "user", "content": f"{context_block(chunks)}\n\nQuestion: {neutralise(question)}"},
+        {"role": "user", "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nQuestion: {neutralise(question)}"},
     ]
 
 
@@ -66,7 +68,7 @@ def hint_messages(question: str, chunks: list[Chunk], history: list[Turn]) -> li
         *_history(history),
         {
             "role": "user",
-            "content": f"{context_block(chunks)}\n\nI am stuck on: {neutralise(question)}\n"
+            "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nI am stuck on: {neutralise(question)}\n"
             "Give me a hint, not the answer.",
         },
     ]
@@ -75,7 +77,7 @@ def hint_messages(question: str, chunks: list[Chunk], history: list[Turn]) -> li
 def quiz_question_messages(chunks: list[Chunk]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_QUESTION_PROMPT},
-        {"role": "user", "content": f"{context_block(chunks)}\n\nAsk me one question about this."},
+        {"role": "user", "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nAsk me one question about this."},
     ]
 
 
@@ -86,7 +88,7 @@ def quiz_feedback_messages(
         {"role": "system", "content": QUIZ_FEEDBACK_PROMPT},
         {
             "role": "user",
-            "content": f"{context_block(chunks)}\n\nQuiz question: {neutralise(quiz_question)}\n"
+            "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nQuiz question: {neutralise(quiz_question)}\n"
             f"My answer: {neutralise(reply)}",
         },
     ]

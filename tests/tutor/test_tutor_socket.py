@@ -220,6 +220,7 @@ async def test_quiz_mode_asks_a_question_on_the_lesson_then_gives_feedback(
         mode="quiz",
     )
     feedback, _ = await until(socket, "done")
+    assert feedback["text"] == scripted.answer
     prompt = scripted.calls[1]
     assert prompt[0]["content"] == prompts.QUIZ_FEEDBACK_PROMPT
     assert f"Quiz question: {question['text']}" in prompt[1]["content"]
