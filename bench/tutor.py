@@ -140,6 +140,7 @@ async def _student(url: str, token: str, question: str, gate: asyncio.Event) -> 
                     "tokens_per_s": generated / (end - first) if first and end > first else 0.0,
                     "covered": frame["covered"],
                     "prompt_tokens": frame["usage"]["prompt_tokens"],
+                    "model_ttft_s": (frame["first_token_ms"] or 0) / 1000,
                 }
 
 
@@ -171,6 +172,11 @@ async def _level(url: str, tokens: list[str], n: int, offset: int) -> dict:
         "students": n,
         "ttft_p50_s": round(statistics.median(ttft), 3) if ttft else None,
         "ttft_p95_s": _pct(ttft, 0.95),
+        # The server's share: from the reply task's start (after the question was checked,
+        # budgeted, retrieved and stored) to the first piece out of the model.
+        "model_ttft_p50_s": round(statistics.median([r["model_ttft_s"] for r in ok]), 3)
+        if ok
+        else None,
         "tokens_per_s_per_student_p50": round(statistics.median(rates), 1) if rates else None,
         "prompt_tokens_p50": statistics.median([r["prompt_tokens"] for r in ok]) if ok else None,
         "not_covered": sum(not r["covered"] for r in ok),

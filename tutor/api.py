@@ -67,7 +67,9 @@ class ConversationListApi(APIView):
         else:
             course = course_for_reader(request, slug)
             conversations = selectors.student_conversations(user=request.user, course=course)
-        conversations = conversations.annotate(message_count=Count("messages", distinct=True))
+        conversations = conversations.annotate(
+            message_count=Count("messages", distinct=True)
+        ).order_by("-updated_at", "-id")
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(conversations, request, view=self)
         return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)

@@ -44,6 +44,10 @@ class Turn:
     answer: str
 
 
+def _context(chunks: list[Chunk]) -> str:
+    return context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)
+
+
 def _history(turns: list[Turn]) -> list[dict[str, str]]:
     messages = []
     for turn in turns:
@@ -58,7 +62,10 @@ def explain_messages(
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         *_history(history),
-        {"role": "user", "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nQuestion: {neutralise(question)}"},
+        {
+            "role": "user",
+            "content": f"{_context(chunks)}\n\nQuestion: {neutralise(question)}",
+        },
     ]
 
 
@@ -68,7 +75,7 @@ def hint_messages(question: str, chunks: list[Chunk], history: list[Turn]) -> li
         *_history(history),
         {
             "role": "user",
-            "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nI am stuck on: {neutralise(question)}\n"
+            "content": f"{_context(chunks)}\n\nI am stuck on: {neutralise(question)}\n"
             "Give me a hint, not the answer.",
         },
     ]
@@ -77,7 +84,10 @@ def hint_messages(question: str, chunks: list[Chunk], history: list[Turn]) -> li
 def quiz_question_messages(chunks: list[Chunk]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_QUESTION_PROMPT},
-        {"role": "user", "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nAsk me one question about this."},
+        {
+            "role": "user",
+            "content": f"{_context(chunks)}\n\nAsk me one question about this.",
+        },
     ]
 
 
@@ -88,7 +98,7 @@ def quiz_feedback_messages(
         {"role": "system", "content": QUIZ_FEEDBACK_PROMPT},
         {
             "role": "user",
-            "content": f"{context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)}\n\nQuiz question: {neutralise(quiz_question)}\n"
+            "content": f"{_context(chunks)}\n\nQuiz question: {neutralise(quiz_question)}\n"
             f"My answer: {neutralise(reply)}",
         },
     ]

@@ -34,6 +34,7 @@ def course_conversations(
             not_helpful=Count("messages", filter=Q(messages__rating=Message.Rating.NOT_HELPFUL)),
         )
     )
+    conversations = conversations.order_by("-updated_at", "-id")  # GROUP BY drops Meta.ordering
     if student_id:
         conversations = conversations.filter(student_id=student_id)
     if not_helpful:

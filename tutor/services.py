@@ -10,6 +10,7 @@ The consumer only translates frames around these three calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -95,6 +96,37 @@ def _previous_question(conversation: Conversation) -> str:
     return last.content if last else ""
 
 
+REFERRING_WORDS = frozenset(
+    [
+        "it",
+        "its",
+        "that",
+        "this",
+        "these",
+        "those",
+        "they",
+        "them",
+        "their",
+        "there",
+        "same",
+        "else",
+        "more",
+        "former",
+        "latter",
+    ]
+)
+
+
+def _refers_back(text: str) -> bool:
+    """A short question leaning on a pronoun ("why is that faster?") continues the last one.
+
+    Only such questions are retried together with the previous question: an unrelated new one
+    ("best banana bread recipe?") must still get "not covered", not the last topic's passages.
+    """
+    words = re.findall(r"[a-z']+", text.lower())
+    return len(words) <= 12 and any(word in REFERRING_WORDS for word in words)
+
+
 def _pending_quiz_question(conversation: Conversation) -> Message | None:
     last = conversation.messages.order_by("-id").first()
     if last and last.kind == Message.Kind.QUIZ_QUESTION and last.status == Message.Status.COMPLETE:
@@ -139,7 +171,7 @@ def _plan(
         return Message.Kind.QUIZ_QUESTION, prompts.quiz_question_messages(chunks), chunks, ""
 
     chunks = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
-    previous = _previous_question(conversation)
+    previous = _previous_question(conversation) if _refers_back(text) else ""
     if not chunks and previous:
         # A follow-up ("and why is that faster?") often names nothing; read it with the question
         # it follows.
