@@ -158,10 +158,11 @@ class TutorConsumer(AsyncWebsocketConsumer):
             await self._error(exc.code, str(exc))
             return
         if self.html:
+            html = await database_sync_to_async(rendering.started_fragments)(
+                turn.conversation.pk, turn.question, turn.reply
+            )
             await self.send(
-                rendering.started_fragments(turn.conversation.pk, turn.question, turn.reply)
-                + rendering.quota_fragment(turn.budget)
-                + rendering.status_fragment(busy=True)
+                html + rendering.quota_fragment(turn.budget) + rendering.status_fragment(busy=True)
             )
         else:
             await self._send_json(
@@ -214,7 +215,10 @@ class TutorConsumer(AsyncWebsocketConsumer):
             first_token_ms=first_token_ms,
             error=error,
         )
-        await self._finished(turn, reply, stats)
+        try:
+            await self._finished(turn, reply, stats)
+        except Exception:  # the answer is stored; the page shows it on reload
+            logger.exception("Could not send the end of tutor reply %s", reply.pk)
 
     async def _finished(
         self, turn: PreparedTurn, reply: Message, stats: StreamStats | None
@@ -223,8 +227,11 @@ class TutorConsumer(AsyncWebsocketConsumer):
             return
         quota = await database_sync_to_async(budget_state)(user=self.user)
         if self.html:
+            # Rendered in a worker thread: the template reaches related rows (the rating form's
+            # URL needs the course), which must not be queried on the event loop.
+            html = await database_sync_to_async(rendering.message_fragment)(reply, oob="true")
             await self._send(
-                rendering.message_fragment(reply, oob="true")
+                html
                 + rendering.status_fragment(busy=False, error=reply.error)
                 + rendering.quota_fragment(quota)
             )

@@ -64,9 +64,11 @@ class PreparedTurn:
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
     """The student's own conversation; anybody else's is reported exactly like a missing one."""
-    conversation = Conversation.objects.filter(
-        pk=conversation_id, course=course, student=user
-    ).first()
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id, course=course, student=user)
+        .select_related("course", "lesson")
+        .first()
+    )
     if conversation is None:
         raise TutorError("conversation_not_found", "There is no such conversation of yours here.")
     return conversation

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from courses.models import Course
-from courses.services import enrollment_create
+from courses.services import course_reindex_lessons, enrollment_create
 from tests.platform.conftest import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
@@ -28,9 +28,10 @@ def _short_answers(monkeypatch):
 @pytest.fixture
 def tutor_site(_short_answers, transactional_db, asgi_server, settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
-    demo_load()  # lessons are indexed as they are saved (eager Celery in tests)
-    student = User.objects.get(username="student")
-    enrollment_create(user=student, course=Course.objects.get(slug="llm-how-they-work"))
+    demo_load()
+    course = Course.objects.get(slug="llm-how-they-work")
+    course_reindex_lessons(course=course)  # what `load_demo` queues; eager Celery in tests
+    enrollment_create(user=User.objects.get(username="student"), course=course)
     return asgi_server
 
 
@@ -65,7 +66,10 @@ def test_the_demo_student_gets_a_streamed_cited_answer_on_a_lesson_page(tutor_si
     question.press("Enter")
 
     expect(question).to_have_value("")
-    expect(panel.locator(".tutor-msg-student")).to_contain_text("What does the KV cache store?")
+    # The first question in a fresh server also loads the embedder, the index and the model.
+    expect(panel.locator(".tutor-msg-student")).to_contain_text(
+        "What does the KV cache store?", timeout=60_000
+    )
     answer = panel.locator(".tutor-msg-tutor").last
     expect(answer).to_have_attribute("aria-busy", "false", timeout=120_000)
     assert page.evaluate("window.answerUpdates") >= 3

@@ -182,4 +182,14 @@ async def test_a_browser_page_gets_htmx_fragments_as_the_answer_streams(
     assert 'href="/courses/attention/lessons/multi-head/#multi-head-attention"' in final
     assert "Helpful" in final and "Not helpful" in final  # the rating form
     assert "The tutor is answering" not in final
+
+    # A follow-up in the same conversation (the form now carries its id) renders the same way.
+    conversation = await database_sync_to_async(lambda: Conversation.objects.get().pk)()
+    await socket.send_to(
+        text_data=json.dumps({**form, "conversation": str(conversation), "question": "Why?"})
+    )
+    frames = [await socket.receive_from(timeout=10)]
+    while 'class="tutor-msg tutor-msg-tutor"' not in frames[-1] or 'aria-busy="true"' in frames[-1]:
+        frames.append(await socket.receive_from(timeout=10))
+    assert "Helpful" in frames[-1] and 'aria-busy="false"' in frames[-1]
     await socket.disconnect()
