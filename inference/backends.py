@@ -7,6 +7,7 @@ serve_inference`), streamed over HTTP with server-sent events.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator
@@ -54,7 +55,8 @@ class LocalBackend:
     async def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
     ) -> AsyncIterator[str | StreamStats]:
-        engine = self.engine()
+        # Loading the model takes seconds: off the event loop, so other sockets keep flowing.
+        engine = self._engine or await asyncio.to_thread(self.engine)
         try:
             async for piece in engine.stream(
                 engine.chat_prompt_ids(messages),

@@ -76,6 +76,7 @@ class ConversationListApi(APIView):
 
 
 class ConversationDetailApi(APIView):
+    @extend_schema_serializer(component_name="TutorConversationDetail")
     class OutputSerializer(ConversationOutputSerializer):
         transcript = MessageOutputSerializer(source="messages", many=True)
 

@@ -47,8 +47,8 @@ class QuotaExceeded(DomainError):
         at = timezone.localtime(state.next_question_at).strftime("%H:%M")
         wait = max(1, math.ceil((state.next_question_at - timezone.now()).total_seconds() / 60))
         super().__init__(
-            f"You have used all {state.capacity} tutor questions for now. One more comes back at "
-            f"{at} (in about {wait} min)."
+            f"You have no tutor questions left for now. One more comes back at {at} "
+            f"(in about {wait} min)."
         )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.access import can_read_lessons, is_course_teacher
 from courses.models import Course, Lesson
+from llmasos.errors import DomainError
 from tutor import selectors, services
 from tutor.budget import budget_state
 from tutor.models import Conversation, Message, Mode
@@ -123,7 +124,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except ValueError:
         raise Http404("No such conversation.") from None
-    except services.TutorError as exc:
+    except DomainError as exc:  # a bad question, a busy tutor, or no questions left
         messages.error(request, str(exc))
         return redirect(lesson or course_tutor_url(course))
     services.turn_complete(turn)

@@ -36,7 +36,7 @@ def test_questions_run_out_and_the_message_says_when_to_come_back(student):
     assert state.next_question_at == timezone.now().replace(
         year=2026, month=11, day=23, hour=10, minute=3, second=0, microsecond=0
     )
-    assert "used all 3 tutor questions" in str(refused.value)
+    assert "no tutor questions left" in str(refused.value)
     assert "in about 3 min" in str(refused.value)
 
 

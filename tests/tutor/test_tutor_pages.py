@@ -82,6 +82,15 @@ def test_the_fallback_explains_an_empty_question(client, tutor_course, enrolled_
     assert not Message.objects.exists()
 
 
+def test_the_fallback_explains_an_empty_budget(client, tutor_course, enrolled_student, settings):
+    settings.TUTOR_QUOTA_QUESTIONS = 1
+    client.force_login(enrolled_student)
+    url = reverse("tutor:ask", args=[tutor_course.slug])
+    client.post(url, {"question": "What is the capital of France?"})
+    response = client.post(url, {"question": "And Spain?"}, follow=True)
+    assert "You have no tutor questions left for now" in response.content.decode()
+
+
 def test_a_conversation_is_private_to_its_student_and_the_course_teachers(
     client, answered, other_student, teacher, other_teacher, enrolled_student
 ):

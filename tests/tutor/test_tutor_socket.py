@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from django.core.cache import cache
+from django.db.models import F
 
 from courses import services as course_services
 from inference import backends
@@ -21,7 +23,7 @@ from tests.inference.doubles import ScriptedBackend
 from tests.tutor.sockets import ask, connected, tutor_socket, until
 from tutor import prompts
 from tutor.guards import WITHHELD
-from tutor.models import Conversation, Message
+from tutor.models import Conversation, Message, QuestionBudget
 from tutor.services import BUSY_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -229,6 +231,34 @@ async def test_quiz_mode_asks_a_question_on_the_lesson_then_gives_feedback(
         lambda: list(Message.objects.order_by("id").values_list("kind", flat=True))
     )()
     assert kinds == ["question", "quiz_question", "quiz_answer", "quiz_feedback"]
+    await socket.disconnect()
+
+
+async def test_past_the_budget_a_clear_error_says_when_to_come_back_and_it_refills(
+    tutor_course, enrolled_student, scripted, settings
+):
+    settings.TUTOR_QUOTA_QUESTIONS = 2
+    socket = await connected(enrolled_student)
+    for left in (1, 0):
+        await ask(socket, QUESTION)
+        assert (await until(socket, "done"))[0]["quota"]["available"] == left
+    await ask(socket, QUESTION)
+    error = await socket.receive_json_from()
+    assert error["code"] == "quota_exceeded"
+    assert "no tutor questions left" in error["message"] and "in about 3 min" in error["message"]
+    assert error["quota"]["available"] == 0 and error["quota"]["next_question_at"]
+    assert len(scripted.calls) == 2
+
+    # Three minutes later one question is back.
+    await database_sync_to_async(
+        lambda: QuestionBudget.objects.filter(user=enrolled_student).update(
+            checked_at=F("checked_at") - timedelta(seconds=180)
+        )
+    )()
+    await ask(socket, QUESTION)
+    started = await socket.receive_json_from()
+    assert started["type"] == "started" and started["quota"]["available"] == 0
+    await until(socket, "done")
     await socket.disconnect()
 
 
