@@ -86,7 +86,7 @@ class TutorConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.open = False
         if self.task and not self.task.done():
-            self.task.cancel()
+            self._stop_generation()
             # Let the task record the stopped answer and free the student's slot before the
             # consumer goes away; the engine drops the request as soon as the stream is closed.
             await asyncio.wait({self.task}, timeout=5)
@@ -109,13 +109,19 @@ class TutorConsumer(AsyncWebsocketConsumer):
             await self._send_json({"type": "pong"})
         elif kind == "stop":
             if self.task and not self.task.done():
-                self.task.cancel()
+                self._stop_generation()
             elif not self.html:
                 await self._error("not_generating", "There is no answer in progress to stop.")
         elif kind == "ask":
             await self._ask(frame)
         else:
             await self._error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
+
+    def _stop_generation(self) -> None:
+        # Once: a second stop (a double click, then a disconnect) must not interrupt the task
+        # while it stores the stopped answer and sends its "done" frame.
+        if self.task and not self.task.cancelling():
+            self.task.cancel()
 
     async def _ask(self, frame: dict[str, Any]) -> None:
         if self.task and not self.task.done():

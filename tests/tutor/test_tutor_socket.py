@@ -272,6 +272,7 @@ async def test_stop_ends_the_generation_and_keeps_what_was_said(
     await ask(socket, QUESTION)
     await until(socket, "token")
     await socket.send_to(text_data=json.dumps({"type": "stop"}))
+    await socket.send_to(text_data=json.dumps({"type": "stop"}))  # a double click
     done, _ = await until(socket, "done", timeout=2)
     assert done["status"] == "stopped"
     assert 0 < len(done["text"].split()) < 200
