@@ -35,3 +35,20 @@ def page(monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+
+
+NOTIFICATION_SOCKET = '[ws-connect^="/ws/notifications/"]'
+TUTOR_SOCKET = ".tutor-panel"
+
+
+def wait_for_socket(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Until the HTMX websocket opened by the element at `selector` is connected.
+
+    htmx loads deferred, so the predicate must hold (not throw) before it exists.
+    """
+    page.wait_for_function(
+        "(selector) => { const element = window.htmx && htmx.find(selector);"
+        " const socket = element?.['htmx-internal-data']?.webSocket?.socket;"
+        " return socket?.readyState === 1; }",
+        arg=selector,
+    )

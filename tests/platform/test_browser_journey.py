@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from notifications.services import notification_create
-from tests.platform.conftest import BROWSER_MARKS
+from tests.platform.conftest import BROWSER_MARKS, NOTIFICATION_SOCKET, wait_for_socket
 
 pytestmark = BROWSER_MARKS
 
@@ -56,11 +56,7 @@ def test_the_demo_student_signs_in_enrolls_and_reads_a_lesson(demo_site, page):
     expect(page.locator(".lesson-body h2").first).to_be_visible()
 
     # The page's notification socket is live: a notification sent now appears as a toast.
-    page.wait_for_function(
-        "() => document.querySelector('[ws-connect]') && "
-        "htmx.find('[ws-connect]')['htmx-internal-data'].webSocket"
-        "?.socket?.readyState === 1"
-    )
+    wait_for_socket(page, NOTIFICATION_SOCKET)
     user = User.objects.get(username=student.username)
     # Sent from another thread, as a worker would: this one is busy running Playwright's loop.
     with ThreadPoolExecutor(1) as pool:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import Role, User
 from courses import services
 from tests.inference.pdfs import pdf_with_pages
-from tests.platform.conftest import BROWSER_MARKS
+from tests.platform.conftest import BROWSER_MARKS, NOTIFICATION_SOCKET, wait_for_socket
 
 pytestmark = BROWSER_MARKS
 PASSWORD = "a-long-teacher-password-1"
@@ -53,9 +53,7 @@ def test_a_teacher_uploads_material_watches_it_become_ready_and_searches(
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{base}/courses/{course.slug}/")
     page.get_by_role("button", name="Material").click()  # a link styled (and announced) as a button
-    page.wait_for_function(
-        "() => htmx.find('[ws-connect]')['htmx-internal-data'].webSocket?.socket?.readyState === 1"
-    )
+    wait_for_socket(page, NOTIFICATION_SOCKET)
     page.get_by_label("Files").set_input_files([str(pdf), str(html)])
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_text("2 file(s) uploaded")).to_be_visible()

@@ -11,7 +11,7 @@ from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from courses.models import Course
 from courses.services import course_reindex_lessons, enrollment_create
-from tests.platform.conftest import BROWSER_MARKS
+from tests.platform.conftest import BROWSER_MARKS, TUTOR_SOCKET, wait_for_socket
 
 pytestmark = BROWSER_MARKS
 
@@ -50,9 +50,7 @@ def test_the_demo_student_gets_a_streamed_cited_answer_on_a_lesson_page(tutor_si
     panel = page.get_by_role("region", name="Ask about this lesson")
     expect(panel).to_be_visible()
     expect(panel.get_by_text("10 of 10 questions left")).to_be_visible()
-    page.wait_for_function(
-        "() => htmx.find('.tutor-panel')['htmx-internal-data'].webSocket?.socket?.readyState === 1"
-    )
+    wait_for_socket(page, TUTOR_SOCKET)
     # Count how often the answer's text changes: streamed, it changes many times.
     page.evaluate(
         """() => {
@@ -90,9 +88,7 @@ def test_the_demo_student_gets_a_streamed_cited_answer_on_a_lesson_page(tutor_si
 def test_the_stop_button_ends_an_answer_and_ratings_are_saved(tutor_site, page):
     _sign_in(page, tutor_site)
     page.goto(f"{tutor_site}/courses/llm-how-they-work/tutor/")
-    page.wait_for_function(
-        "() => htmx.find('.tutor-panel')['htmx-internal-data'].webSocket?.socket?.readyState === 1"
-    )
+    wait_for_socket(page, TUTOR_SOCKET)
     question = page.get_by_label("Your question")
     question.fill("How does batching make inference faster?")
     page.get_by_role("button", name="Ask").click()
