@@ -15,7 +15,7 @@ from django.conf import settings
 
 from inference.engine import StreamStats
 from inference.knowledge.search import search
-from inference.llm import chat_stream
+from inference.llm import chat_stream, embed_texts
 from inference.models import Chunk
 
 MAX_QUESTION_CHARS = 2000
@@ -104,6 +104,22 @@ def relevant_chunks(
     if prefer_lesson_id is not None:
         relevant.sort(key=lambda hit: hit.chunk.lesson_id != prefer_lesson_id)  # stable
     return [hit.chunk for hit in relevant[:CONTEXT_PASSAGES]]
+
+
+def warm_up(*, course_id: int) -> None:
+    """Load the embedder, the local model and the course's index before the first question.
+
+    Each takes seconds the first time in a process; a tutor socket opening is the moment to
+    pay it, while the student is still typing.
+    """
+    from inference.backends import LocalBackend, get_backend
+    from inference.knowledge.index import loaded_index
+
+    embed_texts(["warm-up"])
+    loaded_index(course_id)
+    backend = get_backend()
+    if isinstance(backend, LocalBackend):
+        backend.engine()
 
 
 def citations_for(chunks: list[Chunk]) -> list[Citation]:

@@ -227,6 +227,9 @@ LLM_DTYPE = env_str("LLM_DTYPE", "auto")  # auto | float32 | bfloat16 (local eng
 LLM_REPETITION_PENALTY = env_float("LLM_REPETITION_PENALTY", 1.2)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
+# Load the embedder and the model when the first tutor socket of a course opens, not when the
+# first question arrives (each takes seconds once per process).
+LLM_WARM_UP = env_bool("LLM_WARM_UP", default=True)
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
 INFERENCE_API_KEY = env_secret("INFERENCE_API_KEY") or ""
 RAG_MAX_TOKENS = env_int("RAG_MAX_TOKENS", 200, minimum=1)

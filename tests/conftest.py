@@ -65,6 +65,12 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _no_background_warm_up(settings) -> None:  # type: ignore[no-untyped-def]
+    # A warm-up thread could outlive its test and its database; test_tutor_socket.py runs it.
+    settings.LLM_WARM_UP = False
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Tasks run inline unless a test starts a real worker (see `celery_worker_process`)."""
     from llmasos.celery import app

@@ -16,10 +16,12 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from courses.access import can_read_lessons
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats
+from inference.rag import warm_up
 from tutor import rendering
 from tutor.budget import QuotaExceeded, budget_state
 from tutor.models import Message
@@ -45,6 +47,21 @@ def _course_for(user: Any, slug: str) -> Course | None:
 @database_sync_to_async
 def _lesson_for(course: Course, slug: str) -> Lesson | None:
     return Lesson.objects.filter(course=course, slug=slug).first()
+
+
+_warmed_courses: set[int] = set()
+_background: set[asyncio.Task[None]] = set()  # strong references until the tasks finish
+
+
+def _background_cleanup() -> None:
+    _background.difference_update([task for task in _background if task.done()])
+
+
+def _warm_up(*, course_id: int) -> None:
+    try:
+        warm_up(course_id=course_id)
+    except Exception:  # the first question will say what is wrong, with its own error frame
+        logger.warning("Warming up the tutor for course %s failed", course_id, exc_info=True)
 
 
 def _conversation_id(value: Any) -> int | None:
@@ -75,6 +92,12 @@ class TutorConsumer(AsyncWebsocketConsumer):
         self.page_lesson_slug = query.get("lesson", [""])[0]
         await self.accept()
         self.open = True
+        if settings.LLM_WARM_UP and course.pk not in _warmed_courses:
+            _warmed_courses.add(course.pk)
+            # Not awaited: the socket is usable at once; the first answer finds models loaded.
+            warm = database_sync_to_async(_warm_up, thread_sensitive=False)
+            _background.add(asyncio.create_task(warm(course_id=course.pk)))
+            _background_cleanup()
         quota = await database_sync_to_async(budget_state)(user=self.user)
         if self.html:
             await self.send(rendering.quota_fragment(quota))

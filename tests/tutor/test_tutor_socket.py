@@ -423,3 +423,18 @@ async def test_a_failing_model_gives_an_error_frame_and_refunds_the_question(
         await socket.disconnect()
     finally:
         backends.reset_backend()
+
+
+async def test_opening_a_courses_first_socket_loads_its_index_in_the_background(
+    tutor_course, enrolled_student, scripted, settings
+):
+    from inference.knowledge import index
+    from tutor import consumers
+
+    settings.LLM_WARM_UP = True
+    consumers._warmed_courses.discard(tutor_course.pk)
+    index.forget_loaded_indexes()
+    socket = await connected(enrolled_student)
+    await asyncio.wait_for(asyncio.gather(*consumers._background), timeout=30)
+    assert tutor_course.pk in index._cache  # the first question will not pay for loading it
+    await socket.disconnect()
