@@ -14,7 +14,7 @@ from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPrev
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from llmasos.errors import DomainError
-from tutor.views import panel_context as tutor_panel_context
+from tutor.selectors import tutor_panel
 
 
 def _get_course_for_viewer(request: HttpRequest, slug: str) -> Course:
@@ -245,7 +245,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_slug: str) -> HttpResp
         "modules": selectors.course_outline(course=course),
         "completed_ids": selectors.completed_lesson_ids(user=request.user, course=course),
         "teaching": is_course_teacher(request.user, course),
-        "tutor": tutor_panel_context(user=request.user, course=course, lesson=lesson),
+        "tutor": tutor_panel(user=request.user, course=course, lesson=lesson),
     }
     return render(request, "courses/lesson_detail.html", context)
 

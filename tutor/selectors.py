@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from courses.models import Course
-from tutor.models import Conversation, Message
+from courses.models import Course, Lesson
+from inference.rag import MAX_QUESTION_CHARS
+from tutor.budget import budget_state
+from tutor.models import Conversation, Message, Mode
 from tutor.rendering import message_context
 
 TOPIC_WINDOW = 2000  # the most recent answers a course's "most asked topics" are counted over
@@ -105,3 +107,22 @@ def top_topics(*, course: Course, limit: int = 10) -> list[Topic]:
             first = citations[0]
             counts[(first["source"], first["location"], first["url"])] += 1
     return [Topic(s, loc, url, n) for (s, loc, url), n in counts.most_common(limit)]
+
+
+def tutor_panel(
+    *,
+    user: object,
+    course: Course,
+    lesson: Lesson | None = None,
+    conversation: Conversation | None = None,
+) -> dict[str, object]:
+    """What tutor/_panel.html needs; the lesson page includes the panel with this too."""
+    return {
+        "course": course,
+        "lesson": lesson,
+        "conversation": conversation,
+        "transcript": transcript(conversation=conversation) if conversation else [],
+        "quota": budget_state(user=user),
+        "modes": Mode.choices,
+        "max_question_chars": MAX_QUESTION_CHARS,
+    }

@@ -25,14 +25,13 @@ from django.utils import timezone
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats, chat_stream
 from inference.models import Chunk
-from inference.rag import NOT_COVERED, citations_for, relevant_chunks
+from inference.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
 from llmasos.errors import DomainError
 from tutor import prompts
 from tutor.budget import BudgetState, budget_refund, budget_take
 from tutor.guards import HintGuard
 from tutor.models import Conversation, Message, Mode
 
-MAX_QUESTION_CHARS = 2000
 NO_QUIZ_TOPIC = (
     "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
     "tutor from a lesson page and choose “Quiz me” there."

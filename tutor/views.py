@@ -13,7 +13,6 @@ from courses.access import can_read_lessons, is_course_teacher
 from courses.models import Course, Lesson
 from llmasos.errors import DomainError
 from tutor import selectors, services
-from tutor.budget import budget_state
 from tutor.models import Conversation, Message, Mode
 
 
@@ -37,25 +36,6 @@ def course_tutor_url(course: Course) -> str:
     return reverse("tutor:course", args=[course.slug])
 
 
-def panel_context(
-    *,
-    user: object,
-    course: Course,
-    lesson: Lesson | None = None,
-    conversation: Conversation | None = None,
-) -> dict[str, object]:
-    """What tutor/_panel.html needs; the lesson page includes the panel with this too."""
-    return {
-        "course": course,
-        "lesson": lesson,
-        "conversation": conversation,
-        "transcript": selectors.transcript(conversation=conversation) if conversation else [],
-        "quota": budget_state(user=user),
-        "modes": Mode.choices,
-        "max_question_chars": services.MAX_QUESTION_CHARS,
-    }
-
-
 @login_required
 @require_GET
 def course_tutor(request: HttpRequest, slug: str) -> HttpResponse:
@@ -64,7 +44,7 @@ def course_tutor(request: HttpRequest, slug: str) -> HttpResponse:
         selectors.student_conversations(user=request.user, course=course), 20
     ).get_page(request.GET.get("page"))
     context = {
-        **panel_context(user=request.user, course=course),
+        **selectors.tutor_panel(user=request.user, course=course),
         "page": page,
         "teaching": is_course_teacher(request.user, course),
     }
@@ -80,7 +60,7 @@ def conversation_detail(request: HttpRequest, slug: str, conversation_id: int) -
     )
     if conversation.student_id == request.user.pk and can_read_lessons(request.user, course):
         context = {
-            **panel_context(
+            **selectors.tutor_panel(
                 user=request.user,
                 course=course,
                 lesson=conversation.lesson,
