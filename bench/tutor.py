@@ -18,14 +18,13 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _server import ROOT, uvicorn_server
+
 WORK = ROOT / "var" / "bench-tutor"
 COURSE = "llm-how-they-work"
 STUDENTS = 32
@@ -94,23 +93,6 @@ def _setup() -> list[str]:
         check=True,
     )
     return done.stdout.split()[-STUDENTS:]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server did not start on {port}")
 
 
 async def _student(url: str, token: str, question: str, gate: asyncio.Event) -> dict:
@@ -201,34 +183,10 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
     tokens = _setup()
-    port = _free_port()
     env = {**_env(), "TUTOR_MAX_TOKENS": str(args.max_tokens)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "llmasos.asgi:application",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets-sansio",
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        _wait(port)
+    with uvicorn_server(env) as port:
         url = f"ws://127.0.0.1:{port}/ws/courses/{COURSE}/tutor/"
         results = asyncio.run(_run(url, tokens, levels))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     print(
         json.dumps(
             {

@@ -164,6 +164,18 @@ def kb_dirs(settings, tmp_path):  # type: ignore[no-untyped-def]
     forget_loaded_indexes()
 
 
+@pytest.fixture
+def scripted():  # type: ignore[no-untyped-def]
+    """The named model double (tests/inference/doubles.py) as the generation backend."""
+    from inference import backends
+    from tests.inference.doubles import ScriptedBackend
+
+    double = ScriptedBackend()
+    backends._backend = double
+    yield double
+    backends.reset_backend()
+
+
 def api_client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:

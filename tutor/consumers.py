@@ -227,7 +227,9 @@ class TutorConsumer(AsyncWebsocketConsumer):
                 elif time.monotonic() - last_render >= HTML_REFRESH_SECONDS:
                     last_render = time.monotonic()
                     await self._send(
-                        rendering.streaming_fragment(turn.reply.pk, "".join(parts), turn.citations)
+                        rendering.streaming_fragment(
+                            turn.reply.pk, "".join(parts), turn.reply.citations
+                        )
                     )
         except asyncio.CancelledError:
             status = Message.Status.STOPPED

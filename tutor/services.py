@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -58,7 +58,6 @@ class PreparedTurn:
     # The chat for the model, or None when the reply is a fixed text (nothing relevant found).
     messages: list[dict[str, str]] | None
     fixed_text: str = ""
-    citations: list[dict[str, object]] = field(default_factory=list)
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -239,14 +238,13 @@ def turn_start(
                     mode=mode,
                     content=text,
                 )
-                citations = [c.as_dict() for c in citations_for(chunks)]
                 reply = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.TUTOR,
                     kind=kind,
                     mode=mode,
                     status=Message.Status.STREAMING,
-                    citations=citations,
+                    citations=[c.as_dict() for c in citations_for(chunks)],
                     covered=messages is not None,
                 )
                 Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
@@ -264,7 +262,6 @@ def turn_start(
         budget=budget,
         messages=messages,
         fixed_text=fixed,
-        citations=citations,
     )
 
 

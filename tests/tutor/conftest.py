@@ -3,9 +3,7 @@ from __future__ import annotations
 import pytest
 
 from courses.models import Lesson
-from inference import backends
 from inference.knowledge.ingest import lesson_ingest
-from tests.inference.doubles import ScriptedBackend
 
 ATTENTION_LESSON = """## Multi-head attention
 
@@ -34,11 +32,3 @@ def tutor_course(kb_dirs, course):
     for lesson in course.lessons.all():
         lesson_ingest(lesson_id=lesson.pk)
     return course
-
-
-@pytest.fixture
-def scripted():
-    double = ScriptedBackend()
-    backends._backend = double
-    yield double
-    backends.reset_backend()
