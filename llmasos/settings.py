@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "notifications",
     "inference",
     "tutor",
+    "grading",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,22 @@ TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
 # Course material per tutor prompt. On CPU every prompt token is prefill time (~1 ms each on
 # 2 cores), so this is the main knob between grounding and time to first token under load.
 TUTOR_CONTEXT_CHARS = env_int("TUTOR_CONTEXT_CHARS", 1200, minimum=200)
+# --- Grading sandbox (bubblewrap) -----------------------------------------------------------------
+# Defaults for every run; an assignment may lower or raise CPU, wall, memory and output.
+SANDBOX_PYTHON = env_str("SANDBOX_PYTHON", "/usr/bin/python3")  # Debian's: readable by any uid
+SANDBOX_CPU_SECONDS = env_float("SANDBOX_CPU_SECONDS", 5.0)
+SANDBOX_WALL_SECONDS = env_float("SANDBOX_WALL_SECONDS", 10.0)
+SANDBOX_MEMORY_MB = env_int("SANDBOX_MEMORY_MB", 256, minimum=32)
+SANDBOX_PROCESSES = env_int("SANDBOX_PROCESSES", 32, minimum=4)
+SANDBOX_FILE_SIZE_MB = env_int("SANDBOX_FILE_SIZE_MB", 8, minimum=1)
+SANDBOX_OUTPUT_KB = env_int("SANDBOX_OUTPUT_KB", 64, minimum=1)
+SANDBOX_TMP_MB = env_int("SANDBOX_TMP_MB", 32, minimum=1)
+GRADING_MAX_SOURCE_KB = env_int("GRADING_MAX_SOURCE_KB", 64, minimum=1)  # code or text submitted
+# AI feedback on failed tests (a second task after the verdict, so grading never waits for it).
+GRADING_FEEDBACK = env_bool("GRADING_FEEDBACK", default=True)
+GRADING_FEEDBACK_MAX_TOKENS = env_int("GRADING_FEEDBACK_MAX_TOKENS", 160, minimum=16)
+# A text answer graded with less confidence than this waits for a teacher ("needs review").
+GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)

@@ -26,6 +26,7 @@ admin.site.site_title = "LLMasOS admin"
 api_patterns = [
     path("", include("courses.api_urls")),
     path("", include("tutor.api_urls")),
+    path("", include("grading.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("courses/", include("courses.urls")),
     path("courses/", include("tutor.urls")),
+    path("courses/", include("grading.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -5,12 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm install --no-audit --no-fund --ignore-scripts --silent
 dest=static/vendor
-rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/pico"
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/pico" "$dest/codemirror"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/htmx-ext-ws/dist/ws.min.js "$dest/htmx/htmx-ext-ws.min.js" 2>/dev/null \
   || cp node_modules/htmx-ext-ws/ws.js "$dest/htmx/htmx-ext-ws.min.js"
 cp node_modules/@picocss/pico/css/pico.min.css "$dest/pico/"
-for pkg in htmx.org htmx-ext-ws @picocss/pico; do
+# CodeMirror 5: core, Python mode and the two add-ons static/js/code-editor.js uses.
+cm=node_modules/codemirror
+cp "$cm/lib/codemirror.js" "$cm/lib/codemirror.css" "$cm/mode/python/python.js" \
+  "$cm/addon/edit/matchbrackets.js" "$dest/codemirror/"
+if [ -f "$cm/addon/comment/comment.js" ]; then cp "$cm/addon/comment/comment.js" "$dest/codemirror/"; fi
+cp "$cm/LICENSE" "$dest/codemirror/LICENSE"
+for pkg in htmx.org htmx-ext-ws @picocss/pico codemirror; do
   version=$(node -p "require('./node_modules/$pkg/package.json').version")
   echo "$pkg@$version"
 done > "$dest/VERSIONS"

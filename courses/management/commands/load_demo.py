@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
 from courses.services import course_reindex_lessons
+from grading.demo import DemoAssignmentError, demo_assignments_load
 
 
 class Command(BaseCommand):
@@ -31,7 +32,14 @@ class Command(BaseCommand):
             raise CommandError(f"Demo content is broken: {error}") from error
         for course in courses:
             queued = course_reindex_lessons(course=course)
-            self.stdout.write(f"Loaded “{course.title}” ({queued} lessons, queued for indexing)")
+            try:
+                assignments = demo_assignments_load(course=course)
+            except DemoAssignmentError as error:
+                raise CommandError(f"Demo assignments are broken: {error}") from error
+            self.stdout.write(
+                f"Loaded “{course.title}” ({queued} lessons, queued for indexing; "
+                f"{assignments} assignments)"
+            )
         self.stdout.write(
             "Demo logins: "
             + ", ".join(f"{a.username} / {a.password} ({a.role})" for a in DEMO_ACCOUNTS)

@@ -1,0 +1,141 @@
+"""Checks that an assignment can grade fairly before it is saved (used by the form and the API).
+
+A code assignment's test file must load, and its reference solution, when there is one, must pass
+every test in the sandbox with the assignment's own limits: a teacher learns about a broken test
+before thirty students do.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+from typing import Any
+
+from grading.sandbox import Limits, TestFileError, Verdict, run_tests, test_names
+
+# What a teacher may change per assignment, and the sane range of each.
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "cpu_seconds": (0.1, 60),
+    "wall_seconds": (0.5, 120),
+    "memory_mb": (32, 2048),
+    "output_kb": (1, 10_240),
+}
+
+
+@dataclass
+class CodeCheck:
+    test_names: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # form field -> what is wrong
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def module_name_problem(name: str) -> str | None:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        return "Use a Python module name: letters, digits and underscores, e.g. solution."
+    if name in {"harness", "tests", "test", "unittest", "sys", "os"}:
+        return f"“{name}” would shadow a module the tests need; choose another name."
+    return None
+
+
+def limits_problems(limits: dict[str, Any]) -> list[str]:
+    problems = []
+    for key, value in limits.items():
+        if key not in LIMIT_RANGES:
+            problems.append(f"Unknown limit “{key}”; allowed: {', '.join(LIMIT_RANGES)}.")
+            continue
+        low, high = LIMIT_RANGES[key]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            problems.append(f"{key} must be a number from {low:g} to {high:g}.")
+    return problems
+
+
+def assignment_limits(limits: dict[str, Any]) -> Limits:
+    return Limits.from_settings(**{key: limits.get(key) for key in LIMIT_RANGES})
+
+
+def code_assignment_check(
+    *,
+    test_code: str,
+    module_name: str,
+    reference_solution: str,
+    starter_code: str,
+    weights: dict[str, Any],
+    hidden_tests: list[str],
+    limits: dict[str, Any],
+) -> CodeCheck:
+    check = CodeCheck()
+    if problem := module_name_problem(module_name):
+        check.problems["module_name"] = problem
+    if problems := limits_problems(limits):
+        check.problems["limits"] = " ".join(problems)
+    try:
+        check.test_names = test_names(test_code)
+    except TestFileError as error:
+        check.problems["test_code"] = str(error)
+        return check
+    known = set(check.test_names)
+    unknown = sorted((set(weights) | set(hidden_tests)) - known)
+    if unknown:
+        check.problems["weights" if set(unknown) & set(weights) else "hidden_tests"] = (
+            f"No test is called {', '.join(unknown)}. The tests are: {', '.join(check.test_names)}."
+        )
+    bad_weights = [name for name, weight in weights.items() if not _positive_number(weight)]
+    if bad_weights:
+        check.problems["weights"] = f"Weights must be positive numbers ({', '.join(bad_weights)})."
+    if not check.ok:
+        return check
+
+    sandbox_limits = assignment_limits(limits)
+    if reference_solution.strip():
+        result = run_tests(
+            solution=reference_solution,
+            test_source=test_code,
+            module_name=module_name,
+            limits=sandbox_limits,
+        )
+        if result.verdict != Verdict.PASSED:
+            not_passed = [
+                f"{test.name} ({test.outcome}{': ' + test.message[:200] if test.message else ''})"
+                for test in result.tests
+                if test.outcome != "passed"
+            ]
+            detail = result.problem or "; ".join(not_passed[:5])
+            check.problems["reference_solution"] = (
+                f"The reference solution does not pass every test ({result.verdict}): {detail}"
+            )
+    else:
+        # No reference: the test file must at least load next to the starter code.
+        result = run_tests(
+            solution=starter_code or "",
+            test_source=test_code,
+            module_name=module_name,
+            limits=sandbox_limits,
+        )
+        if result.verdict == Verdict.ERROR and all(t.outcome == "not_run" for t in result.tests):
+            check.problems["test_code"] = (
+                f"The tests could not be loaded with the starter code: {result.problem}"
+            )
+    return check
+
+
+def _positive_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def rubric_problems(rubric: Any) -> list[str]:
+    if not isinstance(rubric, list) or not rubric:
+        return ["Add at least one criterion with its points."]
+    problems = []
+    for index, item in enumerate(rubric, start=1):
+        if not isinstance(item, dict) or not str(item.get("criterion", "")).strip():
+            problems.append(f"Criterion {index} needs a description.")
+        elif not _positive_number(item.get("points")):
+            problems.append(f"Criterion {index} needs a positive number of points.")
+    return problems

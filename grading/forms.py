@@ -1,0 +1,228 @@
+"""Forms for teachers (assignments, reviews) and students (submissions, regrade requests).
+
+Weights, hidden tests and the rubric are edited as short text lines in the browser and as JSON in
+the API; both end in the same checks (grading.checks), which run the reference solution.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from courses.markdown import markdown_errors
+from courses.models import Course
+from grading.checks import code_assignment_check, rubric_problems
+from grading.models import Assignment, Kind
+
+LIMIT_FIELDS = ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
+
+
+class AssignmentForm(forms.ModelForm):
+    concepts_text = forms.CharField(
+        label="Concepts",
+        required=False,
+        help_text="Comma-separated, e.g. loops, functions.",
+    )
+    weights_text = forms.CharField(
+        label="Test weights",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        help_text="One per line: test name = weight. Tests not listed weigh 1.",
+    )
+    hidden_text = forms.CharField(
+        label="Hidden tests",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        help_text="One test name per line. Students see only whether a hidden test passed.",
+    )
+    rubric_text = forms.CharField(
+        label="Rubric",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One criterion per line: points | what the answer must say.",
+    )
+    cpu_seconds = forms.FloatField(label="CPU seconds", required=False, min_value=0.1)
+    wall_seconds = forms.FloatField(label="Wall seconds", required=False, min_value=0.5)
+    memory_mb = forms.IntegerField(label="Memory (MB)", required=False, min_value=32)
+    output_kb = forms.IntegerField(label="Output (KB)", required=False, min_value=1)
+
+    class Meta:
+        model = Assignment
+        fields = (
+            "title",
+            "kind",
+            "lesson",
+            "instructions",
+            "due_at",
+            "max_score",
+            "max_attempts",
+            "score_policy",
+            "is_published",
+            "starter_code",
+            "module_name",
+            "test_code",
+            "reference_solution",
+            "reference_answer",
+        )
+        widgets = {
+            "instructions": forms.Textarea(attrs={"rows": 8}),
+            "due_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "starter_code": forms.Textarea(attrs={"rows": 8, "data-code-editor": ""}),
+            "test_code": forms.Textarea(attrs={"rows": 12, "data-code-editor": ""}),
+            "reference_solution": forms.Textarea(attrs={"rows": 8, "data-code-editor": ""}),
+            "reference_answer": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"is_published": "Visible to students"}
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.course = course
+        self.fields["lesson"].queryset = course.lessons.order_by("module__position", "position")
+        self.fields["lesson"].required = False
+        self.fields["max_score"].min_value = Decimal("0.5")
+        instance = self.instance
+        if instance.pk:
+            self.initial.update(
+                concepts_text=", ".join(instance.concepts),
+                weights_text="\n".join(f"{k} = {v:g}" for k, v in instance.weights.items()),
+                hidden_text="\n".join(instance.hidden_tests),
+                rubric_text="\n".join(
+                    f"{item['points']:g} | {item['criterion']}" for item in instance.rubric
+                ),
+                **{name: instance.limits.get(name) for name in LIMIT_FIELDS},
+            )
+        self.test_names: list[str] = instance.test_names if instance.pk else []
+
+    def clean_instructions(self) -> str:
+        text = self.cleaned_data["instructions"]
+        if errors := markdown_errors(text):
+            raise forms.ValidationError(errors)
+        return text
+
+    def clean_concepts_text(self) -> list[str]:
+        raw = self.cleaned_data["concepts_text"]
+        return [c.strip().lower() for c in raw.split(",") if c.strip()]
+
+    def clean_weights_text(self) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for line in _lines(self.cleaned_data["weights_text"]):
+            name, _, value = line.partition("=")
+            weight = _number(value.strip())
+            if not name.strip() or weight is None:
+                raise forms.ValidationError(f"“{line}” is not “test name = weight”.")
+            weights[name.strip()] = weight
+        return weights
+
+    def clean_hidden_text(self) -> list[str]:
+        return _lines(self.cleaned_data["hidden_text"])
+
+    def clean_rubric_text(self) -> list[dict[str, object]]:
+        rubric: list[dict[str, object]] = []
+        for line in _lines(self.cleaned_data["rubric_text"]):
+            points, _, criterion = line.partition("|")
+            value = _number(points.strip())
+            if value is None or not criterion.strip():
+                raise forms.ValidationError(f"“{line}” is not “points | criterion”.")
+            rubric.append({"criterion": criterion.strip(), "points": value})
+        return rubric
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        data["limits"] = {
+            name: data[name] for name in LIMIT_FIELDS if data.get(name) not in (None, "")
+        }
+        if data.get("kind") == Kind.TEXT:
+            if not data.get("reference_answer", "").strip():
+                self.add_error("reference_answer", "A text assignment needs a reference answer.")
+            for problem in rubric_problems(data.get("rubric_text")):
+                self.add_error("rubric_text", problem)
+            return data
+        if not data.get("test_code", "").strip():
+            self.add_error("test_code", "A code assignment needs a test file.")
+            return data
+        check = code_assignment_check(
+            test_code=data["test_code"],
+            module_name=data.get("module_name") or "solution",
+            reference_solution=data.get("reference_solution", ""),
+            starter_code=data.get("starter_code", ""),
+            weights=data.get("weights_text", {}),
+            hidden_tests=data.get("hidden_text", []),
+            limits=data["limits"],
+        )
+        field_of = {"weights": "weights_text", "hidden_tests": "hidden_text", "limits": None}
+        for name, problem in check.problems.items():
+            self.add_error(field_of.get(name, name), problem)
+        self.test_names = check.test_names
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as assignment_create/assignment_update take it."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in self.Meta.fields}
+        fields.update(
+            concepts=data["concepts_text"],
+            weights=data["weights_text"],
+            hidden_tests=data["hidden_text"],
+            rubric=data["rubric_text"],
+            limits=data["limits"],
+            test_names=self.test_names if data["kind"] == Kind.CODE else [],
+        )
+        return fields
+
+
+class SubmissionForm(forms.Form):
+    code = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16, "data-code-editor": "", "spellcheck": "false"}),
+    )
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        limit = settings.GRADING_MAX_SOURCE_KB * 1024
+        for name in ("code", "text"):
+            if len((data.get(name) or "").encode()) > limit:
+                self.add_error(name, f"This is larger than {settings.GRADING_MAX_SOURCE_KB} KB.")
+        return data
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("approve", "Approve"), ("override", "Override")])
+    score = forms.DecimalField(required=False, min_value=Decimal(0), decimal_places=2)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "override" and data.get("score") is None:
+            self.add_error("score", "Enter the score that should count.")
+        if data.get("action") == "override" and not (data.get("comment") or "").strip():
+            self.add_error("comment", "Say why, for the student.")
+        return data
+
+
+class RegradeRequestForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What do you think the grader got wrong?",
+    )

@@ -1,0 +1,226 @@
+"""Grading one submission: claim it, run it, record exactly one verdict, then write feedback.
+
+Runs in the Celery worker. The task is acknowledged late and re-delivered when a worker dies, so
+the same submission can arrive more than once; the claim below makes that safe:
+- a finished submission is never graded again (until a teacher asks for a regrade);
+- each pickup increments `grading_attempts`, and only the pickup that holds the latest number may
+  write a verdict, so two workers can never both record one;
+- a submission picked up a third time has killed two workers: it ends as "internal error".
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from grading.checks import assignment_limits
+from grading.models import Assignment, FeedbackStatus, Review, Status, Submission, Verdict
+from grading.services import submission_report
+
+log = logging.getLogger(__name__)
+
+MAX_PICKUPS = 2
+INTERNAL_ERROR_PROBLEM = (
+    "Grading this submission failed twice on our side. Your teacher has been told; "
+    "you do not lose an attempt for it."
+)
+
+
+def _claim(submission_id: int) -> Submission | None:
+    with transaction.atomic():
+        claimed = Submission.objects.filter(
+            Q(pk=submission_id),
+            Q(status__in=[Status.QUEUED, Status.RUNNING]),
+            Q(grading_attempts__lt=MAX_PICKUPS),
+        ).update(
+            status=Status.RUNNING,
+            grading_attempts=F("grading_attempts") + 1,
+            started_at=timezone.now(),
+        )
+        ended = 0
+        if not claimed:
+            # Finished already, or a third pickup of a submission that keeps killing workers.
+            ended = Submission.objects.filter(
+                pk=submission_id, status__in=[Status.QUEUED, Status.RUNNING]
+            ).update(
+                status=Status.INTERNAL_ERROR,
+                problem=INTERNAL_ERROR_PROBLEM,
+                needs_review=True,
+                graded_at=timezone.now(),
+            )
+    submission = (
+        Submission.objects.select_related("assignment__course", "student")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        return None
+    if not claimed:
+        if ended:
+            submission_report(submission)
+        return None
+    submission_report(submission)
+    return submission
+
+
+def _record(submission: Submission, fields: dict[str, object]) -> bool:
+    """Write the verdict if this pickup still owns the submission. Exactly one write wins."""
+    fields = {**fields, "status": Status.GRADED, "graded_at": timezone.now()}
+    if submission.review == Review.OVERRIDDEN:
+        fields.pop("score", None)  # the teacher's override stays in force after a regrade
+    written = Submission.objects.filter(
+        pk=submission.pk, status=Status.RUNNING, grading_attempts=submission.grading_attempts
+    ).update(**fields)
+    return bool(written)
+
+
+def _points(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def code_grade(submission: Submission) -> dict[str, object]:
+    from grading.sandbox import run_tests
+
+    assignment = submission.assignment
+    result = run_tests(
+        solution=submission.code,
+        test_source=assignment.test_code,
+        module_name=assignment.module_name,
+        limits=assignment_limits(assignment.limits),
+    )
+    total = sum(assignment.weight_of(test.name) for test in result.tests) or 1.0
+    earned = sum(
+        assignment.weight_of(test.name) for test in result.tests if test.outcome == "passed"
+    )
+    score = _points(float(assignment.max_score) * earned / total)
+    return {
+        "verdict": str(result.verdict),
+        "auto_score": score,
+        "score": score,
+        "tests": [
+            {
+                "name": test.name,
+                "outcome": test.outcome,
+                "message": test.message,
+                "duration_ms": test.duration_ms,
+            }
+            for test in result.tests
+        ],
+        "problem": result.problem,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "time_ms": result.time_ms,
+        "confidence": 1.0,
+        "needs_review": False,
+        "feedback_status": FeedbackStatus.PENDING
+        if settings.GRADING_FEEDBACK and result.verdict != "passed"
+        else FeedbackStatus.NONE,
+    }
+
+
+def text_grade(submission: Submission) -> dict[str, object]:
+    from grading.text_grader import needs_review, text_answer_grade
+
+    assignment = submission.assignment
+    grade = text_answer_grade(
+        question=assignment.instructions,
+        answer=submission.text,
+        reference=assignment.reference_answer,
+        rubric=assignment.rubric,
+    )
+    score = _points(float(assignment.max_score) * grade.fraction)
+    return {
+        "verdict": Verdict.SCORED,
+        "auto_score": score,
+        "score": score,
+        "criteria": [criterion.as_dict() for criterion in grade.criteria],
+        "similarity": grade.similarity,
+        "confidence": grade.confidence,
+        "needs_review": needs_review(grade),
+        "problem": "",
+    }
+
+
+def submission_grade(*, submission_id: int) -> str:
+    submission = _claim(submission_id)
+    if submission is None:
+        return "skipped"
+    assignment: Assignment = submission.assignment
+    try:
+        fields = code_grade(submission) if assignment.is_code else text_grade(submission)
+    except Exception:
+        # A bug or an outage on our side, not the student's fault: say so and keep the attempt.
+        log.exception("grading submission %s failed", submission_id)
+        fields = {
+            "verdict": "",
+            "problem": "Grading failed on our side; your teacher can regrade it.",
+            "needs_review": True,
+        }
+        Submission.objects.filter(pk=submission.pk, status=Status.RUNNING).update(
+            status=Status.INTERNAL_ERROR, graded_at=timezone.now(), **fields
+        )
+        submission.refresh_from_db()
+        submission_report(submission)
+        return Status.INTERNAL_ERROR
+    fields["grading_version"] = assignment.grading_version
+    if not _record(submission, fields):
+        return "superseded"
+    submission.refresh_from_db()
+    submission_report(submission)
+    if submission.feedback_status == FeedbackStatus.PENDING:
+        from grading.tasks import submission_feedback as submission_feedback_task
+
+        submission_feedback_task.delay(submission.pk)
+    return submission.verdict
+
+
+def submission_feedback_write(*, submission_id: int) -> str:
+    """AI feedback on failed tests: what the failure means and a hint, never the solution."""
+    from grading.prompts import feedback_messages
+    from inference.llm import InferenceError, chat_complete
+    from tutor.guards import visible_text
+
+    submission = (
+        Submission.objects.select_related("assignment__course")
+        .filter(pk=submission_id, feedback_status=FeedbackStatus.PENDING)
+        .first()
+    )
+    if submission is None:
+        return "skipped"
+    assignment = submission.assignment
+    hidden = set(assignment.hidden_tests)
+    failures = [
+        (
+            "a hidden test" if test["name"] in hidden else test["name"],
+            "" if test["name"] in hidden else test["message"],
+        )
+        for test in submission.tests
+        if test["outcome"] != "passed"
+    ]
+    if submission.problem:
+        failures.insert(0, ("the run as a whole", submission.problem))
+    try:
+        reply = async_to_sync(chat_complete)(
+            feedback_messages(
+                instructions=assignment.instructions, code=submission.code, failures=failures
+            ),
+            max_tokens=settings.GRADING_FEEDBACK_MAX_TOKENS,
+        )
+    except InferenceError:
+        log.warning("no feedback for submission %s: the model is unavailable", submission_id)
+        status, text = FeedbackStatus.FAILED, ""
+    else:
+        # The prompt forbids solutions; the guard withholds code whatever the model wrote.
+        status, text = FeedbackStatus.READY, visible_text(reply.text, final=True).strip()
+    Submission.objects.filter(pk=submission.pk, feedback_status=FeedbackStatus.PENDING).update(
+        feedback=text, feedback_status=status
+    )
+    submission.refresh_from_db()
+    submission_report(submission)
+    return status

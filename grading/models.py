@@ -1,0 +1,188 @@
+"""Assignments (code or free text), students' submissions, their verdicts and teachers' reviews."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from courses.models import Course, Lesson
+
+
+class Kind(models.TextChoices):
+    CODE = "code", "Code (Python)"
+    TEXT = "text", "Free text"
+
+
+class ScorePolicy(models.TextChoices):
+    BEST = "best", "The best attempt counts"
+    LAST = "last", "The last attempt counts"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def published(self) -> AssignmentQuerySet:
+        return self.filter(is_published=True)
+
+
+class Assignment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
+    # The lesson the assignment practises: the tutor's hint mode and "what next" look here.
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CODE)
+    instructions = models.TextField(help_text="Markdown. For a text assignment, the question.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    max_score = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(10))
+    concepts = models.JSONField(default=list, blank=True)
+    is_published = models.BooleanField(default=True)
+    max_attempts = models.PositiveSmallIntegerField(default=5, help_text="0 means unlimited.")
+    score_policy = models.CharField(
+        max_length=8, choices=ScorePolicy.choices, default=ScorePolicy.BEST
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    # Code assignments.
+    starter_code = models.TextField(blank=True)
+    module_name = models.CharField(max_length=60, default="solution")
+    test_code = models.TextField(blank=True)
+    reference_solution = models.TextField(blank=True)
+    test_names = models.JSONField(default=list, blank=True)  # discovered when saved, file order
+    weights = models.JSONField(default=dict, blank=True)  # test name -> weight (default 1)
+    hidden_tests = models.JSONField(default=list, blank=True)
+    limits = models.JSONField(default=dict, blank=True)  # overrides of the sandbox defaults
+
+    # Text assignments.
+    reference_answer = models.TextField(blank=True)
+    rubric = models.JSONField(default=list, blank=True)  # [{"criterion": str, "points": number}]
+
+    # Bumped whenever what decides a grade changes, so "regrade" knows what is stale.
+    grading_version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("grading:assignment", args=[self.course.slug, self.pk])
+
+    @property
+    def is_code(self) -> bool:
+        return self.kind == Kind.CODE
+
+    def weight_of(self, test_name: str) -> float:
+        return float(self.weights.get(test_name, 1))
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    GRADED = "graded", "Graded"
+    INTERNAL_ERROR = "internal_error", "Internal error"
+
+
+class Verdict(models.TextChoices):
+    """The sandbox's verdicts (grading.sandbox.Verdict), plus the text grader's."""
+
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Error"
+    TIMEOUT = "timeout", "Time limit"
+    MEMORY_LIMIT = "memory_limit", "Memory limit"
+    OUTPUT_LIMIT = "output_limit", "Output limit"
+    SCORED = "scored", "Scored"  # a text answer: points per rubric criterion
+
+
+class Review(models.TextChoices):
+    NONE = "", "Not reviewed"
+    APPROVED = "approved", "Approved"
+    OVERRIDDEN = "overridden", "Score overridden"
+
+
+class FeedbackStatus(models.TextChoices):
+    NONE = "", "None"
+    PENDING = "pending", "Being written"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Unavailable"
+
+
+class Submission(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    attempt = models.PositiveSmallIntegerField()
+    code = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    auto_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # Code: [{"name", "outcome", "message", "duration_ms"}] in file order.
+    tests = models.JSONField(default=list, blank=True)
+    # Text: [{"criterion", "points", "score", "evidence"}].
+    criteria = models.JSONField(default=list, blank=True)
+    similarity = models.FloatField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False)
+    problem = models.TextField(blank=True)  # a sentence about the run as a whole
+    stdout = models.TextField(blank=True)
+    stderr = models.TextField(blank=True)
+    time_ms = models.PositiveIntegerField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+    feedback_status = models.CharField(
+        max_length=8, choices=FeedbackStatus.choices, default=FeedbackStatus.NONE, blank=True
+    )
+    # How many times a worker picked this submission up; a third pickup means it kills workers.
+    grading_attempts = models.PositiveSmallIntegerField(default=0)
+    grading_version = models.PositiveIntegerField(default=0)
+
+    review = models.CharField(
+        max_length=12, choices=Review.choices, default=Review.NONE, blank=True
+    )
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    regrade_requested_at = models.DateTimeField(null=True, blank=True)
+    regrade_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "student", "attempt"], name="one_submission_per_attempt"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["assignment", "student", "-created_at"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.student} · attempt {self.attempt}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grading:submission", args=[self.assignment.course.slug, self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (Status.GRADED, Status.INTERNAL_ERROR)

@@ -1,0 +1,224 @@
+"""Reads for grading pages, the API and live frames: what a student may see, queues, gradebooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from courses.models import Course, Enrollment
+from grading.models import Assignment, ScorePolicy, Status, Submission
+
+LOW_CONFIDENCE = 0.6
+
+
+def visible_tests(submission: Submission, *, teacher: bool = False) -> list[dict[str, Any]]:
+    """Per-test results as the viewer may see them: a hidden test is only "passed" or "failed"."""
+    hidden = set(submission.assignment.hidden_tests)
+    weights = submission.assignment.weights
+    shown = []
+    hidden_number = 0
+    for test in submission.tests:
+        is_hidden = test["name"] in hidden
+        row = {**test, "hidden": is_hidden, "weight": weights.get(test["name"], 1)}
+        if is_hidden and not teacher:
+            hidden_number += 1
+            row = {
+                "name": f"Hidden test {hidden_number}",
+                "outcome": "passed" if test["outcome"] == "passed" else "failed",
+                "message": "",
+                "duration_ms": None,
+                "hidden": True,
+                "weight": row["weight"],
+            }
+        shown.append(row)
+    return shown
+
+
+def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[str, Any]:
+    """A submission as JSON: the live frame, the API's answer and the status fragment's data."""
+    assignment = submission.assignment
+    return {
+        "type": "submission.status",
+        "id": submission.pk,
+        "assignment": assignment.pk,
+        "course": assignment.course.slug,
+        "attempt": submission.attempt,
+        "status": submission.status,
+        "status_label": submission.get_status_display(),
+        "verdict": submission.verdict,
+        "verdict_label": submission.get_verdict_display() if submission.verdict else "",
+        "score": _number(submission.score),
+        "auto_score": _number(submission.auto_score),
+        "max_score": _number(assignment.max_score),
+        "tests": visible_tests(submission, teacher=teacher),
+        "criteria": submission.criteria,
+        "similarity": submission.similarity,
+        "confidence": submission.confidence,
+        "needs_review": submission.needs_review,
+        "problem": submission.problem,
+        "stdout": submission.stdout,
+        "stderr": submission.stderr,
+        "time_ms": submission.time_ms,
+        "feedback": submission.feedback,
+        "feedback_status": submission.feedback_status,
+        "review": {
+            "status": submission.review,
+            "comment": submission.review_comment,
+            "reviewed_at": submission.reviewed_at.isoformat() if submission.reviewed_at else None,
+        },
+        "regrade_requested": submission.regrade_requested_at is not None,
+        "url": submission.get_absolute_url(),
+        "created_at": submission.created_at.isoformat(),
+    }
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def counted_submission(submissions: list[Submission], policy: str) -> Submission | None:
+    """The attempt that counts: the best or the last graded one."""
+    graded = [s for s in submissions if s.status == Status.GRADED and s.score is not None]
+    if not graded:
+        return None
+    if policy == ScorePolicy.LAST:
+        return max(graded, key=lambda s: s.attempt)
+    return max(graded, key=lambda s: (s.score, -s.attempt))
+
+
+def student_submissions(*, assignment: Assignment, student: Any) -> QuerySet[Submission]:
+    return assignment.submissions.filter(student=student).select_related("assignment__course")
+
+
+@dataclass(frozen=True)
+class AssignmentStanding:
+    assignment: Assignment
+    attempts: int
+    counted: Submission | None
+    latest: Submission | None
+
+
+def course_assignments(*, course: Course, student: Any | None, teacher: bool) -> list[Any]:
+    assignments = course.assignments.select_related("lesson")
+    if not teacher:
+        assignments = assignments.published()
+    if student is None:
+        return [AssignmentStanding(a, 0, None, None) for a in assignments]
+    by_assignment: dict[int, list[Submission]] = {}
+    for submission in Submission.objects.filter(
+        assignment__course=course, student=student
+    ).order_by("attempt"):
+        by_assignment.setdefault(submission.assignment_id, []).append(submission)
+    standings = []
+    for assignment in assignments:
+        mine = by_assignment.get(assignment.pk, [])
+        standings.append(
+            AssignmentStanding(
+                assignment,
+                len(mine),
+                counted_submission(mine, assignment.score_policy),
+                mine[-1] if mine else None,
+            )
+        )
+    return standings
+
+
+REVIEW_FILTERS = {
+    "needs_review": ("Needs review", Q(needs_review=True) | Q(status=Status.INTERNAL_ERROR)),
+    "failed": ("Failed", Q(status=Status.GRADED) & ~Q(verdict__in=["passed", "scored"])),
+    "low_confidence": ("Low confidence", Q(confidence__lt=LOW_CONFIDENCE)),
+    "regrade_requested": ("Regrade requested", Q(regrade_requested_at__isnull=False)),
+    "all": ("All", Q()),
+}
+
+
+def review_queue(
+    *, course: Course, filter_name: str = "needs_review", assignment_id: int | None = None
+) -> QuerySet[Submission]:
+    condition = REVIEW_FILTERS.get(filter_name, REVIEW_FILTERS["needs_review"])[1]
+    queryset = Submission.objects.filter(assignment__course=course).filter(condition)
+    if assignment_id:
+        queryset = queryset.filter(assignment_id=assignment_id)
+    return queryset.select_related("assignment__course", "student").order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class Gradebook:
+    assignments: list[Assignment]
+    rows: list[
+        tuple[Any, list[Submission | None], Decimal]
+    ]  # student, counted per assignment, total
+    max_total: Decimal
+
+
+def gradebook(*, course: Course) -> Gradebook:
+    assignments = list(course.assignments.published())
+    students = [
+        enrollment.user
+        for enrollment in Enrollment.objects.filter(course=course)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    submissions: dict[tuple[int, int], list[Submission]] = {}
+    for submission in Submission.objects.filter(
+        assignment__in=assignments, status=Status.GRADED
+    ).select_related("assignment__course"):
+        submissions.setdefault((submission.student_id, submission.assignment_id), []).append(
+            submission
+        )
+    rows = []
+    for student in students:
+        counted = [
+            counted_submission(submissions.get((student.pk, a.pk), []), a.score_policy)
+            for a in assignments
+        ]
+        total = sum((s.score for s in counted if s is not None and s.score), Decimal(0))
+        rows.append((student, counted, total))
+    return Gradebook(assignments, rows, sum((a.max_score for a in assignments), Decimal(0)))
+
+
+@dataclass(frozen=True)
+class Histogram:
+    assignment: Assignment
+    bins: list[tuple[str, int]]  # label ("0-10%"), count
+    graded: int
+
+    @property
+    def bars(self) -> list[dict[str, Any]]:
+        """SVG geometry in a 200 x 110 box: 10 bars, 90 units tall at most, labels below."""
+        tallest = max((count for _, count in self.bins), default=0) or 1
+        width = 200 / max(len(self.bins), 1)
+        bars = []
+        for index, (label, count) in enumerate(self.bins):
+            height = round(90 * count / tallest, 1)
+            bars.append(
+                {
+                    "x": round(index * width + 1, 1),
+                    "y": round(95 - height, 1),
+                    "width": round(width - 2, 1),
+                    "height": height,
+                    "label": label,
+                    "count": count,
+                }
+            )
+        return bars
+
+
+def score_histograms(book: Gradebook, *, bins: int = 10) -> list[Histogram]:
+    histograms = []
+    for index, assignment in enumerate(book.assignments):
+        counts = [0] * bins
+        graded = 0
+        for _, counted, _ in book.rows:
+            submission = counted[index]
+            if submission is None or submission.score is None:
+                continue
+            graded += 1
+            share = float(submission.score / assignment.max_score) if assignment.max_score else 0
+            counts[min(int(share * bins), bins - 1)] += 1
+        labels = [f"{i * 100 // bins}-{(i + 1) * 100 // bins}%" for i in range(bins)]
+        histograms.append(Histogram(assignment, list(zip(labels, counts, strict=True)), graded))
+    return histograms

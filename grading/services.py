@@ -1,0 +1,179 @@
+"""Assignments, submissions, reviews and regrades: the writes. Grading itself is in grader.py."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Course
+from grading.models import Assignment, FeedbackStatus, Review, Status, Submission
+from llmasos.errors import DomainError
+
+# Changing any of these changes what a submission scores, so graded work becomes stale.
+GRADING_FIELDS = (
+    "kind",
+    "test_code",
+    "module_name",
+    "weights",
+    "hidden_tests",
+    "limits",
+    "reference_answer",
+    "rubric",
+    "max_score",
+)
+
+
+class SubmissionRefused(DomainError):
+    pass
+
+
+class ReviewRefused(DomainError):
+    pass
+
+
+def _grade_later(submission_id: int) -> None:
+    from grading.tasks import submission_grade as submission_grade_task
+
+    submission_grade_task.delay_on_commit(submission_id)
+
+
+def assignment_create(*, course: Course, created_by: Any, **fields: Any) -> Assignment:
+    position = (course.assignments.aggregate(top=Max("position"))["top"] or 0) + 1
+    return Assignment.objects.create(
+        course=course, created_by=created_by, position=position, **fields
+    )
+
+
+def assignment_update(*, assignment: Assignment, **fields: Any) -> Assignment:
+    changed = [name for name, value in fields.items() if getattr(assignment, name) != value]
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    if set(changed) & set(GRADING_FIELDS):
+        assignment.grading_version += 1
+    assignment.save()
+    return assignment
+
+
+def submission_create(
+    *, assignment: Assignment, student: Any, code: str = "", text: str = ""
+) -> Submission:
+    """A new attempt, queued for grading once the transaction commits."""
+    answer = code if assignment.is_code else text
+    if not answer.strip():
+        raise SubmissionRefused(
+            "Your submission is empty." if assignment.is_code else "Write an answer first."
+        )
+    if len(answer.encode()) > settings.GRADING_MAX_SOURCE_KB * 1024:
+        raise SubmissionRefused(
+            f"Your submission is larger than {settings.GRADING_MAX_SOURCE_KB} KB."
+        )
+    mine = Submission.objects.filter(assignment=assignment, student=student)
+    if mine.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
+        raise SubmissionRefused("Your previous attempt is still being graded; wait for its result.")
+    # Two tabs submitting at once race for the same attempt number; the unique constraint
+    # decides, and the loser takes the next number.
+    for _ in range(3):
+        attempt = (mine.aggregate(top=Max("attempt"))["top"] or 0) + 1
+        if assignment.max_attempts and attempt > assignment.max_attempts:
+            raise SubmissionRefused(
+                f"You have used all {assignment.max_attempts} attempts for this assignment."
+            )
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(
+                    assignment=assignment,
+                    student=student,
+                    attempt=attempt,
+                    code=code if assignment.is_code else "",
+                    text=text if not assignment.is_code else "",
+                    grading_version=assignment.grading_version,
+                )
+        except IntegrityError:
+            continue
+        _grade_later(submission.pk)
+        return submission
+    raise SubmissionRefused("Too many submissions at once; try again.")
+
+
+def submission_review(
+    *, submission: Submission, reviewer: Any, score: Decimal | None, comment: str
+) -> Submission:
+    """Approve the automatic grade (score None) or override it. The teacher has the last word."""
+    if not submission.is_done:
+        raise ReviewRefused("This submission is still being graded.")
+    if score is not None and not (0 <= score <= submission.assignment.max_score):
+        raise ReviewRefused(f"The score must be between 0 and {submission.assignment.max_score}.")
+    if score is None and submission.auto_score is None:
+        raise ReviewRefused("There is no automatic score to approve; enter a score.")
+    submission.review = Review.APPROVED if score is None else Review.OVERRIDDEN
+    submission.score = submission.auto_score if score is None else score
+    submission.review_comment = comment
+    submission.reviewed_by = reviewer
+    submission.reviewed_at = timezone.now()
+    submission.needs_review = False
+    submission.regrade_requested_at = None
+    submission.save()
+    submission_report(submission)
+    return submission
+
+
+def submission_regrade_request(*, submission: Submission, reason: str) -> Submission:
+    if not submission.is_done:
+        raise ReviewRefused("This submission is still being graded.")
+    if submission.regrade_requested_at:
+        raise ReviewRefused("You already asked for a regrade of this submission.")
+    submission.regrade_requested_at = timezone.now()
+    submission.regrade_reason = reason
+    submission.save(update_fields=["regrade_requested_at", "regrade_reason"])
+    _notify_teachers_of_regrade_request(submission)
+    return submission
+
+
+def _notify_teachers_of_regrade_request(submission: Submission) -> None:
+    from notifications.services import notification_create
+
+    assignment = submission.assignment
+    for teacher_id in assignment.course.teachers.values_list("id", flat=True):
+        notification_create(
+            user_id=teacher_id,
+            title=f"Regrade requested: {assignment.title}",
+            body=f"{submission.student.display_name}: {submission.regrade_reason[:200]}",
+            url=submission.get_absolute_url(),
+            dedupe_key=f"regrade-{submission.pk}-{submission.regrade_requested_at:%s}",
+        )
+
+
+def submissions_regrade(*, assignment: Assignment, submission: Submission | None = None) -> int:
+    """Queue one submission, or every finished submission of the assignment, for grading again.
+
+    The verdict is recomputed with the current tests; a teacher's override stays in force.
+    """
+    queryset = assignment.submissions.filter(status__in=[Status.GRADED, Status.INTERNAL_ERROR])
+    if submission is not None:
+        queryset = queryset.filter(pk=submission.pk)
+    ids = list(queryset.values_list("pk", flat=True))
+    Submission.objects.filter(pk__in=ids).update(
+        status=Status.QUEUED,
+        grading_attempts=0,
+        feedback="",
+        feedback_status=FeedbackStatus.NONE,
+        regrade_requested_at=None,
+    )
+    for submission_id in ids:
+        _grade_later(submission_id)
+    for queued in Submission.objects.filter(pk__in=ids).select_related("assignment__course"):
+        transaction.on_commit(lambda queued=queued: submission_report(queued))
+    return len(ids)
+
+
+def submission_report(submission: Submission) -> None:
+    """Push a submission's state to its student's open pages (and the API's JSON clients)."""
+    from grading.selectors import submission_frame
+    from notifications.services import live_event_send
+
+    live_event_send(user_id=submission.student_id, event=submission_frame(submission))

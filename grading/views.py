@@ -1,0 +1,326 @@
+"""Pages for assignments, submissions, teachers' review queue and gradebook."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.access import can_read_lessons, is_course_teacher, is_enrolled
+from courses.markdown import render_markdown
+from courses.models import Course
+from grading import selectors, services
+from grading.forms import AssignmentForm, RegradeRequestForm, ReviewForm, SubmissionForm
+from grading.models import Assignment, Submission
+from llmasos.errors import DomainError
+
+
+def _get_course_for_reader(request: HttpRequest, slug: str) -> Course:
+    course = get_object_or_404(Course, slug=slug)
+    if not can_read_lessons(request.user, course):
+        if course.is_published:
+            raise PermissionDenied("Enroll in the course to see its assignments.")
+        raise Http404("No such course.")
+    return course
+
+
+def _get_course_for_teacher(request: HttpRequest, slug: str) -> Course:
+    course = get_object_or_404(Course, slug=slug)
+    if not is_course_teacher(request.user, course):
+        raise PermissionDenied("Only this course's teachers can do that.")
+    return course
+
+
+def _get_assignment(request: HttpRequest, course: Course, assignment_id: int) -> Assignment:
+    assignment = get_object_or_404(Assignment, pk=assignment_id, course=course)
+    if not assignment.is_published and not is_course_teacher(request.user, course):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def _get_submission(request: HttpRequest, course: Course, submission_id: int) -> Submission:
+    """A student's own submission, or any of the course's for its teachers; else 404."""
+    submission = get_object_or_404(
+        Submission.objects.select_related("assignment__course", "student"),
+        pk=submission_id,
+        assignment__course=course,
+    )
+    if submission.student_id != request.user.pk and not is_course_teacher(request.user, course):
+        raise Http404("No such submission.")
+    return submission
+
+
+@login_required
+@require_GET
+def assignment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_reader(request, slug)
+    teaching = is_course_teacher(request.user, course)
+    standings = selectors.course_assignments(
+        course=course, student=None if teaching else request.user, teacher=teaching
+    )
+    return render(
+        request,
+        "grading/assignment_list.html",
+        {"course": course, "standings": standings, "teaching": teaching},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_create(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    form = AssignmentForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        assignment = services.assignment_create(
+            course=course, created_by=request.user, **form.service_fields()
+        )
+        messages.success(request, f"Assignment “{assignment.title}” created.")
+        return redirect(assignment)
+    return render(request, "grading/assignment_form.html", {"course": course, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_edit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    assignment = _get_assignment(request, course, assignment_id)
+    form = AssignmentForm(request.POST or None, instance=assignment, course=course)
+    if request.method == "POST" and form.is_valid():
+        before = assignment.grading_version
+        assignment = services.assignment_update(assignment=assignment, **form.service_fields())
+        messages.success(request, "Assignment saved.")
+        if assignment.grading_version != before and assignment.submissions.exists():
+            messages.info(
+                request, "The grading changed: regrade the submissions to apply it to them."
+            )
+        return redirect(assignment)
+    context = {"course": course, "form": form, "assignment": assignment}
+    return render(request, "grading/assignment_form.html", context)
+
+
+@login_required
+@require_GET
+def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    course = _get_course_for_reader(request, slug)
+    assignment = _get_assignment(request, course, assignment_id)
+    teaching = is_course_teacher(request.user, course)
+    submissions = list(selectors.student_submissions(assignment=assignment, student=request.user))
+    latest = submissions[0] if submissions else None
+    form = SubmissionForm(
+        initial={"code": latest.code if latest else assignment.starter_code}
+        if assignment.is_code
+        else {"text": latest.text if latest else ""}
+    )
+    context = {
+        "course": course,
+        "assignment": assignment,
+        "instructions": render_markdown(assignment.instructions),
+        "teaching": teaching,
+        "can_submit": is_enrolled(request.user, course),
+        "form": form,
+        "history": [selectors.submission_frame(submission) for submission in submissions],
+        "latest": selectors.submission_frame(latest) if latest else None,
+        "counted": selectors.counted_submission(submissions, assignment.score_policy),
+        "stale": assignment.submissions.exclude(grading_version=assignment.grading_version).count()
+        if teaching
+        else 0,
+    }
+    return render(request, "grading/assignment_detail.html", context)
+
+
+@login_required
+@require_POST
+def submission_create(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    course = _get_course_for_reader(request, slug)
+    assignment = _get_assignment(request, course, assignment_id)
+    if not is_enrolled(request.user, course):
+        raise PermissionDenied("Only enrolled students submit; teachers review.")
+    form = SubmissionForm(request.POST)
+    error = ""
+    submission = None
+    if form.is_valid():
+        try:
+            submission = services.submission_create(
+                assignment=assignment,
+                student=request.user,
+                code=form.cleaned_data["code"],
+                text=form.cleaned_data["text"],
+            )
+        except DomainError as refused:
+            error = str(refused)
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    if request.htmx:
+        context = {"s": selectors.submission_frame(submission) if submission else None}
+        context["error"] = error
+        return render(request, "grading/_submit_outcome.html", context)
+    if error:
+        messages.error(request, error)
+        return redirect(assignment)
+    return redirect(submission)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    submission = _get_submission(request, course, submission_id)
+    teaching = is_course_teacher(request.user, course)
+    context = {
+        "course": course,
+        "assignment": submission.assignment,
+        "submission": submission,
+        "s": selectors.submission_frame(submission, teacher=teaching),
+        "teaching": teaching,
+        "review_form": ReviewForm(
+            initial={"score": submission.score, "comment": submission.review_comment}
+        ),
+        "regrade_form": RegradeRequestForm(),
+    }
+    return render(request, "grading/submission_detail.html", context)
+
+
+@login_required
+@require_POST
+def submission_review(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    submission = _get_submission(request, course, submission_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(submission)
+    override = form.cleaned_data["action"] == "override"
+    try:
+        services.submission_review(
+            submission=submission,
+            reviewer=request.user,
+            score=form.cleaned_data["score"] if override else None,
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Score overridden." if override else "Grade approved.")
+    return redirect(request.POST.get("next") or submission.get_absolute_url())
+
+
+@login_required
+@require_POST
+def submission_regrade_request(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    submission = _get_submission(request, course, submission_id)
+    if submission.student_id != request.user.pk:
+        raise PermissionDenied("Only the student who submitted can ask for a regrade.")
+    form = RegradeRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what you think the grader got wrong.")
+        return redirect(submission)
+    try:
+        services.submission_regrade_request(
+            submission=submission, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Your teacher has been asked to look at this submission again.")
+    return redirect(submission)
+
+
+@login_required
+@require_POST
+def submission_regrade(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    submission = _get_submission(request, course, submission_id)
+    queued = services.submissions_regrade(assignment=submission.assignment, submission=submission)
+    messages.success(request, "Queued for regrading." if queued else "Still being graded.")
+    return redirect(submission)
+
+
+@login_required
+@require_POST
+def assignment_regrade(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    assignment = _get_assignment(request, course, assignment_id)
+    queued = services.submissions_regrade(assignment=assignment)
+    messages.success(request, f"{queued} submissions queued for regrading.")
+    return redirect(assignment)
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    filter_name = request.GET.get("filter", "needs_review")
+    if filter_name not in selectors.REVIEW_FILTERS:
+        filter_name = "needs_review"
+    try:
+        assignment_id = int(request.GET.get("assignment") or 0)
+    except ValueError:
+        assignment_id = 0
+    queue = selectors.review_queue(
+        course=course, filter_name=filter_name, assignment_id=assignment_id
+    )
+    page = Paginator(queue, 25).get_page(request.GET.get("page"))
+    context = {
+        "course": course,
+        "page": page,
+        "filters": [(key, label) for key, (label, _) in selectors.REVIEW_FILTERS.items()],
+        "filter_name": filter_name,
+        "assignments": course.assignments.all(),
+        "assignment_id": assignment_id,
+        "review_form": ReviewForm(),
+    }
+    return render(request, "grading/review_queue.html", context)
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    book = selectors.gradebook(course=course)
+    context = {"course": course, "book": book, "histograms": selectors.score_histograms(book)}
+    return render(request, "grading/gradebook.html", context)
+
+
+@login_required
+@require_GET
+def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _get_course_for_teacher(request, slug)
+    book = selectors.gradebook(course=course)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}-gradebook.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "username",
+            "name",
+            *(f"{a.title} (/{_plain(a.max_score)})" for a in book.assignments),
+            f"total (/{_plain(book.max_total)})",
+        ]
+    )
+    for student, counted, total in book.rows:
+        writer.writerow(
+            [
+                student.username,
+                _spreadsheet_safe(student.get_full_name()),
+                *("" if s is None else _plain(s.score) for s in counted),
+                _plain(total),
+            ]
+        )
+    return response
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"  # 10.00 -> "10", 7.50 -> "7.5"
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """A name starting with =, +, - or @ would run as a formula when the CSV is opened."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
