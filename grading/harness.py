@@ -22,16 +22,18 @@ or `os._exit(0)` can never turn into "passed": a test that did not report stays 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
+import signal
 import sys
 import time
 import traceback
 import unittest
 
 INPUT_DIR = "/sandbox"
-WORK_DIR = "/tmp"  # the size-limited tmpfs; also HOME
+WORK_DIR = "/tmp"  # noqa: S108 - the sandbox's own size-limited tmpfs; also HOME
 MESSAGE_LIMIT = 2000
 PROBLEM_LIMIT = 500
 LINE_LIMIT = 64 * 1024  # longest event line P accepts from C
@@ -47,6 +49,9 @@ EFBIG, ENOSPC = 27, 28
 def main(argv: list[str]) -> None:
     report_fd = int(argv[1])
     config = json.loads(argv[2])
+    # P is the pid namespace's init (bwrap --as-pid-1): the kernel drops every signal sent to it
+    # from inside the namespace unless it has a handler, so C cannot stop, kill or interrupt it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     _make_undumpable()
     for name in (config["module"], config["tests"]):
         with open(f"{INPUT_DIR}/{name}.py", "rb") as source:
@@ -206,14 +211,14 @@ class _Reporter:
         self.fd = fd
 
     def send(self, **event: object) -> None:
-        try:
+        # The student may have closed or broken the pipe; P then marks what is missing.
+        with contextlib.suppress(OSError):
             _send(self.fd, event)
-        except OSError:
-            pass  # the student closed or broke the pipe; P marks what is missing
 
 
 def _child(fd: int, config: dict) -> None:
     reporter = _Reporter(fd)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _set_limits(config)
     # Line-buffered, so what a student printed before a timeout or crash is still shown.
     for stream in (sys.stdout, sys.stderr):
@@ -237,10 +242,8 @@ def _child(fd: int, config: dict) -> None:
 
 def _finish(reporter: _Reporter) -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):  # the student may have replaced or closed it
             stream.flush()
-        except Exception:  # noqa: S110 - the student may have replaced or closed the stream
-            pass
     reporter.send(e="done")
     # _exit: atexit handlers the student registered must not run (or hang) after the verdict.
     os._exit(0)
@@ -412,7 +415,7 @@ def _pytest_stand_in() -> object:
         def __repr__(self) -> str:
             return f"approx({self.expected!r})"
 
-    def approx(expected: float, rel: float | None = None, abs: float | None = None) -> _Approx:  # noqa: A002
+    def approx(expected: float, rel: float | None = None, abs: float | None = None) -> _Approx:
         return _Approx(expected, rel, abs)
 
     def fail(reason: str = "") -> None:

@@ -32,6 +32,7 @@ cost kernel memory beyond `tmp_mb` until the run ends.
 from __future__ import annotations
 
 import ast
+import contextlib
 import enum
 import functools
 import json
@@ -53,9 +54,11 @@ DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's, outside any virtualenv: only /u
 SHM_BYTES = 4 * 1024 * 1024  # /dev/shm: enough for multiprocessing's semaphores, no more
 REPORT_LIMIT = 8 * 1024 * 1024  # the harness bounds every event; this bounds the whole report
 UID_RANGE = (200_000, 2**31 - 2)  # far above system users, container sub-uid ranges and nobody
+SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox: its own tmpfs, the work directory
+SANDBOX_SHM = "/dev/shm"  # noqa: S108 - likewise
 SANDBOX_ENV = {
     "PATH": "/usr/bin:/bin",
-    "HOME": "/tmp",
+    "HOME": SANDBOX_TMP,
     "LANG": "C.UTF-8",
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONHASHSEED": "0",  # set and dict orders repeat from run to run
@@ -179,9 +182,9 @@ def test_names(test_source: str) -> list[str]:
             for base in bases:
                 methods.update(dict.fromkeys(case_methods.get(base, [])))
             for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    if item.name.startswith("test"):
-                        methods[item.name] = None
+                is_method = isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                if is_method and item.name.startswith("test"):
+                    methods[item.name] = None
             case_methods[node.name] = list(methods)
             for method in methods:
                 names.pop(f"{node.name}.{method}", None)
@@ -192,6 +195,9 @@ def test_names(test_source: str) -> list[str]:
             "test_… methods."
         )
     return list(names)
+
+
+test_names.__test__ = False  # type: ignore[attr-defined]  # pytest: a function, not a test
 
 
 def _dotted(node: ast.expr) -> str:
@@ -273,7 +279,7 @@ def sandbox_problem() -> str | None:
     try:
         result = run_tests(
             solution="import json, unittest\nVALUE = 42\n",
-            test_source="from solution import VALUE\n\ndef test_sandbox():\n    assert VALUE == 42\n",
+            test_source="from solution import VALUE\n\n\ndef test_it():\n    assert VALUE == 42\n",
             limits=Limits(cpu_seconds=5, wall_seconds=20),
         )
     except (OSError, SandboxError) as error:
@@ -338,18 +344,11 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
     finally:
         ended = time.monotonic()
         os.close(read_end)
-        # Kill before reaping: while the leader is an unreaped zombie its group id cannot be
-        # reused, so this can never hit an unrelated process group.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
+        _stop(process, killed is not None)
         process.stdout.close()  # type: ignore[union-attr]
         process.stderr.close()  # type: ignore[union-attr]
         if uid is not None and (killed or process.returncode != 0):
-            # Killing bwrap takes its pid namespace down asynchronously; make sure it is gone.
-            _kill_uid(uid)
+            _kill_uid(uid)  # belt and braces: nothing of the run may outlive it
     events = []
     for line in report.split(b"\n"):
         try:
@@ -407,12 +406,43 @@ def _collect(
     )
 
 
+def _stop(process: subprocess.Popen, kill: bool) -> None:
+    """Reap bwrap; when `kill`, or if it lingers, kill the sandbox first."""
+    if not kill:
+        try:
+            process.wait(timeout=1)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    # Kill the harness, the namespace's init, rather than bwrap: the kernel then kills every
+    # process in the namespace, and bwrap reaps the harness and exits, leaving no zombie behind.
+    for pid in _children(process.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    try:
+        process.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        process.kill()  # --die-with-parent takes the namespace down with it
+        process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:  # a kernel without CONFIG_PROC_CHILDREN, or bwrap already gone
+        return []
+
+
 def _bwrap_prefix(limits: Limits) -> list[str]:
     return [
         shutil.which("bwrap") or "bwrap",
         "--unshare-all",  # user, pid, net, ipc, uts, cgroup
         "--unshare-user",  # explicit, so --disable-userns can forbid nested namespaces
         "--disable-userns",
+        # The harness is the namespace's init: when it exits, the kernel kills whatever is left,
+        # and bwrap reaps it (bwrap's own init would be left a zombie for the host's init).
+        "--as-pid-1",
         "--die-with-parent",
         "--new-session",  # no TIOCSTI into a terminal
         "--hostname",
@@ -425,15 +455,15 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
         "--size",
         str(SHM_BYTES),
         "--tmpfs",
-        "/dev/shm",
+        SANDBOX_SHM,
         "--size",
         str(limits.tmp_mb * 1024 * 1024),
         "--tmpfs",
-        "/tmp",
+        SANDBOX_TMP,
         "--remount-ro",
         "/dev",  # bwrap's /dev and root are unbounded tmpfs; only /tmp and /dev/shm stay writable
         "--chdir",
-        "/tmp",
+        SANDBOX_TMP,
         "--clearenv",
         *[arg for name, value in SANDBOX_ENV.items() for arg in ("--setenv", name, value)],
     ]
@@ -475,32 +505,30 @@ def _fresh_uid() -> int | None:
     return low + secrets.randbelow(high - low + 1)
 
 
-def uid_processes(uid: int) -> list[int]:
-    """Pids of the processes whose real, effective, saved or filesystem uid is `uid`."""
+def _uid_processes(uid: int) -> list[int]:
+    """Live processes whose real, effective, saved or filesystem uid is `uid` (zombies excluded:
+    they hold nothing and only their parent can remove them)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/status") as status:
-                for line in status:
-                    if line.startswith("Uid:"):
-                        if str(uid) in line.split()[1:]:
-                            pids.append(int(entry))
-                        break
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
         except OSError:
             continue  # exited meanwhile
+        zombie = fields.get("State", "").strip().startswith("Z")
+        if str(uid) in fields.get("Uid", "").split() and not zombie:
+            pids.append(int(entry))
     return pids
 
 
-def _kill_uid(uid: int, timeout: float = 2.0) -> None:
+def _kill_uid(uid: int, timeout: float = 1.0) -> None:
     deadline = time.monotonic() + timeout
-    while pids := uid_processes(uid):
+    while pids := _uid_processes(uid):
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if time.monotonic() > deadline:
             return
         time.sleep(0.005)
@@ -620,7 +648,8 @@ def _stop_reason(
             "error",
         )
     if not any(event.get("e") == "done" for event in raw.events):
-        return Verdict.ERROR, "Your code exited (sys.exit) before the tests finished.", "error"
+        sentence = "Your code exited (sys.exit or os._exit) before the tests finished."
+        return Verdict.ERROR, sentence, "error"
     return None, "", None
 
 

@@ -90,7 +90,7 @@ def test_a_code_assignment_from_creation_to_gradebook(grading_site, page):
     _sign_in(page, base, "student")
     page.goto(assignment_url)
     wait_for_socket(page, NOTIFICATION_SOCKET)
-    expect(page.get_by_label("Your code")).to_be_attached()
+    expect(page.get_by_role("textbox", name="Your code")).to_be_visible()  # the code editor
     _type_code(page, "id_code", WRONG)
     page.get_by_role("button", name="Submit for grading").click()
     result = page.locator("#latest-result .submission-result")
