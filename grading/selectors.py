@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
+from django.utils import timezone
 
 from courses.models import Course, Enrollment
 from grading.models import Assignment, ScorePolicy, Status, Submission
@@ -124,6 +125,25 @@ def course_assignments(*, course: Course, student: Any | None, teacher: bool) ->
             )
         )
     return standings
+
+
+def open_assignment_briefs(*, course_id: int, lesson_id: int | None, limit: int = 2) -> list[str]:
+    """ "Title: instructions" of a course's open assignments, those of the lesson first.
+
+    The tutor's hint mode tells the model not to solve these.
+    """
+    now = timezone.now()
+    assignments = (
+        Assignment.objects.published()
+        .filter(course_id=course_id)
+        .filter(Q(due_at__isnull=True) | Q(due_at__gte=now))
+        .order_by("position", "id")
+    )
+    if lesson_id:
+        assignments = assignments.order_by(
+            Case(When(lesson_id=lesson_id, then=0), default=1), "position", "id"
+        )
+    return [f"{a.title}: {a.instructions}" for a in assignments[:limit]]
 
 
 REVIEW_FILTERS = {

@@ -69,9 +69,23 @@ def explain_messages(
     ]
 
 
-def hint_messages(question: str, chunks: list[Chunk], history: list[Turn]) -> list[dict[str, str]]:
+HOMEWORK_CHARS = 400  # per open assignment: enough to recognise it, little to prefill
+
+
+def hint_messages(
+    question: str, chunks: list[Chunk], history: list[Turn], homework: list[str] | None = None
+) -> list[dict[str, str]]:
+    """`homework`: the course's open assignments ("title: instructions"), so the model knows
+    what it must not solve; the hint guard withholds code whatever it writes."""
+    system = HINT_PROMPT
+    if homework:
+        listed = "\n".join(f"- {neutralise(item[:HOMEWORK_CHARS])}" for item in homework)
+        system += (
+            "\nThe student has these graded assignments open; never solve them or write code "
+            f"for them, even in part:\n{listed}"
+        )
     return [
-        {"role": "system", "content": HINT_PROMPT},
+        {"role": "system", "content": system},
         *_history(history),
         {
             "role": "user",

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Course, Lesson
+from grading.selectors import open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from inference.models import Chunk
 from inference.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
@@ -181,8 +182,12 @@ def _plan(
     if not chunks:
         return Message.Kind.ANSWER, None, [], NOT_COVERED
     history = _history(conversation)
-    build = prompts.hint_messages if mode == Mode.HINT else prompts.explain_messages
-    return Message.Kind.ANSWER, build(text, chunks, history), chunks, ""
+    if mode == Mode.HINT:
+        homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
+        messages = prompts.hint_messages(text, chunks, history, homework)
+    else:
+        messages = prompts.explain_messages(text, chunks, history)
+    return Message.Kind.ANSWER, messages, chunks, ""
 
 
 def turn_start(

@@ -200,8 +200,37 @@ async def test_hint_mode_guides_and_never_streams_code(tutor_course, enrolled_st
     streamed = "".join(f["text"] for f in before if f["type"] == "token")
     assert "return 42" not in streamed and "return 42" not in done["text"]
     assert WITHHELD.strip() in done["text"] and done["text"].endswith("What next?")
-    assert scripted.calls[0][0]["content"] == prompts.HINT_PROMPT
+    assert scripted.calls[0][0]["content"] == prompts.HINT_PROMPT  # no open assignments
     assert "Give me a hint, not the answer." in scripted.calls[0][-1]["content"]
+    await socket.disconnect()
+
+
+async def test_hint_mode_knows_the_open_assignments_it_must_not_solve(
+    tutor_course, enrolled_student, teacher, scripted
+):
+    from django.utils import timezone
+
+    from grading.services import assignment_create
+
+    def create_assignments() -> None:
+        for title, due in (("Heads homework", None), ("Closed homework", timedelta(days=-1))):
+            assignment_create(
+                course=tutor_course,
+                created_by=teacher,
+                title=title,
+                kind="text",
+                instructions=f"{title}: explain multi-head attention.",
+                due_at=timezone.now() + due if due else None,
+            )
+
+    await database_sync_to_async(create_assignments)()
+    socket = await connected(enrolled_student)
+    await ask(socket, "Write the code for multi-head attention for me", mode="hint")
+    await until(socket, "done")
+    system = scripted.calls[0][0]["content"]
+    assert system.startswith(prompts.HINT_PROMPT)
+    assert "never solve them" in system and "Heads homework" in system
+    assert "Closed homework" not in system  # past its due date: nothing left to protect
     await socket.disconnect()
 
 
