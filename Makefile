@@ -17,10 +17,12 @@ test: install  ## install, then run the whole suite (SQLite, and PostgreSQL+Redi
 
 install: system-deps $(STAMP)
 
-# Debian packages the platform needs: bubblewrap (the sandbox) and chromium (browser tests).
+# Debian packages the platform needs: bubblewrap and Debian's own Python with its standard
+# library (the grading sandbox runs /usr/bin/python3; python3-minimal alone lacks unittest, json
+# and ctypes, which libpython3-stdlib adds) and chromium (browser tests).
 system-deps:
 	@missing=""; \
-	for pkg in bubblewrap chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for pkg in bubblewrap python3-minimal libpython3-stdlib chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import signal
 import sys
@@ -284,7 +285,6 @@ def _install_conveniences() -> None:
         raise SystemExit(code)
 
     builtins.exit = builtins.quit = exit  # type: ignore[attr-defined]
-    sys.modules.setdefault("pytest", _pytest_stand_in())
 
 
 def _import_tests(name: str) -> object:
@@ -294,7 +294,9 @@ def _import_tests(name: str) -> object:
     path = f"{WORK_DIR}/{name}.py"
     with open(path, "rb") as file:
         source = file.read()
-    if b"assert" in source:
+    if b"pytest" in source:
+        sys.modules.setdefault("pytest", _pytest_stand_in())
+    if re.search(rb"^\s*assert\b", source, re.MULTILINE):
         code = _rewrite_asserts(source, path)
     else:
         code = compile(source, path, "exec", dont_inherit=True)
@@ -474,6 +476,9 @@ class _Result(unittest.TestResult):
     def stopTest(self, test: unittest.TestCase) -> None:
         if self.current is None:
             return
+        if self.outcome is None and (exc := sys.exc_info()[1]) is not None:
+            # Called from TestCase.run's `finally`: KeyboardInterrupt and the like escape unittest.
+            self.outcome = (self.describe.outcome(exc), self.describe.exception(exc))
         outcome, message = self.outcome or ("error", "The test ended without a result.")
         self._end(self.current, outcome, message, round((time.monotonic() - self.started) * 1000))
         self.current = None
@@ -555,7 +560,6 @@ class _Describer:
     def __init__(self, paths: set[str], config: dict) -> None:
         self.paths = paths
         self.module = config["module"]
-        self.tests = config["tests"]
         self.config = config
 
     def outcome(self, exc: BaseException) -> str:

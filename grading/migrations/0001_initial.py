@@ -8,90 +8,241 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0002_material'),
+        ("courses", "0002_material"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('code', 'Code (Python)'), ('text', 'Free text')], default='code', max_length=8)),
-                ('instructions', models.TextField(help_text='Markdown. For a text assignment, the question.')),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('max_score', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=6)),
-                ('concepts', models.JSONField(blank=True, default=list)),
-                ('is_published', models.BooleanField(default=True)),
-                ('max_attempts', models.PositiveSmallIntegerField(default=5, help_text='0 means unlimited.')),
-                ('score_policy', models.CharField(choices=[('best', 'The best attempt counts'), ('last', 'The last attempt counts')], default='best', max_length=8)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('starter_code', models.TextField(blank=True)),
-                ('module_name', models.CharField(default='solution', max_length=60)),
-                ('test_code', models.TextField(blank=True)),
-                ('reference_solution', models.TextField(blank=True)),
-                ('test_names', models.JSONField(blank=True, default=list)),
-                ('weights', models.JSONField(blank=True, default=dict)),
-                ('hidden_tests', models.JSONField(blank=True, default=list)),
-                ('limits', models.JSONField(blank=True, default=dict)),
-                ('reference_answer', models.TextField(blank=True)),
-                ('rubric', models.JSONField(blank=True, default=list)),
-                ('grading_version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='courses.course')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lesson', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assignments', to='courses.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("code", "Code (Python)"), ("text", "Free text")],
+                        default="code",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "instructions",
+                    models.TextField(help_text="Markdown. For a text assignment, the question."),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "max_score",
+                    models.DecimalField(decimal_places=2, default=Decimal("10"), max_digits=6),
+                ),
+                ("concepts", models.JSONField(blank=True, default=list)),
+                ("is_published", models.BooleanField(default=True)),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(default=5, help_text="0 means unlimited."),
+                ),
+                (
+                    "score_policy",
+                    models.CharField(
+                        choices=[
+                            ("best", "The best attempt counts"),
+                            ("last", "The last attempt counts"),
+                        ],
+                        default="best",
+                        max_length=8,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("starter_code", models.TextField(blank=True)),
+                ("module_name", models.CharField(default="solution", max_length=60)),
+                ("test_code", models.TextField(blank=True)),
+                ("reference_solution", models.TextField(blank=True)),
+                ("test_names", models.JSONField(blank=True, default=list)),
+                ("weights", models.JSONField(blank=True, default=dict)),
+                ("hidden_tests", models.JSONField(blank=True, default=list)),
+                ("limits", models.JSONField(blank=True, default=dict)),
+                ("reference_answer", models.TextField(blank=True)),
+                ("rubric", models.JSONField(blank=True, default=list)),
+                ("grading_version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assignments",
+                        to="courses.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempt', models.PositiveSmallIntegerField()),
-                ('code', models.TextField(blank=True)),
-                ('text', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('graded', 'Graded'), ('internal_error', 'Internal error')], default='queued', max_length=16)),
-                ('verdict', models.CharField(blank=True, choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error'), ('timeout', 'Time limit'), ('memory_limit', 'Memory limit'), ('output_limit', 'Output limit'), ('scored', 'Scored')], max_length=16)),
-                ('auto_score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('tests', models.JSONField(blank=True, default=list)),
-                ('criteria', models.JSONField(blank=True, default=list)),
-                ('similarity', models.FloatField(blank=True, null=True)),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('needs_review', models.BooleanField(default=False)),
-                ('problem', models.TextField(blank=True)),
-                ('stdout', models.TextField(blank=True)),
-                ('stderr', models.TextField(blank=True)),
-                ('time_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('feedback', models.TextField(blank=True)),
-                ('feedback_status', models.CharField(blank=True, choices=[('', 'None'), ('pending', 'Being written'), ('ready', 'Ready'), ('failed', 'Unavailable')], default='', max_length=8)),
-                ('grading_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('grading_version', models.PositiveIntegerField(default=0)),
-                ('review', models.CharField(blank=True, choices=[('', 'Not reviewed'), ('approved', 'Approved'), ('overridden', 'Score overridden')], default='', max_length=12)),
-                ('review_comment', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('regrade_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('regrade_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('graded_at', models.DateTimeField(blank=True, null=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='grading.assignment')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempt", models.PositiveSmallIntegerField()),
+                ("code", models.TextField(blank=True)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("graded", "Graded"),
+                            ("internal_error", "Internal error"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("error", "Error"),
+                            ("timeout", "Time limit"),
+                            ("memory_limit", "Memory limit"),
+                            ("output_limit", "Output limit"),
+                            ("scored", "Scored"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "auto_score",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "score",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                ("tests", models.JSONField(blank=True, default=list)),
+                ("criteria", models.JSONField(blank=True, default=list)),
+                ("similarity", models.FloatField(blank=True, null=True)),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                ("needs_review", models.BooleanField(default=False)),
+                ("problem", models.TextField(blank=True)),
+                ("stdout", models.TextField(blank=True)),
+                ("stderr", models.TextField(blank=True)),
+                ("time_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("feedback", models.TextField(blank=True)),
+                (
+                    "feedback_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("pending", "Being written"),
+                            ("ready", "Ready"),
+                            ("failed", "Unavailable"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("grading_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("grading_version", models.PositiveIntegerField(default=0)),
+                (
+                    "review",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not reviewed"),
+                            ("approved", "Approved"),
+                            ("overridden", "Score overridden"),
+                        ],
+                        default="",
+                        max_length=12,
+                    ),
+                ),
+                ("review_comment", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("regrade_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("regrade_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("graded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="grading.assignment",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['assignment', 'student', '-created_at'], name='grading_sub_assignm_cbd3cb_idx'), models.Index(fields=['status'], name='grading_sub_status_2c08de_idx')],
-                'constraints': [models.UniqueConstraint(fields=('assignment', 'student', 'attempt'), name='one_submission_per_attempt')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["assignment", "student", "-created_at"],
+                        name="grading_sub_assignm_cbd3cb_idx",
+                    ),
+                    models.Index(fields=["status"], name="grading_sub_status_2c08de_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("assignment", "student", "attempt"),
+                        name="one_submission_per_attempt",
+                    )
+                ],
             },
         ),
     ]

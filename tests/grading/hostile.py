@@ -21,7 +21,7 @@ from grading.sandbox import Limits
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = REPO_ROOT / "llmasos" / "settings.py"
 REPO_CANARY = REPO_ROOT / "tests" / "grading" / ".sandbox-canary"
-TMP_CANARY = Path("/tmp/llmasos-sandbox-canary")  # noqa: S108 - the host's /tmp, on purpose
+TMP_CANARY = Path("/tmp/llmasos-canary-for-sandbox-tests")  # noqa: S108 - the host's /tmp, on purpose
 CANARY_ENV = {"LLMASOS_SANDBOX_CANARY": "canary-3b1f9c2e-not-for-students"}
 MARKER_NAME = "llmasos-other-submission-marker"
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+from grading import sandbox
 from grading.sandbox import (
     Limits,
     SandboxResult,
@@ -473,3 +477,29 @@ def test_limits_come_from_settings_and_overrides_win(settings) -> None:  # type:
         Limits.from_settings(gpus=1)
     with pytest.raises(ValueError, match="positive"):
         Limits(wall_seconds=0)
+
+
+def test_limits_may_be_floats_as_an_assignment_stores_them() -> None:
+    limits = Limits(cpu_seconds=1.5, memory_mb=100.0, processes=16.0, output_kb=8.0, tmp_mb=16.0)
+
+    assert run(RIGHT, PYTEST_STYLE, limits=limits).verdict == Verdict.PASSED
+
+
+def test_run_directories_left_by_a_killed_worker_are_removed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stale = Path(tempfile.mkdtemp(prefix=sandbox.RUN_DIR_PREFIX))
+    (stale / "solution.py").write_text(RIGHT)
+    stale.chmod(0o500)
+    an_hour_ago = time.time() - sandbox.STALE_RUN_DIR_SECONDS - 60
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    fresh = Path(tempfile.mkdtemp(prefix=sandbox.RUN_DIR_PREFIX))  # a run still going on
+    monkeypatch.setattr(sandbox, "_last_sweep", 0.0)
+
+    try:
+        assert run(RIGHT, PYTEST_STYLE).verdict == Verdict.PASSED
+
+        assert not stale.exists()
+        assert fresh.exists()
+    finally:
+        fresh.rmdir()
