@@ -7,6 +7,8 @@ A 10-test unittest exercise (run-length encoding) and a correct solution, graded
 1. raw: the two files in a temp directory and `/usr/bin/python3 -m unittest` as a subprocess —
    the same interpreter the sandbox runs, with no isolation at all;
 2. sandboxed: `grading.sandbox.run_tests` with the settings' limits;
+3. celery: submissions created through the service, graded by a real prefork worker (2 processes)
+   through the broker, on a private database under var/bench-grading;
 
 each one submission at a time and two at a time (threads). Prints JSON: submissions/s, p50/p95
 latency, and the sandbox's overhead (1 - sandboxed rate / raw rate). Nothing is asserted.
@@ -25,15 +27,32 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmasos.settings")
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench-grading"
+sys.path.insert(0, str(ROOT))
 
-import django
 
-django.setup()
+def _private_env(broker: str) -> dict[str, str]:
+    """A database, broker and channel outbox of the bench's own, never the developer's."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "llmasos.settings",
+        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": broker or f"sqla+sqlite:///{WORK / 'broker.sqlite3'}",
+        "CHANNEL_OUTBOX_DIR": str(WORK / "outbox"),
+        "GRADING_FEEDBACK": "false",  # AI feedback is a separate task; this measures grading
+        "REDIS_URL": "",
+    }
 
-from grading.sandbox import Limits, Verdict, run_tests
+
+def _django(broker: str) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    os.environ.update(_private_env(broker))
+    import django
+
+    django.setup()
+
 
 PYTHON = "/usr/bin/python3"
 WARM_UP = 3
@@ -103,7 +122,9 @@ def grade_raw() -> bool:
     return completed.returncode == 0
 
 
-def grade_sandboxed(limits: Limits) -> bool:
+def grade_sandboxed(limits: Any) -> bool:
+    from grading.sandbox import Verdict, run_tests
+
     result = run_tests(solution=SOLUTION, test_source=TESTS, limits=limits)
     return result.verdict == Verdict.PASSED and len(result.tests) == 10
 
@@ -140,6 +161,8 @@ def measure_raw(submissions: int, parallel: int) -> dict:
 
 
 def measure_sandboxed(submissions: int, parallel: int) -> dict:
+    from grading.sandbox import Limits
+
     limits = Limits.from_settings()
     return measure(lambda: grade_sandboxed(limits), submissions, parallel)
 
@@ -149,10 +172,119 @@ def overhead(raw: dict, sandboxed: dict) -> float:
     return round(1 - sandboxed["submissions_per_s"] / raw["submissions_per_s"], 3)
 
 
+def _celery_setup(submissions: int) -> tuple[Any, list[Any]]:
+    from django.core.management import call_command
+
+    from accounts.models import Role, User
+    from courses import services as course_services
+    from grading.sandbox import test_names
+    from grading.services import assignment_create
+
+    for name in ("db.sqlite3", "broker.sqlite3"):
+        (WORK / name).unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    teacher = User.objects.create_user("bench-teacher", role=Role.TEACHER)
+    course = course_services.course_create(
+        author=teacher, title="Bench", slug="bench", summary="Grading bench."
+    )
+    module = course_services.module_create(course=course, title="M")
+    course_services.lesson_create(module=module, title="L", slug="l", body="Lesson.")
+    course_services.course_set_published(course=course, published=True)
+    assignment = assignment_create(
+        course=course,
+        created_by=teacher,
+        title="Run-length encoding",
+        kind="code",
+        instructions="Write `encode`.",
+        test_code=TESTS,
+        test_names=test_names(TESTS),
+        max_attempts=0,
+    )
+    students = []
+    for index in range(submissions + WARM_UP):
+        student = User.objects.create_user(f"bench-student-{index}", role=Role.STUDENT)
+        course_services.enrollment_create(user=student, course=course)
+        students.append(student)
+    return assignment, students
+
+
+def _wait_graded(ids: list[int], timeout: float) -> None:
+    from grading.models import Status, Submission
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = Submission.objects.filter(
+            pk__in=ids, status__in=[Status.GRADED, Status.INTERNAL_ERROR]
+        ).count()
+        if done == len(ids):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"only {done} of {len(ids)} submissions graded in {timeout} s")
+
+
+def measure_celery(submissions: int, concurrency: int, broker: str) -> dict:
+    """Submissions through the real path: service -> broker -> prefork worker -> sandbox -> DB."""
+    from grading.models import Submission
+    from grading.services import submission_create
+
+    assignment, students = _celery_setup(submissions)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "llmasos",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **_private_env(broker)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        warm = [
+            submission_create(assignment=assignment, student=s, code=SOLUTION).pk
+            for s in students[:WARM_UP]
+        ]
+        _wait_graded(warm, timeout=120)  # includes the worker's start-up
+        started = time.perf_counter()
+        ids = [
+            submission_create(assignment=assignment, student=s, code=SOLUTION).pk
+            for s in students[WARM_UP:]
+        ]
+        _wait_graded(ids, timeout=600)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    rows = Submission.objects.filter(pk__in=ids)
+    latencies = sorted((s.graded_at - s.created_at).total_seconds() * 1000 for s in rows)
+    return {
+        "broker": broker or "embedded (SQLite via SQLAlchemy)",
+        "worker_concurrency": concurrency,
+        "submissions": len(ids),
+        "passed": rows.filter(verdict="passed").count(),
+        "graded_per_s": round(len(ids) / elapsed, 1),
+        "submit_to_graded_p50_ms": round(statistics.median(latencies), 1),
+        "submit_to_graded_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--celery-submissions", type=int, default=100)
+    parser.add_argument("--broker", default="", help="e.g. redis://127.0.0.1:6379/13")
     args = parser.parse_args()
+    _django(args.broker)
     report: dict[str, object] = {"cpus": os.cpu_count(), "tests_per_submission": 10}
     for parallel in (1, 2):
         raw = measure_raw(args.submissions, parallel)
@@ -162,6 +294,7 @@ def main() -> None:
             "sandboxed": sandboxed,
             "overhead": overhead(raw, sandboxed),
         }
+    report["celery"] = measure_celery(args.celery_submissions, 2, args.broker)
     print(json.dumps(report, indent=2))
 
 
