@@ -80,6 +80,7 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
         return [name for name in assignment.test_names if name not in hidden]
 
 
+@extend_schema_serializer(component_name="AssignmentForTeachers")
 class AssignmentTeacherSerializer(AssignmentOutputSerializer):
     class Meta(AssignmentOutputSerializer.Meta):
         fields = (
@@ -96,6 +97,7 @@ class AssignmentTeacherSerializer(AssignmentOutputSerializer):
 
 
 class AssignmentListApi(APIView):
+    @extend_schema_serializer(component_name="AssignmentInput")
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=Kind.choices)
@@ -204,6 +206,7 @@ class SubmissionStatusSerializer(serializers.Serializer):
 
 
 class SubmissionListApi(APIView):
+    @extend_schema_serializer(component_name="SubmissionInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         text = serializers.CharField(required=False, allow_blank=True)
@@ -248,6 +251,7 @@ class SubmissionDetailApi(APIView):
 
 
 class SubmissionReviewApi(APIView):
+    @extend_schema_serializer(component_name="SubmissionReviewInput")
     class InputSerializer(serializers.Serializer):
         score = serializers.DecimalField(
             max_digits=6, decimal_places=2, required=False, allow_null=True, min_value=Decimal(0)
@@ -275,6 +279,7 @@ class SubmissionReviewApi(APIView):
 
 
 class RegradeRequestApi(APIView):
+    @extend_schema_serializer(component_name="RegradeRequestInput")
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=2000)
 

@@ -182,12 +182,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLMasOS API",
-    "DESCRIPTION": "Courses, enrollment and lessons of the LLMasOS learning platform.",
+    "DESCRIPTION": "Courses, lessons, the AI tutor, assignments and grading of the LLMasOS "
+    "learning platform.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentKindEnum": "grading.models.Kind",
+        "TutorMessageKindEnum": "tutor.models.Message.Kind",
+    },
 }
 
 # --- Internationalisation, static, media ---------------------------------------------------------

@@ -101,6 +101,7 @@ class ConversationDetailApi(APIView):
 
 
 class MessageRatingApi(APIView):
+    @extend_schema_serializer(component_name="TutorRatingInput")
     class InputSerializer(serializers.Serializer):
         helpful = serializers.BooleanField()
         comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
