@@ -13,6 +13,7 @@ from courses.access import can_read_lessons, can_view_course, is_course_teacher,
 from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPreviewForm, ModuleForm
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
+from grading import selectors as grading_selectors
 from llmasos.errors import DomainError
 from tutor.selectors import tutor_panel
 
@@ -277,9 +278,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
+    teaching = list(selectors.teacher_courses(user=user)) if user.can_author_courses else None
+    if teaching:
+        waiting = grading_selectors.review_counts(course_ids=[c.pk for c in teaching])
+        for course in teaching:
+            course.to_review = waiting.get(course.pk, 0)
     context = {
         "enrollments": selectors.student_enrollments(user=user),
-        "teaching": selectors.teacher_courses(user=user) if user.can_author_courses else None,
+        "assignments_due": grading_selectors.assignments_due(student=user),
+        "teaching": teaching,
         "notifications": user.notifications.all()[:5],
     }
     return render(request, "dashboard.html", context)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from courses.models import Course, Enrollment
@@ -144,6 +144,30 @@ def open_assignment_briefs(*, course_id: int, lesson_id: int | None, limit: int 
             Case(When(lesson_id=lesson_id, then=0), default=1), "position", "id"
         )
     return [f"{a.title}: {a.instructions}" for a in assignments[:limit]]
+
+
+def assignments_due(*, student: Any, limit: int = 8) -> list[Assignment]:
+    """Open assignments of the student's courses they have not submitted yet, soonest first."""
+    now = timezone.now()
+    return list(
+        Assignment.objects.published()
+        .filter(course__enrollments__user=student, course__is_published=True)
+        .filter(Q(due_at__isnull=True) | Q(due_at__gte=now))
+        .exclude(submissions__student=student)
+        .select_related("course")
+        .order_by(F("due_at").asc(nulls_last=True), "position")[:limit]
+    )
+
+
+def review_counts(*, course_ids: list[int]) -> dict[int, int]:
+    """Per course: submissions waiting for a teacher (needs review, or a regrade request)."""
+    waiting = (
+        Submission.objects.filter(assignment__course_id__in=course_ids)
+        .filter(REVIEW_FILTERS["needs_review"][1] | REVIEW_FILTERS["regrade_requested"][1])
+        .values("assignment__course_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["assignment__course_id"]: row["count"] for row in waiting}
 
 
 REVIEW_FILTERS = {

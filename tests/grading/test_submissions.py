@@ -201,3 +201,23 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, code_assignment):
         401,
         403,
     )
+
+
+def test_the_dashboard_lists_assignments_to_do_until_submitted(
+    client, code_assignment, enrolled_student, submit
+):
+    client.force_login(enrolled_student)
+    assert "Add two numbers" in client.get(reverse("dashboard")).content.decode()
+    submit(code_assignment, enrolled_student, code=RIGHT)
+    assert "Add two numbers" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_teachers_dashboard_counts_work_to_review(
+    client, code_assignment, enrolled_student, teacher, submit
+):
+    submission = submit(code_assignment, enrolled_student, code=RIGHT)
+    submission.needs_review = True
+    submission.save()
+    client.force_login(teacher)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "1 submissions to review in Attention basics" in page
