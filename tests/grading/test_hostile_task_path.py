@@ -91,15 +91,12 @@ def hostile_assignment(course, teacher):  # type: ignore[no-untyped-def]
     )
 
 
-def test_every_hostile_submission_gets_its_verdict_through_the_task_path(
-    hostile_assignment, enrolled_student, submit, canaries, run_uids
+# Listed order is run order: `plant_marker` runs before `find_marker`.
+@pytest.mark.parametrize("case", HOSTILE_CASES, ids=[case.id for case in HOSTILE_CASES])
+def test_a_hostile_submission_gets_its_verdict_through_the_task_path(
+    case: HostileCase, hostile_assignment, enrolled_student, submit, canaries, run_uids
 ):
-    # One test for all cases, in order: `plant_marker` must run before `find_marker`.
-    for case in HOSTILE_CASES:
-        _check(case, hostile_assignment, enrolled_student, submit, canaries, run_uids)
-
-
-def _check(case: HostileCase, assignment, student, submit, canaries, run_uids) -> None:  # type: ignore[no-untyped-def]
+    assignment, student = hostile_assignment, enrolled_student
     started = time.monotonic()
     submission = submit(assignment, student, code=case.solution)
     elapsed = time.monotonic() - started
