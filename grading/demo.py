@@ -27,6 +27,12 @@ def _read(directory: Path, name: str) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
+def _without_title(markdown: str) -> str:
+    """The page shows the title already; a leading `# Title` line would repeat it."""
+    first, _, rest = markdown.partition("\n")
+    return (rest if first.startswith("# ") else markdown).strip() + "\n"
+
+
 def _fields(directory: Path, course: Course) -> dict[str, object]:
     manifest = tomllib.loads(_read(directory, "assignment.toml"))
     kind = manifest["kind"]
@@ -46,7 +52,7 @@ def _fields(directory: Path, course: Course) -> dict[str, object]:
         except TestFileError as error:
             raise DemoAssignmentError(f"{directory.name}/tests.py: {error}") from error
         fields.update(
-            instructions=_read(directory, "instructions.md").strip() + "\n",
+            instructions=_without_title(_read(directory, "instructions.md")),
             starter_code=_read(directory, "starter.py"),
             module_name=manifest.get("module_name", "solution"),
             test_code=tests,
@@ -58,7 +64,7 @@ def _fields(directory: Path, course: Course) -> dict[str, object]:
         )
     else:
         fields.update(
-            instructions=_read(directory, "question.md").strip() + "\n",
+            instructions=_without_title(_read(directory, "question.md")),
             reference_answer=_read(directory, "reference.md").strip(),
             rubric=manifest["rubric"],
         )

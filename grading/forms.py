@@ -89,7 +89,15 @@ class AssignmentForm(forms.ModelForm):
             "reference_solution": forms.Textarea(attrs={"rows": 8, "data-code-editor": ""}),
             "reference_answer": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"is_published": "Visible to students"}
+        labels = {"is_published": "Visible to students", "test_code": "Tests"}
+        help_texts = {
+            "starter_code": "What the student's editor starts with.",
+            "module_name": "The student's code is saved as this module: tests import from it.",
+            "test_code": "unittest TestCase classes, or pytest-style test_ functions with assert "
+            "(no fixtures). Example: from solution import add",
+            "reference_solution": "Optional, never shown to students. It must pass every test.",
+            "reference_answer": "A model answer: the grader compares answers with it.",
+        }
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.urls import reverse
 from django.utils import timezone
 
+from courses.markdown import render_markdown
 from courses.models import Course, Enrollment
-from grading.models import Assignment, ScorePolicy, Status, Submission
+from grading.models import Assignment, FeedbackStatus, ScorePolicy, Status, Submission
 
 LOW_CONFIDENCE = 0.6
 
@@ -49,6 +51,8 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         "attempt": submission.attempt,
         "status": submission.status,
         "status_label": submission.get_status_display(),
+        # Still changing: pages keep polling the status URL in case a live frame was missed.
+        "busy": not submission.is_done or submission.feedback_status == FeedbackStatus.PENDING,
         "verdict": submission.verdict,
         "verdict_label": submission.get_verdict_display() if submission.verdict else "",
         "score": _number(submission.score),
@@ -64,6 +68,7 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         "stderr": submission.stderr,
         "time_ms": submission.time_ms,
         "feedback": submission.feedback,
+        "feedback_html": render_markdown(submission.feedback) if submission.feedback else "",
         "feedback_status": submission.feedback_status,
         "review": {
             "status": submission.review,
@@ -72,6 +77,9 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         },
         "regrade_requested": submission.regrade_requested_at is not None,
         "url": submission.get_absolute_url(),
+        "status_url": reverse(
+            "grading:submission_status", args=[assignment.course.slug, submission.pk]
+        ),
         "created_at": submission.created_at.isoformat(),
     }
 

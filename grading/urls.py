@@ -29,6 +29,11 @@ urlpatterns = [
         "<slug:slug>/submissions/<int:submission_id>/", views.submission_detail, name="submission"
     ),
     path(
+        "<slug:slug>/submissions/<int:submission_id>/status/",
+        views.submission_status,
+        name="submission_status",
+    ),
+    path(
         "<slug:slug>/submissions/<int:submission_id>/review/",
         views.submission_review,
         name="review",

@@ -158,6 +158,8 @@ def submission_create(request: HttpRequest, slug: str, assignment_id: int) -> Ht
     else:
         error = " ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
+        if submission is not None:
+            submission.refresh_from_db()  # an eager or fast worker may have graded it already
         context = {"s": selectors.submission_frame(submission) if submission else None}
         context["error"] = error
         return render(request, "grading/_submit_outcome.html", context)
@@ -185,6 +187,16 @@ def submission_detail(request: HttpRequest, slug: str, submission_id: int) -> Ht
         "regrade_form": RegradeRequestForm(),
     }
     return render(request, "grading/submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
+    """The result panel alone: pages poll it while grading, in case a live frame was missed."""
+    course = get_object_or_404(Course, slug=slug)
+    submission = _get_submission(request, course, submission_id)
+    frame = selectors.submission_frame(submission, teacher=is_course_teacher(request.user, course))
+    return render(request, "grading/_submission_result.html", {"s": frame})
 
 
 @login_required

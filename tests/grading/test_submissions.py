@@ -221,3 +221,32 @@ def test_the_teachers_dashboard_counts_work_to_review(
     client.force_login(teacher)
     page = client.get(reverse("dashboard")).content.decode()
     assert "1 submissions to review in Attention basics" in page
+
+
+def test_a_page_that_missed_the_live_frames_catches_up_by_polling(
+    client, code_assignment, enrolled_student, django_capture_on_commit_callbacks
+):
+    client.force_login(enrolled_student)
+    queued = client.post(
+        reverse("grading:submit", args=["attention", code_assignment.pk]),
+        {"code": RIGHT},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    submission = Submission.objects.get()
+    status_url = reverse("grading:submission_status", args=["attention", submission.pk])
+    assert f'hx-get="{status_url}"' in queued and 'hx-trigger="every 3s"' in queued
+
+    from grading.tasks import submission_grade
+
+    submission_grade.delay(submission.pk)  # the worker; its frames went to no open page
+    graded = client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Passed" in graded and "hx-trigger" not in graded  # done: polling stops
+
+
+def test_nobody_else_can_poll_a_submissions_status(
+    client, code_assignment, enrolled_student, other_student, submit
+):
+    submission = submit(code_assignment, enrolled_student, code=RIGHT)
+    client.force_login(other_student)
+    url = reverse("grading:submission_status", args=["attention", submission.pk])
+    assert client.get(url).status_code == 404
