@@ -265,9 +265,11 @@ def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-d
             process.kill()
 
 
-@pytest.fixture
-def worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
-    """A real Celery worker on the test database and the test broker."""
+@contextlib.contextmanager
+def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
+    """A real Celery worker on the test database and the test broker; `options` choose the pool
+    (e.g. "--pool=solo"), `env` adds settings. Its log is printed at the end (pytest shows it
+    when the test fails)."""
     from llmasos.celery import app as celery_app
 
     celery_app.conf.task_always_eager = False
@@ -283,23 +285,30 @@ def worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ign
             "-A",
             "llmasos",
             "worker",
-            "--pool=solo",
+            *options,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-            "-l",
-            "INFO",
         ],
         cwd=ROOT,
-        env=subprocess_env(),
+        env=subprocess_env(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield process
-    process.terminate()
     try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    print(output.decode(errors="replace")[-3000:])  # shown by pytest when the test fails
+        yield process
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output.decode(errors="replace")[-3000:])
+
+
+@pytest.fixture
+def worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+    """A real Celery worker (one process, solo pool) on the test database and broker."""
+    with celery_worker("--pool=solo", "-l", "INFO") as process:
+        yield process

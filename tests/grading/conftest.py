@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,8 @@ from accounts.models import User
 from courses.models import Course
 from grading import services
 from grading.models import Assignment, Kind, Submission
+from grading.sandbox import sandbox_problem
+from tests.grading.hostile import CANARY_ENV, REPO_CANARY, TMP_CANARY
 
 TESTS = """\
 import unittest
@@ -30,6 +34,35 @@ class TestAdd(unittest.TestCase):
 RIGHT = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a - b\n"  # fails every test
 HALF_RIGHT = "def add(a, b):\n    return abs(a) + abs(b)\n"  # fails only test_negative
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sandbox_works() -> None:
+    """Grading needs bubblewrap: CI must have it (the Makefile installs it); elsewhere, skip."""
+    problem = sandbox_problem()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"The sandbox must work in CI: {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture(autouse=True)
+def _no_ai_feedback(settings) -> None:  # type: ignore[no-untyped-def]
+    # Feedback is a second model call per failed submission; test_grader.py turns it on.
+    settings.GRADING_FEEDBACK = False
+
+
+@pytest.fixture
+def canaries(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[Path, bytes]]:
+    """Files outside the sandbox that no submission may change, and a secret in the environment."""
+    for name, value in CANARY_ENV.items():
+        monkeypatch.setenv(name, value)
+    files = {REPO_CANARY: b"repository canary\n", TMP_CANARY: b"host /tmp canary\n"}
+    for path, content in files.items():
+        path.write_bytes(content)
+    yield files
+    for path in files:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -15,11 +15,6 @@ from tests.grading.conftest import HALF_RIGHT, RIGHT
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_ai_feedback(settings):  # type: ignore[no-untyped-def]
-    settings.GRADING_FEEDBACK = False
-
-
 def _queued(assignment, student, code=RIGHT) -> Submission:  # type: ignore[no-untyped-def]
     return submission_create(assignment=assignment, student=student, code=code)
 

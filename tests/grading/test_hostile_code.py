@@ -15,48 +15,22 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from grading.sandbox import SANDBOX_ENV, SandboxResult, Verdict, run_tests, sandbox_problem
+from grading.sandbox import SANDBOX_ENV, SandboxResult, Verdict, run_tests
 from tests.grading.hostile import (
-    CANARY_ENV,
     CORRECT_SOLUTION,
     HOSTILE_CASES,
     HOSTILE_LIMITS,
     MARKER_NAME,
-    REPO_CANARY,
     TEST_SOURCE,
-    TMP_CANARY,
     HostileCase,
     processes_of_uid,
 )
 
 SANDBOX_DIRS = os.path.join(tempfile.gettempdir(), "llmasos-sandbox-*")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _sandbox_works() -> None:
-    problem = sandbox_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The sandbox must work in CI: {problem}")
-        pytest.skip(problem)
-
-
-@pytest.fixture
-def canaries(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[Path, bytes]]:
-    """Files outside the sandbox that no submission may change, and a secret in the environment."""
-    for name, value in CANARY_ENV.items():
-        monkeypatch.setenv(name, value)
-    files = {REPO_CANARY: b"repository canary\n", TMP_CANARY: b"host /tmp canary\n"}
-    for path, content in files.items():
-        path.write_bytes(content)
-    yield files
-    for path in files:
-        path.unlink(missing_ok=True)
 
 
 def run(solution: str) -> tuple[SandboxResult, float]:

@@ -7,53 +7,25 @@ left, nothing outside the run changes, and the student's next submission is grad
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from grading import sandbox
 from grading.models import Kind, Status
-from grading.sandbox import run_tests, sandbox_problem
+from grading.sandbox import run_tests
 from grading.services import assignment_create
 from tests.grading.hostile import (
-    CANARY_ENV,
     CORRECT_SOLUTION,
     HOSTILE_CASES,
     HOSTILE_LIMITS,
-    REPO_CANARY,
     TEST_SOURCE,
-    TMP_CANARY,
     HostileCase,
     processes_of_uid,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _sandbox_works(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.GRADING_FEEDBACK = False
-    problem = sandbox_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The sandbox must work in CI: {problem}")
-        pytest.skip(problem)
-
-
-@pytest.fixture
-def canaries(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[Path, bytes]]:
-    for name, value in CANARY_ENV.items():
-        monkeypatch.setenv(name, value)
-    files = {REPO_CANARY: b"repository canary\n", TMP_CANARY: b"host /tmp canary\n"}
-    for path, content in files.items():
-        path.write_bytes(content)
-    yield files
-    for path in files:
-        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

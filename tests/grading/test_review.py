@@ -18,11 +18,6 @@ from tests.grading.conftest import HALF_RIGHT, RIGHT, WRONG
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_ai_feedback(settings):  # type: ignore[no-untyped-def]
-    settings.GRADING_FEEDBACK = False
-
-
 def test_the_queue_filters_failed_and_regrade_requested_work(
     client, code_assignment, enrolled_student, other_student, course, teacher, submit
 ):

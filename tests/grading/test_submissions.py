@@ -16,11 +16,6 @@ from tests.grading.conftest import HALF_RIGHT, RIGHT, WRONG
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_ai_feedback(settings):  # type: ignore[no-untyped-def]
-    settings.GRADING_FEEDBACK = False  # test_feedback.py covers it
-
-
 def test_a_right_solution_passes_with_full_marks(code_assignment, enrolled_student, submit):
     submission = submit(code_assignment, enrolled_student, code=RIGHT)
     assert submission.status == Status.GRADED

@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from grading.models import Status, Submission
 from grading.services import submission_create
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import celery_worker
 from tests.grading.conftest import RIGHT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,40 +61,11 @@ def _wait_for(submission_id: int, timeout: float = 90, **expected: object) -> Su
 
 
 @pytest.fixture
-def prefork_worker(transactional_db, settings) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
-    from llmasos.celery import app as celery_app
-
-    celery_app.conf.task_always_eager = False
-    with contextlib.suppress(Exception):
-        celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "llmasos",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=subprocess_env(GRADING_FEEDBACK="false"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def prefork_worker(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+    with celery_worker(
+        "--pool=prefork", "--concurrency=1", "-l", "WARNING", GRADING_FEEDBACK="false"
+    ) as process:
+        yield process
 
 
 def test_a_submission_that_kills_two_workers_ends_as_internal_error(
