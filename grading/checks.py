@@ -7,6 +7,7 @@ before thirty students do.
 
 from __future__ import annotations
 
+import ast
 import keyword
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,30 @@ class CodeCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def test_source_without(test_code: str, names: set[str]) -> str:
+    """The test file minus the named tests ("Class.test_x" or "test_x"): what a student may run
+    before submitting. Hidden tests never reach the student's sandbox, so they cannot be probed."""
+    if not names:
+        return test_code
+    tree = ast.parse(test_code)
+    body: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names:
+            continue
+        if isinstance(node, ast.ClassDef):
+            node.body = [
+                member
+                for member in node.body
+                if not (
+                    isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and f"{node.name}.{member.name}" in names
+                )
+            ] or [ast.Pass()]
+        body.append(node)
+    tree.body = body
+    return ast.unparse(tree)
 
 
 def module_name_problem(name: str) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_TAGS = re.compile(r"</?\s*(answer|code|context)\s*>", re.IGNORECASE)
+_TAGS = re.compile(r"</?\s*(answer|code|context|output)\s*>", re.IGNORECASE)
 
 
 def neutralise(text: str) -> str:

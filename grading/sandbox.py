@@ -14,6 +14,12 @@ code runs. At the wall-clock limit, or when stdout+stderr pass their cap, the ru
 sandbox's init (and so everything in it), reaps bwrap, sweeps the run's uid and deletes the host
 temporary directory.
 
+Programs (the playground). `ProgramRun` runs a student's program instead of tests, with the same
+isolation, limits and cleanup. The harness runs it as `__main__` from /tmp/main.py with the
+runner's pipes as its stdin, stdout and stderr (unbuffered), so what it prints streams to the page
+and what the student types reaches `input()` while it runs; how it ended still comes over
+REPORT_FD. The runner kills the sandbox at stop(), at the wall limit and at the output cap.
+
 Report channel. The runner hands the harness the write end of a pipe (REPORT_FD) and reads
 results from it alone; stdout and stderr are only shown to the student. The harness keeps
 REPORT_FD in a trusted, non-dumpable parent process and closes it in the child that imports the
@@ -33,6 +39,8 @@ cost kernel memory beyond `tmp_mb` until the run ends.
 from __future__ import annotations
 
 import ast
+import asyncio
+import codecs
 import contextlib
 import enum
 import functools
@@ -47,10 +55,12 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 HARNESS = Path(__file__).with_name("harness.py")
+HARNESS_TEST_PART = "\n# --- test mode "  # where the harness's test-mode part begins
 DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's, outside any virtualenv: only /usr is mounted
 SHM_BYTES = 4 << 20  # /dev/shm: enough for multiprocessing's semaphores, no more
 KB, MB = 1024, 1024 * 1024
@@ -243,19 +253,15 @@ def run_tests(
     _remove_stale_run_dirs()
     run_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
     try:
-        for name, text in (
-            ("harness.py", _harness_source()),
-            (f"{module_name}.py", solution),
-            (f"{tests_module}.py", test_source),
-        ):
-            path = run_dir / name
-            path.write_text(text, encoding="utf-8", errors="surrogatepass")
-            path.chmod(0o400)
-            if uid is not None:
-                os.chown(path, uid, uid)
-        run_dir.chmod(0o500)
-        if uid is not None:
-            os.chown(run_dir, uid, uid)
+        _write_inputs(
+            run_dir,
+            {
+                "harness.py": _harness_source(),
+                f"{module_name}.py": solution,
+                f"{tests_module}.py": test_source,
+            },
+            uid,
+        )
         config = {
             "module": module_name,
             "tests": tests_module,
@@ -296,6 +302,19 @@ def sandbox_problem() -> str | None:
 
 
 # --- running ------------------------------------------------------------------------------------
+
+
+def _write_inputs(run_dir: Path, files: dict[str, str], uid: int | None) -> None:
+    """The sandbox's read-only inputs, owned by the run's uid."""
+    for name, text in files.items():
+        path = run_dir / name
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        path.chmod(0o400)
+        if uid is not None:
+            os.chown(path, uid, uid)
+    run_dir.chmod(0o500)
+    if uid is not None:
+        os.chown(run_dir, uid, uid)
 
 
 def _remove_run_dir(run_dir: Path) -> None:
@@ -377,6 +396,10 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
         process.stderr.close()  # type: ignore[union-attr]
         if uid is not None and (killed or process.returncode != 0):
             _kill_uid(uid)  # belt and braces: nothing of the run may outlive it
+    return _Raw(_events(report), stdout, stderr, killed, process.returncode, ended)
+
+
+def _events(report: bytes) -> list[dict]:
     events = []
     for line in report.split(b"\n"):
         try:
@@ -385,7 +408,7 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
             continue
         if isinstance(event, dict):
             events.append(event)
-    return _Raw(events, stdout, stderr, killed, process.returncode, ended)
+    return events
 
 
 def _collect(
@@ -554,6 +577,15 @@ def _sandbox_python() -> str:
 @functools.cache
 def _harness_source() -> str:
     return HARNESS.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _program_harness_source() -> str:
+    # A program run needs only the harness's first part (program mode, which it dispatches to
+    # before the test part's imports). Python compiles the whole script before running a line of
+    # it: leaving out the test part saves ~4 ms of every start.
+    source = _harness_source()
+    return source[: source.index(HARNESS_TEST_PART)]
 
 
 def _fresh_uid() -> int | None:
@@ -737,3 +769,394 @@ def _capped(data: bytes, truncated: bool, limits: Limits) -> str:
     if truncated and data:
         text += f"\n[output truncated at {limits.output_kb:g} KB]"
     return text
+
+
+# --- programs: the playground --------------------------------------------------------------------
+
+PROGRAM_FILE = "main.py"
+READ_CHUNK = 65536
+# Stream-control items on a run's output queue, next to ("stdout" | "stderr", text) chunks.
+_CLOSED = ("closed", "")  # one stream reached its end
+_CAPPED = ("capped", "")  # the output cap was reached: output() ends here
+# asyncio keeps only weak references to tasks: these hold each run's until it is done.
+_PROGRAM_TASKS: set[asyncio.Task] = set()
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    verdict: Verdict  # PASSED for exit code 0; ERROR, TIMEOUT, MEMORY_LIMIT or OUTPUT_LIMIT
+    exit_code: int | None  # negative for a signal; None when the runner killed it
+    time_ms: int
+    stdout: str  # capped, with a "[output truncated at N KB]" notice when cut
+    stderr: str
+    stopped: bool  # stop() ended it (then the verdict is ERROR and the problem "Stopped.")
+    problem: str  # one plain sentence when the program did not end normally, else ""
+    run_uid: int | None = None  # the uid the run used (None when the worker is not root)
+
+
+class ProgramRun:
+    """One student program running in the sandbox, driven from an asyncio event loop.
+
+    `start()` launches it; `output()` streams what it prints while `send_input()`, `close_input()`
+    and `stop()` may be awaited from other coroutines; `wait()` gives the result. The run ends by
+    itself at the wall limit or the output cap, and cleans up (kills the sandbox, sweeps the
+    run's uid, removes the temporary directory) however it ends, whether or not anyone awaits it.
+    """
+
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        report_fd: int,
+        run_dir: Path,
+        uid: int | None,
+        limits: Limits,
+        started: float,
+    ) -> None:
+        # Use `await ProgramRun.start(...)`; this only wires up a process it has launched.
+        self.run_uid = uid
+        self._process = process
+        self._report_fd = report_fd
+        self._run_dir = run_dir
+        self._limits = limits
+        self._started = started
+        self._ended = started
+        self._deadline = started + limits.wall_seconds
+        self._cap = _bytes(limits.output_kb, KB)
+        self._stdout = bytearray()
+        self._stderr = bytearray()
+        self._capped = False
+        self._killed: str | None = None  # "stop" | "wall" | "output"
+        self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._pumps = [
+            _keep(asyncio.create_task(self._pump(process.stdout, "stdout"))),  # type: ignore[arg-type]
+            _keep(asyncio.create_task(self._pump(process.stderr, "stderr"))),  # type: ignore[arg-type]
+        ]
+        # Runs the whole life of the process: the wall limit, reaping, cleanup, the result.
+        self._finished = _keep(asyncio.create_task(self._finish()))
+
+    @classmethod
+    async def start(cls, *, code: str, limits: Limits | None = None) -> ProgramRun:
+        """Launch `code` as /tmp/main.py in a fresh sandbox; returns as soon as it is running.
+
+        Raises SandboxError when bubblewrap cannot be started at all.
+        """
+        limits = limits or Limits.from_settings()
+        started = time.monotonic()
+        uid = _fresh_uid()
+        _remove_stale_run_dirs()
+        run_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
+        read_end, write_end = -1, -1
+        try:
+            harness = _program_harness_source()
+            _write_inputs(run_dir, {"harness.py": harness, PROGRAM_FILE: code}, uid)
+            read_end, write_end = os.pipe()
+            argv = [
+                *_drop_to(uid),
+                *_bwrap_prefix(limits),
+                # For Python programs the student starts in turn (subprocess); the program's
+                # own streams are made unbuffered by the harness.
+                "--setenv",
+                "PYTHONUNBUFFERED",
+                "1",
+                "--ro-bind",
+                str(run_dir),
+                "/sandbox",
+                "--remount-ro",
+                "/",
+                _sandbox_python(),
+                "-S",  # as for tests: stdlib only, and a faster start
+                "-P",
+                "/sandbox/harness.py",
+                str(write_end),
+                "program",
+                repr(float(limits.cpu_seconds)),
+                str(_bytes(limits.memory_mb, MB)),
+                str(int(limits.processes)),
+                str(_bytes(limits.file_size_mb, MB)),
+            ]
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                pass_fds=(write_end,),
+                cwd="/",
+                env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
+                start_new_session=True,
+                **_popen_identity(uid),
+            )
+        except BaseException as error:
+            if read_end >= 0:
+                os.close(read_end)
+            if uid is not None:
+                _kill_uid(uid)  # cancelled while starting: asyncio killed bwrap; be sure
+            _remove_run_dir(run_dir)
+            if isinstance(error, OSError):
+                raise SandboxError(f"The sandbox did not start: {error}") from error
+            raise
+        finally:
+            if write_end >= 0:
+                os.close(write_end)  # the harness holds the only write end now
+        return cls(process, read_end, run_dir, uid, limits, started)
+
+    async def output(self) -> AsyncIterator[tuple[str, str]]:
+        """("stdout" | "stderr", text) chunks as the program prints them.
+
+        Ends when the program's output closes (it ended or was killed), or right after the chunk
+        that reached the output cap. One consumer per run: each chunk is delivered once.
+        """
+        open_streams = 2
+        while open_streams:
+            item = await self._queue.get()
+            if item == _CLOSED:
+                open_streams -= 1
+            elif item == _CAPPED:
+                return
+            else:
+                yield item
+
+    async def send_input(self, text: str) -> None:
+        """Write `text` to the program's stdin (add the "\\n" of a typed line yourself)."""
+        stdin = self._process.stdin
+        if stdin is None or stdin.is_closing():
+            return  # input closed, or the program ended: nobody would read it
+        try:
+            stdin.write(text.encode("utf-8", "replace"))
+            # Waits only while the program leaves 64 KB unread; ends when the program does.
+            await stdin.drain()
+        except ConnectionError:  # BrokenPipeError, ConnectionResetError: it already ended
+            pass
+
+    async def close_input(self) -> None:
+        """End of file on the program's stdin (input() raises EOFError, read() returns)."""
+        stdin = self._process.stdin
+        if stdin is None or stdin.is_closing():
+            return
+        stdin.close()
+        with contextlib.suppress(ConnectionError):
+            await stdin.wait_closed()
+
+    async def stop(self) -> None:
+        """Kill the program now (the whole sandbox) and clean up; a no-op once it has ended."""
+        self._kill("stop")
+        if self._killed is not None:
+            await self._reap()
+        await asyncio.wait([self._finished])  # cleanup, whatever the caller does next
+        if not self._finished.cancelled():
+            self._finished.exception()  # retrieved: wait() is where it is raised
+
+    async def wait(self) -> ProgramResult:
+        """The result, once the program has ended (by itself, at a limit or by stop()).
+
+        Raises SandboxError when the sandbox itself never started (not the student's fault).
+        """
+        # Shielded: a caller cancelled while waiting must not cancel the cleanup.
+        return await asyncio.shield(self._finished)
+
+    # --- internals --------------------------------------------------------------------------------
+
+    async def _pump(self, stream: asyncio.StreamReader, kind: str) -> None:
+        """Move one of the program's streams into the queue and the result, up to the cap."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        kept = self._stdout if kind == "stdout" else self._stderr
+        try:
+            while data := await stream.read(READ_CHUNK):
+                if self._capped:
+                    continue  # being killed: keep draining so that nothing blocks on the pipe
+                room = self._cap - len(self._stdout) - len(self._stderr)
+                if len(data) > room:
+                    data = data[: max(room, 0)]
+                    self._capped = True
+                kept += data
+                if text := decoder.decode(data, final=self._capped):
+                    self._queue.put_nowait((kind, text))
+                if self._capped:
+                    self._queue.put_nowait(_CAPPED)
+                    self._kill("output")
+            if not self._capped and (text := decoder.decode(b"", final=True)):
+                self._queue.put_nowait((kind, text))
+        finally:
+            self._queue.put_nowait(_CLOSED)
+
+    def _kill(self, reason: str) -> None:
+        if self._killed is not None or self._process.returncode is not None:
+            return
+        self._killed = reason
+        # As _stop does: kill the harness, the namespace's init, so the kernel kills everything
+        # in the sandbox and bwrap reaps it. Before bwrap has cloned it, bwrap itself.
+        children = _children(self._process.pid)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if not children:
+            self._kill_group()
+
+    def _kill_group(self) -> None:
+        # bwrap's process group (our new session); --die-with-parent takes the sandbox with it.
+        # Only while bwrap is unreaped, so the group id cannot have been reused.
+        if self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+
+    async def _reap(self) -> None:
+        """Wait for a killed sandbox to go; if it lingers, kill bwrap's whole group."""
+        try:
+            await asyncio.wait_for(self._process.wait(), 1)
+        except TimeoutError:
+            self._kill_group()
+            # Bounded even so: whatever still holds a pipe, the uid sweep in _cleanup kills it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._process.wait(), 1)
+
+    async def _finish(self) -> ProgramResult:
+        try:
+            try:
+                # wait() returns once bwrap has exited and its pipes have closed.
+                remaining = self._deadline - time.monotonic()
+                await asyncio.wait_for(self._process.wait(), max(remaining, 0))
+            except TimeoutError:
+                self._kill("wall")  # also a program that sleeps and never prints
+                await self._reap()
+            self._ended = time.monotonic()
+            # The pipes are closed by now; the pumps only have their last chunks to queue.
+            await asyncio.wait(self._pumps, timeout=1)
+            report = self._read_report()
+        finally:
+            await self._cleanup()
+        return self._result(_events(report))
+
+    def _read_report(self) -> bytes:
+        # The harness writes its few events and exits before bwrap does: all of it is there.
+        os.set_blocking(self._report_fd, False)
+        chunks: list[bytes] = []
+        size = 0
+        with contextlib.suppress(BlockingIOError):
+            while size < REPORT_LIMIT and (data := os.read(self._report_fd, 65536)):
+                chunks.append(data)
+                size += len(data)
+        return b"".join(chunks)
+
+    async def _cleanup(self) -> None:
+        if self._process.returncode is None:  # only when _finish itself failed or was cancelled
+            self._kill("stop")
+            self._kill_group()
+        for pump in self._pumps:
+            pump.cancel()  # a no-op for finished ones
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        with contextlib.suppress(OSError):
+            os.close(self._report_fd)
+        if self.run_uid is not None:
+            # Belt and braces, as for tests: nothing of the run may outlive it.
+            await asyncio.to_thread(_kill_uid, self.run_uid)
+        await asyncio.to_thread(_remove_run_dir, self._run_dir)
+
+    def _result(self, events: list[dict]) -> ProgramResult:
+        limits = self._limits
+        trailer = next((event for event in events if event.get("e") == "exit"), None)
+        note = next((event for event in events if event.get("e") == "exception"), None)
+        reason = self._killed
+        if reason in ("stop", "wall") and trailer is not None:
+            reason = None  # the program had ended by itself just before the kill
+        if reason is None and self._capped:
+            reason = "output"  # it passed the cap and ended before the kill
+        if reason is None and trailer is None:
+            if not any(event.get("e") == "hello" for event in events):
+                # The harness never started: bwrap or the interpreter failed, not the student.
+                detail = _text(bytes(self._stderr)).strip()[-500:]
+                detail = detail or f"bwrap exited with status {self._process.returncode}"
+                raise SandboxError(f"The sandbox did not start: {detail}")
+            reason = "lost"
+
+        exit_code: int | None = None
+        if reason is None and trailer is not None:
+            number = trailer.get("signal")
+            exit_code = -int(number) if number is not None else int(trailer.get("code") or 0)
+        verdict, problem = self._verdict(reason, trailer, note, exit_code)
+        return ProgramResult(
+            verdict=verdict,
+            exit_code=exit_code,
+            time_ms=round((self._ended - self._started) * 1000),
+            stdout=_capped(bytes(self._stdout), self._capped, limits),
+            stderr=_capped(bytes(self._stderr), self._capped, limits),
+            stopped=reason == "stop",
+            problem=problem,
+            run_uid=self.run_uid,
+        )
+
+    def _verdict(
+        self, reason: str | None, trailer: dict | None, note: dict | None, exit_code: int | None
+    ) -> tuple[Verdict, str]:
+        limits = self._limits
+        if reason == "stop":
+            return Verdict.ERROR, "Stopped."
+        if reason == "wall":
+            return Verdict.TIMEOUT, f"Time limit of {limits.wall_seconds:g} s exceeded."
+        if reason == "output":
+            return (
+                Verdict.OUTPUT_LIMIT,
+                f"Output limit of {limits.output_kb:g} KB exceeded: the program was stopped.",
+            )
+        if reason == "lost" or trailer is None:
+            return Verdict.ERROR, "The program was interrupted before it finished."
+        memory = f"Memory limit of {limits.memory_mb:g} MB exceeded."
+        if exit_code is not None and exit_code < 0:
+            number = -exit_code
+            cpu_limit_ms = max(1, math.ceil(limits.cpu_seconds)) * 1000
+            if number == signal.SIGXCPU or (
+                number == signal.SIGKILL and int(trailer.get("cpu_ms", 0)) >= cpu_limit_ms
+            ):
+                return Verdict.TIMEOUT, f"CPU time limit of {limits.cpu_seconds:g} s exceeded."
+            if number == signal.SIGKILL:  # not the CPU limit: the kernel's OOM killer, as a rule
+                return Verdict.MEMORY_LIMIT, memory
+            name = signal.Signals(number).name if number in signal.valid_signals() else number
+            return Verdict.ERROR, f"The program crashed ({name})."
+        if exit_code == 0:
+            return Verdict.PASSED, ""
+        if note is not None:
+            kind, name, line = note.get("o"), note.get("n"), note.get("l")
+            where = f" on line {line}" if isinstance(line, int) else ""
+            if kind == "memory":
+                return (
+                    Verdict.MEMORY_LIMIT,
+                    f"Memory limit of {limits.memory_mb:g} MB exceeded{where}.",
+                )
+            if kind == "file_size":
+                return (
+                    Verdict.OUTPUT_LIMIT,
+                    f"The program wrote a file larger than {limits.file_size_mb:g} MB{where}.",
+                )
+            if kind == "disk_full":
+                return (
+                    Verdict.OUTPUT_LIMIT,
+                    f"The program filled the temporary disk ({limits.tmp_mb:g} MB){where}.",
+                )
+            if kind == "syntax":
+                return Verdict.ERROR, f"The program has a syntax error{where}."
+            return Verdict.ERROR, f"The program stopped with {name}{where}."
+        return Verdict.ERROR, f"The program exited with code {exit_code}."
+
+
+def _keep(task: asyncio.Task) -> asyncio.Task:
+    _PROGRAM_TASKS.add(task)
+    task.add_done_callback(_PROGRAM_TASKS.discard)
+    return task
+
+
+def run_program(*, code: str, stdin: str = "", limits: Limits | None = None) -> ProgramResult:
+    """Run a program to its end with `stdin` sent at once, then end of file (the REST API).
+
+    Synchronous: call it from a thread without a running event loop (a view, a worker).
+    """
+
+    async def run() -> ProgramResult:
+        program = await ProgramRun.start(code=code, limits=limits)
+        try:
+            if stdin:
+                await program.send_input(stdin)
+            await program.close_input()
+            return await program.wait()
+        finally:
+            await program.stop()  # a no-op after a normal end; cleans up after an error
+
+    return asyncio.run(run())

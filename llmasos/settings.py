@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "inference",
     "tutor",
     "grading",
+    "playground",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,12 @@ GRADING_MAX_SOURCE_KB = env_int("GRADING_MAX_SOURCE_KB", 64, minimum=1)  # code 
 # AI feedback on failed tests (a second task after the verdict, so grading never waits for it).
 GRADING_FEEDBACK = env_bool("GRADING_FEEDBACK", default=True)
 GRADING_FEEDBACK_MAX_TOKENS = env_int("GRADING_FEEDBACK_MAX_TOKENS", 160, minimum=16)
+# The playground: same sandbox, its own limits (a program may wait for input, hence more wall).
+PLAYGROUND_CPU_SECONDS = env_float("PLAYGROUND_CPU_SECONDS", 5.0)
+PLAYGROUND_WALL_SECONDS = env_float("PLAYGROUND_WALL_SECONDS", 60.0)
+PLAYGROUND_MEMORY_MB = env_int("PLAYGROUND_MEMORY_MB", 256, minimum=32)
+PLAYGROUND_OUTPUT_KB = env_int("PLAYGROUND_OUTPUT_KB", 64, minimum=1)
+PLAYGROUND_MAX_SOURCE_KB = env_int("PLAYGROUND_MAX_SOURCE_KB", 64, minimum=1)
 # A text answer graded with less confidence than this waits for a teacher ("needs review").
 GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))

@@ -19,3 +19,22 @@ document.addEventListener("htmx:wsAfterSend", (event) => {
   const form = event.target.closest ? event.target.closest("#tutor-form") : null;
   if (form) form.question.value = "";
 });
+
+// Lessons: every Python code block gets "Open in the playground" (the code travels in
+// sessionStorage, so nothing long goes into a URL).
+document.addEventListener("DOMContentLoaded", () => {
+  const playground = document.body.dataset.playgroundUrl;
+  if (!playground) return;
+  document.querySelectorAll(".lesson-body pre > code.language-python").forEach((block, index) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "outline secondary open-in-playground";
+    button.textContent = "Open in the playground";
+    button.setAttribute("aria-label", `Open code example ${index + 1} in the playground`);
+    button.addEventListener("click", () => {
+      sessionStorage.setItem("llmasos-playground-code", block.textContent);
+      location.href = `${playground}?from=lesson`;
+    });
+    block.parentElement.after(button);
+  });
+});
