@@ -143,7 +143,7 @@ async def test_stop_kills_a_busy_program_at_once() -> None:
         """
     async with program(code) as run:
         async for _, text in run.output():
-            assert text == "spinning\n"
+            assert text.startswith("spinning")  # print() may write the newline apart
             break
         asked = time.monotonic()
         await run.stop()
