@@ -5,7 +5,9 @@
 Two programs, each run one at a time: `print("hello")`, and one that prints only after
 `import json, re, collections` (a typical first line costs about 10 ms of imports). For each:
 the median and p95 of the time from calling ProgramRun.start() to receiving the first output
-chunk, and of the whole run (start to result). For scale, the same for a plain, unsandboxed
+chunk, and of the whole run (start to result); and what a student sees: "run" sent over a real
+websocket to a uvicorn server (private database under var/bench-playground) until the first
+`output` frame. For scale, the same for a plain, unsandboxed
 `/usr/bin/python3 -u -c CODE` started with asyncio. Prints JSON; nothing is asserted.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 PYTHON = "/usr/bin/python3"
 WARM_UP = 3
@@ -105,12 +108,80 @@ async def measure(runs: int) -> dict[str, object]:
     return report
 
 
+WORK = ROOT / "var" / "bench-playground"
+SOCKET_SETUP = """
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+call_command("migrate", verbosity=0)
+user, _ = User.objects.get_or_create(username="bench-student")
+print(Token.objects.get_or_create(user=user)[0].key)
+"""
+
+
+def _server_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
+        "CHANNEL_OUTBOX_DIR": str(WORK / "outbox"),
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+async def _socket_runs(port: int, token: str, runs: int) -> list[tuple[float, float]]:
+    """What the student sees: "run" sent on the page's socket to the first output frame."""
+    import websockets
+
+    samples = []
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/playground/",
+        additional_headers={"Authorization": f"Token {token}"},
+    ) as socket:
+        await socket.recv()  # ready
+        for index in range(runs + WARM_UP):
+            started = time.perf_counter()
+            await socket.send(json.dumps({"type": "run", "code": PROGRAMS["hello"]}))
+            first = None
+            while True:
+                frame = json.loads(await socket.recv())
+                if frame["type"] == "output" and first is None:
+                    first = time.perf_counter()
+                if frame["type"] == "exit":
+                    break
+            if index >= WARM_UP and first is not None:
+                samples.append(((first - started) * 1000, (time.perf_counter() - started) * 1000))
+    return samples
+
+
+def measure_socket(runs: int) -> dict[str, float]:
+    import shutil
+    import subprocess
+
+    from _server import uvicorn_server
+
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    token = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SOCKET_SETUP],
+        cwd=ROOT,
+        env=_server_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[-1]
+    with uvicorn_server(_server_env()) as port:
+        return summary(asyncio.run(_socket_runs(port, token, runs)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     _django()
-    print(json.dumps(asyncio.run(measure(args.runs)), indent=2))
+    report = asyncio.run(measure(args.runs))
+    report["hello_through_the_websocket"] = measure_socket(args.runs)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

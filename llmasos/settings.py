@@ -270,6 +270,7 @@ PLAYGROUND_WALL_SECONDS = env_float("PLAYGROUND_WALL_SECONDS", 60.0)
 PLAYGROUND_MEMORY_MB = env_int("PLAYGROUND_MEMORY_MB", 256, minimum=32)
 PLAYGROUND_OUTPUT_KB = env_int("PLAYGROUND_OUTPUT_KB", 64, minimum=1)
 PLAYGROUND_MAX_SOURCE_KB = env_int("PLAYGROUND_MAX_SOURCE_KB", 64, minimum=1)
+PLAYGROUND_HELP_MAX_TOKENS = env_int("PLAYGROUND_HELP_MAX_TOKENS", 300, minimum=16)
 # A text answer graded with less confidence than this waits for a teacher ("needs review").
 GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))

@@ -19,6 +19,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from grading.sandbox import ProgramResult, ProgramRun
 from inference.llm import InferenceError, StreamStats, chat_stream
@@ -32,7 +33,6 @@ MAX_CLIENT_FRAME = 256 * 1024  # a 64 KB program plus JSON escaping, with room t
 MAX_INPUT_CHARS = 4096
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_TOO_BIG = 1009
-HELP_MAX_TOKENS = 300
 
 
 def user_group(user_id: int) -> str:
@@ -229,8 +229,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def _help_stream(self, kind: str, messages: list[dict[str, str]], guarded: bool) -> None:
         await self._send_json({"type": "help.start", "kind": kind})
         guard = HintGuard() if guarded else None
+        limit = settings.PLAYGROUND_HELP_MAX_TOKENS
         try:
-            async for piece in chat_stream(messages, max_tokens=HELP_MAX_TOKENS):
+            async for piece in chat_stream(messages, max_tokens=limit):
                 if isinstance(piece, StreamStats):
                     continue
                 text = guard.feed(piece) if guard else piece

@@ -18,6 +18,7 @@ pytestmark = BROWSER_MARKS
 def _short_help(monkeypatch):
     monkeypatch.setenv("LLM_BACKEND", "local")
     monkeypatch.setenv("PLAYGROUND_WALL_SECONDS", "20")
+    monkeypatch.setenv("PLAYGROUND_HELP_MAX_TOKENS", "40")
 
 
 @pytest.fixture
@@ -52,6 +53,13 @@ def test_write_run_stop_and_ask_why(playground_site, page):
     expect(output).to_contain_text("Hello, Ada!")
     expect(page.locator("#run-status")).to_contain_text("Finished · exit code 0")
 
+    answer = page.locator("#help-answer")
+    page.get_by_role("button", name="Explain this code").click()
+    expect(answer).to_have_attribute("aria-busy", "true", timeout=30_000)
+    expect(answer).to_have_attribute("aria-busy", "false", timeout=120_000)
+    explanation = answer.inner_text()
+    assert len(explanation.split()) >= 5
+
     _type_code(page, "n = 0\nwhile True:\n    n += 1\n")
     page.locator("#id_code + .CodeMirror textarea, .CodeMirror [contenteditable]").first.press(
         "Control+Enter"
@@ -64,7 +72,6 @@ def test_write_run_stop_and_ask_why(playground_site, page):
     page.get_by_role("button", name="Run").click()
     expect(output).to_contain_text("IndexError")
     page.get_by_role("button", name="Why does it fail?").click()
-    answer = page.locator("#help-answer")
-    expect(answer).to_have_attribute("aria-busy", "true", timeout=30_000)
+    expect(answer).not_to_have_text(explanation, timeout=30_000)
     expect(answer).to_have_attribute("aria-busy", "false", timeout=120_000)
     assert len(answer.inner_text().split()) >= 5
