@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,7 @@ from accounts.models import User
 from courses.models import Course
 from grading import services
 from grading.models import Assignment, Kind, Submission
-from grading.sandbox import sandbox_problem
+from tests.conftest import require_sandbox
 from tests.grading.hostile import CANARY_ENV, REPO_CANARY, TMP_CANARY
 
 TESTS = """\
@@ -38,12 +37,7 @@ HALF_RIGHT = "def add(a, b):\n    return abs(a) + abs(b)\n"  # fails only test_n
 
 @pytest.fixture(autouse=True, scope="session")
 def _sandbox_works() -> None:
-    """Grading needs bubblewrap: CI must have it (the Makefile installs it); elsewhere, skip."""
-    problem = sandbox_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The sandbox must work in CI: {problem}")
-        pytest.skip(problem)
+    require_sandbox()
 
 
 @pytest.fixture(autouse=True)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from grading.sandbox import sandbox_problem
 from llmasos.asgi import application
+from tests.conftest import require_sandbox
 from tests.tutor.sockets import token_for
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _sandbox_works() -> None:
-    problem = sandbox_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The sandbox must work in CI: {problem}")
-        pytest.skip(problem)
+    require_sandbox()
 
 
 @pytest.fixture(autouse=True)
