@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -43,6 +44,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     program: ProgramRun | None = None
     run_task: asyncio.Task[None] | None = None
     help_task: asyncio.Task[None] | None = None
+    run_started_at = 0.0
     open = False
 
     async def connect(self) -> None:
@@ -116,7 +118,8 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await asyncio.wait({self.run_task}, timeout=2)
         # One program per student: every other socket of this student stops its run.
         await self.channel_layer.group_send(
-            self.group, {"type": "playground.preempt", "sender": self.channel_name}
+            self.group,
+            {"type": "playground.preempt", "sender": self.channel_name, "at": time.time()},
         )
         try:
             self.program = await ProgramRun.start(code=code, limits=services.playground_limits())
@@ -124,6 +127,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             logger.exception("the playground sandbox did not start")
             await self._error("sandbox", "The sandbox could not start; try again in a moment.")
             return
+        self.run_started_at = time.time()
         await self._send_json({"type": "started"})
         self.run_task = asyncio.create_task(self._stream(self.program))
 
@@ -160,7 +164,11 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.program.stop()
 
     async def playground_preempt(self, event: dict[str, Any]) -> None:
-        if event["sender"] != self.channel_name and self.run_task and not self.run_task.done():
+        if event["sender"] == self.channel_name or self.run_task is None or self.run_task.done():
+            return
+        # The layer may deliver this after a newer run of ours started (the socket's frames and
+        # the layer's messages are not ordered): only a run that began earlier gives way.
+        if event.get("at", 0) > self.run_started_at:
             # Said first, so the page knows why the exit frame that follows says "stopped".
             await self._send_json(
                 {

@@ -254,3 +254,23 @@ async def test_visible_tests_run_from_the_playground_and_hidden_ones_stay_hidden
     assert result["verdict"] == "passed" and result["hidden"] == 1
     assert await database_sync_to_async(Submission.objects.count)() == 0  # nothing graded
     await socket.disconnect()
+
+
+async def test_a_late_stop_request_from_an_older_run_does_not_stop_a_newer_one(student):
+    from channels.layers import get_channel_layer
+
+    from playground.consumers import user_group
+
+    socket = await connected(student)
+    await socket.send_json_to({"type": "run", "code": TICKER})
+    await frames_until(socket, "started")
+    # Another tab's run that began before this one; its message arrives only now.
+    await get_channel_layer().group_send(
+        user_group(student.pk),
+        {"type": "playground.preempt", "sender": "another-tab", "at": time.time() - 5},
+    )
+    exit_frame, frames = await frames_until(socket, "exit")
+    assert exit_frame["stopped"] is False and exit_frame["verdict"] == "passed"
+    assert printed(frames) == "tick 0\ntick 1\ntick 2\n"
+    assert not [f for _, f in frames if f.get("code") == "preempted"]
+    await socket.disconnect()
