@@ -18,7 +18,7 @@ from courses.access import is_course_teacher, is_enrolled
 from courses.api import course_for_reader, course_for_teacher
 from courses.markdown import markdown_errors
 from grading import selectors, services
-from grading.checks import LIMIT_RANGES, code_assignment_check, rubric_problems
+from grading.checks import LIMIT_RANGES, code_assignment_check, text_assignment_problems
 from grading.models import Assignment, Kind, ScorePolicy, Submission
 
 
@@ -132,20 +132,16 @@ class AssignmentListApi(APIView):
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if data["kind"] == Kind.TEXT:
-                errors = {}
-                if not data["reference_answer"].strip():
-                    errors["reference_answer"] = ["A text assignment needs a reference answer."]
-                if problems := rubric_problems(data["rubric"]):
-                    errors["rubric"] = problems
-                if errors:
-                    raise serializers.ValidationError(errors)
+                problems = text_assignment_problems(
+                    reference_answer=data["reference_answer"], rubric=data["rubric"]
+                )
+                if problems:
+                    raise serializers.ValidationError(problems)
                 data["rubric"] = [
                     {"criterion": str(item["criterion"]).strip(), "points": item["points"]}
                     for item in data["rubric"]
                 ]
                 return data
-            if not data["test_code"].strip():
-                raise serializers.ValidationError({"test_code": ["A code assignment needs tests."]})
             check = code_assignment_check(
                 test_code=data["test_code"],
                 module_name=data["module_name"],

@@ -96,6 +96,9 @@ def code_assignment_check(
     limits: dict[str, Any],
 ) -> CodeCheck:
     check = CodeCheck()
+    if not test_code.strip():
+        check.problems["test_code"] = "A code assignment needs a test file."
+        return check
     if problem := module_name_problem(module_name):
         check.problems["module_name"] = problem
     if problems := limits_problems(limits):
@@ -163,4 +166,14 @@ def rubric_problems(rubric: Any) -> list[str]:
             problems.append(f"Criterion {index} needs a description.")
         elif not _positive_number(item.get("points")):
             problems.append(f"Criterion {index} needs a positive number of points.")
+    return problems
+
+
+def text_assignment_problems(*, reference_answer: str, rubric: Any) -> dict[str, list[str]]:
+    """What is missing from a text assignment, by field (the form and the API share it)."""
+    problems: dict[str, list[str]] = {}
+    if not reference_answer.strip():
+        problems["reference_answer"] = ["A text assignment needs a reference answer."]
+    if found := rubric_problems(rubric):
+        problems["rubric"] = found
     return problems

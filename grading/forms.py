@@ -14,10 +14,8 @@ from django.conf import settings
 
 from courses.markdown import markdown_errors
 from courses.models import Course
-from grading.checks import code_assignment_check, rubric_problems
+from grading.checks import LIMIT_RANGES, code_assignment_check, text_assignment_problems
 from grading.models import Assignment, Kind
-
-LIMIT_FIELDS = ("cpu_seconds", "wall_seconds", "memory_mb", "output_kb")
 
 
 def _lines(text: str) -> list[str]:
@@ -114,7 +112,7 @@ class AssignmentForm(forms.ModelForm):
                 rubric_text="\n".join(
                     f"{item['points']:g} | {item['criterion']}" for item in instance.rubric
                 ),
-                **{name: instance.limits.get(name) for name in LIMIT_FIELDS},
+                **{name: instance.limits.get(name) for name in LIMIT_RANGES},
             )
         self.test_names: list[str] = instance.test_names if instance.pk else []
 
@@ -156,19 +154,18 @@ class AssignmentForm(forms.ModelForm):
         if self.errors:
             return data
         data["limits"] = {
-            name: data[name] for name in LIMIT_FIELDS if data.get(name) not in (None, "")
+            name: data[name] for name in LIMIT_RANGES if data.get(name) not in (None, "")
         }
         if data.get("kind") == Kind.TEXT:
-            if not data.get("reference_answer", "").strip():
-                self.add_error("reference_answer", "A text assignment needs a reference answer.")
-            for problem in rubric_problems(data.get("rubric_text")):
-                self.add_error("rubric_text", problem)
-            return data
-        if not data.get("test_code", "").strip():
-            self.add_error("test_code", "A code assignment needs a test file.")
+            problems = text_assignment_problems(
+                reference_answer=data.get("reference_answer", ""), rubric=data.get("rubric_text")
+            )
+            for name, messages in problems.items():
+                for message in messages:
+                    self.add_error("rubric_text" if name == "rubric" else name, message)
             return data
         check = code_assignment_check(
-            test_code=data["test_code"],
+            test_code=data.get("test_code", ""),
             module_name=data.get("module_name") or "solution",
             reference_solution=data.get("reference_solution", ""),
             starter_code=data.get("starter_code", ""),

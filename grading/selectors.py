@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +14,6 @@ from django.utils import timezone
 from courses.markdown import render_markdown
 from courses.models import Course, Enrollment
 from grading.models import Assignment, FeedbackStatus, ScorePolicy, Status, Submission
-
-LOW_CONFIDENCE = 0.6
 
 
 def visible_tests(submission: Submission, *, teacher: bool = False) -> list[dict[str, Any]]:
@@ -171,7 +170,7 @@ def review_counts(*, course_ids: list[int]) -> dict[int, int]:
     """Per course: submissions waiting for a teacher (needs review, or a regrade request)."""
     waiting = (
         Submission.objects.filter(assignment__course_id__in=course_ids)
-        .filter(REVIEW_FILTERS["needs_review"][1] | REVIEW_FILTERS["regrade_requested"][1])
+        .filter(_review_condition("needs_review") | _review_condition("regrade_requested"))
         .values("assignment__course_id")
         .annotate(count=Count("id"))
     )
@@ -179,19 +178,31 @@ def review_counts(*, course_ids: list[int]) -> dict[int, int]:
 
 
 REVIEW_FILTERS = {
-    "needs_review": ("Needs review", Q(needs_review=True) | Q(status=Status.INTERNAL_ERROR)),
-    "failed": ("Failed", Q(status=Status.GRADED) & ~Q(verdict__in=["passed", "scored"])),
-    "low_confidence": ("Low confidence", Q(confidence__lt=LOW_CONFIDENCE)),
-    "regrade_requested": ("Regrade requested", Q(regrade_requested_at__isnull=False)),
-    "all": ("All", Q()),
+    "needs_review": "Needs review",
+    "failed": "Failed",
+    "low_confidence": "Low confidence",
+    "regrade_requested": "Regrade requested",
+    "all": "All",
 }
+
+
+def _review_condition(filter_name: str) -> Q:
+    return {
+        "needs_review": Q(needs_review=True) | Q(status=Status.INTERNAL_ERROR),
+        "failed": Q(status=Status.GRADED) & ~Q(verdict__in=["passed", "scored"]),
+        "low_confidence": Q(confidence__lt=settings.GRADING_REVIEW_CONFIDENCE),
+        "regrade_requested": Q(regrade_requested_at__isnull=False),
+    }.get(filter_name, Q())
 
 
 def review_queue(
     *, course: Course, filter_name: str = "needs_review", assignment_id: int | None = None
 ) -> QuerySet[Submission]:
-    condition = REVIEW_FILTERS.get(filter_name, REVIEW_FILTERS["needs_review"])[1]
-    queryset = Submission.objects.filter(assignment__course=course).filter(condition)
+    if filter_name not in REVIEW_FILTERS:
+        filter_name = "needs_review"
+    queryset = Submission.objects.filter(assignment__course=course).filter(
+        _review_condition(filter_name)
+    )
     if assignment_id:
         queryset = queryset.filter(assignment_id=assignment_id)
     return queryset.select_related("assignment__course", "student").order_by("created_at", "id")

@@ -283,7 +283,7 @@ def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "course": course,
         "page": page,
-        "filters": [(key, label) for key, (label, _) in selectors.REVIEW_FILTERS.items()],
+        "filters": list(selectors.REVIEW_FILTERS.items()),
         "filter_name": filter_name,
         "assignments": course.assignments.all(),
         "assignment_id": assignment_id,

@@ -42,11 +42,7 @@ class SnippetForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from courses.models import Course
-
-        self.fields["shared_with"].queryset = Course.objects.filter(
-            pk__in=[c.pk for c in services.shareable_courses(user=user)]
-        )
+        self.fields["shared_with"].queryset = services.shareable_courses(user=user)
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 
 from courses.access import can_read_lessons
 from courses.models import Course
@@ -68,11 +69,13 @@ def snippet_for_viewer(*, user: Any, snippet_id: int) -> Snippet | None:
     return None
 
 
-def shareable_courses(*, user: Any) -> list[Course]:
+def shareable_courses(*, user: Any) -> QuerySet[Course]:
     """Courses a snippet may be shared with: the ones the user is enrolled in or teaches."""
-    enrolled = Course.objects.filter(enrollments__user=user)
-    taught = Course.objects.filter(teachers=user)
-    return list((enrolled | taught).distinct().order_by("title"))
+    return (
+        Course.objects.filter(Q(enrollments__user=user) | Q(teachers=user))
+        .distinct()
+        .order_by("title")
+    )
 
 
 def snippet_save(
@@ -80,7 +83,10 @@ def snippet_save(
 ) -> Snippet:
     if problem := source_problem(code):
         raise PlaygroundError("bad_code", problem)
-    if shared_with is not None and shared_with not in shareable_courses(user=owner):
+    if (
+        shared_with is not None
+        and not shareable_courses(user=owner).filter(pk=shared_with.pk).exists()
+    ):
         raise PlaygroundError("bad_course", "You can only share with a course you take or teach.")
     if snippet is None:
         snippet = Snippet(owner=owner)
