@@ -18,7 +18,12 @@ from courses.access import is_course_teacher, is_enrolled
 from courses.api import course_for_reader, course_for_teacher
 from courses.markdown import markdown_errors
 from grading import selectors, services
-from grading.checks import LIMIT_RANGES, code_assignment_check, text_assignment_problems
+from grading.checks import (
+    LIMIT_RANGES,
+    code_assignment_check,
+    concepts_problem,
+    text_assignment_problems,
+)
 from grading.models import Assignment, Kind, ScorePolicy, Submission
 
 
@@ -67,6 +72,7 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
             "max_attempts",
             "score_policy",
             "concepts",
+            "test_concepts",
             "is_published",
             "starter_code",
             "module_name",
@@ -114,6 +120,9 @@ class AssignmentListApi(APIView):
         concepts = serializers.ListField(
             child=serializers.SlugField(max_length=60), default=list, max_length=50
         )
+        test_concepts = serializers.DictField(
+            child=serializers.ListField(child=serializers.SlugField(max_length=60)), default=dict
+        )
         is_published = serializers.BooleanField(default=True)
         starter_code = serializers.CharField(default="", allow_blank=True, max_length=100_000)
         module_name = serializers.CharField(default="solution", max_length=60)
@@ -130,8 +139,14 @@ class AssignmentListApi(APIView):
                 raise serializers.ValidationError(errors)
             return value
 
+        def validate_concepts(self, value: list[str]) -> list[str]:
+            if problem := concepts_problem(self.context["course"], value):
+                raise serializers.ValidationError(problem)
+            return value
+
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if data["kind"] == Kind.TEXT:
+                data["test_concepts"] = {}
                 problems = text_assignment_problems(
                     reference_answer=data["reference_answer"], rubric=data["rubric"]
                 )
@@ -150,6 +165,8 @@ class AssignmentListApi(APIView):
                 weights=data["weights"],
                 hidden_tests=data["hidden_tests"],
                 limits=data["limits"],
+                concepts=data["concepts"],
+                test_concepts=data["test_concepts"],
             )
             if not check.ok:
                 raise serializers.ValidationError({k: [v] for k, v in check.problems.items()})
@@ -174,7 +191,7 @@ class AssignmentListApi(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         course = course_for_teacher(request, slug)
-        data = self.InputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data, context={"course": course})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         lesson_slug = fields.pop("lesson", "")

@@ -94,6 +94,8 @@ def code_assignment_check(
     weights: dict[str, Any],
     hidden_tests: list[str],
     limits: dict[str, Any],
+    concepts: list[str] = (),  # type: ignore[assignment]
+    test_concepts: dict[str, list[str]] | None = None,
 ) -> CodeCheck:
     check = CodeCheck()
     if not test_code.strip():
@@ -113,6 +115,14 @@ def code_assignment_check(
     if unknown:
         check.problems["weights" if set(unknown) & set(weights) else "hidden_tests"] = (
             f"No test is called {', '.join(unknown)}. The tests are: {', '.join(check.test_names)}."
+        )
+    test_concepts = test_concepts or {}
+    if unknown := sorted(set(test_concepts) - known):
+        check.problems["test_concepts"] = f"No test is called {', '.join(unknown)}."
+    elif stray := sorted({c for tags in test_concepts.values() for c in tags} - set(concepts)):
+        check.problems["test_concepts"] = (
+            f"Tests can only be tagged with the assignment's concepts; add {', '.join(stray)} "
+            "to its concepts or remove the tag."
         )
     bad_weights = [name for name, weight in weights.items() if not _positive_number(weight)]
     if bad_weights:
@@ -167,6 +177,19 @@ def rubric_problems(rubric: Any) -> list[str]:
         elif not _positive_number(item.get("points")):
             problems.append(f"Criterion {index} needs a positive number of points.")
     return problems
+
+
+def concepts_problem(course: Any, concepts: list[str]) -> str:
+    """Once a course has a concept graph, assignments may only name its concepts."""
+    from learning.models import Concept
+
+    known = set(Concept.objects.filter(course=course).values_list("slug", flat=True))
+    if known and (unknown := sorted(set(concepts) - known)):
+        return (
+            f"The course has no concept called {', '.join(unknown)}; "
+            "define it on the Concepts page first, or use one of its concepts."
+        )
+    return ""
 
 
 def text_assignment_problems(*, reference_answer: str, rubric: Any) -> dict[str, list[str]]:

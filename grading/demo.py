@@ -58,6 +58,7 @@ def _fields(directory: Path, course: Course) -> dict[str, object]:
             test_code=tests,
             reference_solution=_read(directory, "reference.py"),
             test_names=names,
+            test_concepts=manifest.get("test_concepts", {}),
             weights=manifest.get("weights", {}),
             hidden_tests=manifest.get("hidden_tests", []),
             limits=manifest.get("limits", {}),

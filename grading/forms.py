@@ -14,7 +14,12 @@ from django.conf import settings
 
 from courses.markdown import markdown_errors
 from courses.models import Course
-from grading.checks import LIMIT_RANGES, code_assignment_check, text_assignment_problems
+from grading.checks import (
+    LIMIT_RANGES,
+    code_assignment_check,
+    concepts_problem,
+    text_assignment_problems,
+)
 from grading.models import Assignment, Kind
 
 
@@ -47,6 +52,13 @@ class AssignmentForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
         help_text="One test name per line. Students see only whether a hidden test passed.",
+    )
+    test_concepts_text = forms.CharField(
+        label="Concepts per test",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        help_text="Optional, one per line: test name = concept, concept. A test not listed "
+        "counts for all of the assignment's concepts in students' learning paths.",
     )
     rubric_text = forms.CharField(
         label="Rubric",
@@ -109,6 +121,9 @@ class AssignmentForm(forms.ModelForm):
                 concepts_text=", ".join(instance.concepts),
                 weights_text="\n".join(f"{k} = {v:g}" for k, v in instance.weights.items()),
                 hidden_text="\n".join(instance.hidden_tests),
+                test_concepts_text="\n".join(
+                    f"{name} = {', '.join(tags)}" for name, tags in instance.test_concepts.items()
+                ),
                 rubric_text="\n".join(
                     f"{item['points']:g} | {item['criterion']}" for item in instance.rubric
                 ),
@@ -124,7 +139,20 @@ class AssignmentForm(forms.ModelForm):
 
     def clean_concepts_text(self) -> list[str]:
         raw = self.cleaned_data["concepts_text"]
-        return [c.strip().lower() for c in raw.split(",") if c.strip()]
+        concepts = [c.strip().lower() for c in raw.split(",") if c.strip()]
+        if problem := concepts_problem(self.course, concepts):
+            raise forms.ValidationError(problem)
+        return concepts
+
+    def clean_test_concepts_text(self) -> dict[str, list[str]]:
+        tags: dict[str, list[str]] = {}
+        for line in _lines(self.cleaned_data["test_concepts_text"]):
+            name, _, value = line.partition("=")
+            concepts = [c.strip().lower() for c in value.split(",") if c.strip()]
+            if not name.strip() or not concepts:
+                raise forms.ValidationError(f"“{line}” is not “test name = concept, concept”.")
+            tags[name.strip()] = concepts
+        return tags
 
     def clean_weights_text(self) -> dict[str, float]:
         weights: dict[str, float] = {}
@@ -172,8 +200,15 @@ class AssignmentForm(forms.ModelForm):
             weights=data.get("weights_text", {}),
             hidden_tests=data.get("hidden_text", []),
             limits=data["limits"],
+            concepts=data.get("concepts_text", []),
+            test_concepts=data.get("test_concepts_text", {}),
         )
-        field_of = {"weights": "weights_text", "hidden_tests": "hidden_text", "limits": None}
+        field_of = {
+            "weights": "weights_text",
+            "hidden_tests": "hidden_text",
+            "test_concepts": "test_concepts_text",
+            "limits": None,
+        }
         for name, problem in check.problems.items():
             self.add_error(field_of.get(name, name), problem)
         self.test_names = check.test_names
@@ -185,6 +220,7 @@ class AssignmentForm(forms.ModelForm):
         fields = {name: data[name] for name in self.Meta.fields}
         fields.update(
             concepts=data["concepts_text"],
+            test_concepts=data["test_concepts_text"] if data["kind"] == Kind.CODE else {},
             weights=data["weights_text"],
             hidden_tests=data["hidden_text"],
             rubric=data["rubric_text"],

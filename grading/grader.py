@@ -22,6 +22,7 @@ from django.utils import timezone
 from grading.checks import assignment_limits
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission, Verdict
 from grading.services import submission_report
+from grading.signals import submission_scored
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def submission_grade(*, submission_id: int) -> str:
         return "superseded"
     submission.refresh_from_db()
     submission_report(submission)
+    submission_scored.send(sender=Submission, submission=submission)
     if submission.feedback_status == FeedbackStatus.PENDING:
         from grading.tasks import submission_feedback as submission_feedback_task
 

@@ -38,6 +38,8 @@ class Assignment(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     max_score = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(10))
     concepts = models.JSONField(default=list, blank=True)
+    # Code: {test name: [concept slugs]}; a test not listed counts for all of `concepts`.
+    test_concepts = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=True)
     max_attempts = models.PositiveSmallIntegerField(default=5, help_text="0 means unlimited.")
     score_policy = models.CharField(

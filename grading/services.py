@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission
+from grading.signals import submission_scored
 from llmasos.errors import DomainError
 
 # Changing any of these changes what a submission scores, so graded work becomes stale.
@@ -119,6 +120,7 @@ def submission_review(
     submission.regrade_requested_at = None
     submission.save()
     submission_report(submission)
+    submission_scored.send(sender=Submission, submission=submission)
     return submission
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tutor",
     "grading",
     "playground",
+    "learning",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,22 @@ PLAYGROUND_MAX_SOURCE_KB = env_int("PLAYGROUND_MAX_SOURCE_KB", 64, minimum=1)
 PLAYGROUND_HELP_MAX_TOKENS = env_int("PLAYGROUND_HELP_MAX_TOKENS", 300, minimum=16)
 # A text answer graded with less confidence than this waits for a teacher ("needs review").
 GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
+# Learning paths (learning/): BKT mastery, recommendations, FSRS reviews.
+LEARNING_MASTERY_THRESHOLD = env_float("LEARNING_MASTERY_THRESHOLD", 0.95)
+# A text answer counts as a right answer for its concepts from this share of the points.
+LEARNING_TEXT_PASS_RATIO = env_float("LEARNING_TEXT_PASS_RATIO", 0.6)
+# Answering the same practice question again within this many minutes is graded, not counted.
+LEARNING_REPEAT_COOLDOWN_MINUTES = env_int("LEARNING_REPEAT_COOLDOWN_MINUTES", 10, minimum=0)
+# Fit a concept's BKT parameters from the class only with at least this much data.
+LEARNING_FIT_MIN_ANSWERS = env_int("LEARNING_FIT_MIN_ANSWERS", 200, minimum=10)
+LEARNING_FIT_MIN_STUDENTS = env_int("LEARNING_FIT_MIN_STUDENTS", 10, minimum=2)
+# Recent wrong answers (within this many days) push a concept up the recommendations.
+LEARNING_STRUGGLE_DAYS = env_int("LEARNING_STRUGGLE_DAYS", 7, minimum=1)
+# Stuck: at least this many attempts at a concept not mastered, and mastery up by less than
+# LEARNING_STUCK_RISE over the last that many attempts.
+LEARNING_STUCK_ATTEMPTS = env_int("LEARNING_STUCK_ATTEMPTS", 5, minimum=2)
+LEARNING_STUCK_RISE = env_float("LEARNING_STUCK_RISE", 0.1)
+LEARNING_DRAFT_MAX_TOKENS = env_int("LEARNING_DRAFT_MAX_TOKENS", 300, minimum=32)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)

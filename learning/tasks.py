@@ -1,0 +1,25 @@
+"""Celery tasks for learning paths; the work itself lives in drafting.py and services.py."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def practice_question_draft(question_id: int) -> str:
+    from learning.drafting import question_draft_write
+
+    return question_draft_write(question_id=question_id)
+
+
+@shared_task
+def concept_params_fit(course_id: int) -> dict[str, object]:
+    from courses.models import Course
+    from learning.services import concept_params_fit as fit
+
+    course = Course.objects.get(pk=course_id)
+    results = fit(course)
+    return {
+        "fitted": [r.concept.slug for r in results if r.params],
+        "kept_defaults": [r.concept.slug for r in results if not r.params],
+    }
