@@ -38,6 +38,8 @@ EXPORT_FORMAT = "llmasos-concepts/1"
 _SURROUNDING = ".!\"'`\u201c\u201d\u2018\u2019"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_IMPORT_CONCEPTS = 500
+# Words the concept pages use in their own addresses (/concepts/export/ and so on).
+RESERVED_SLUGS = frozenset({"export", "import", "fit"})
 
 
 class ConceptRefused(DomainError):
@@ -87,6 +89,8 @@ def concept_save(
     """Create or change a concept; a prerequisite that would close a cycle is refused."""
     if concept is not None and concept.slug != slug:
         raise ConceptRefused("A concept's slug cannot change: assignments and exports use it.")
+    if slug in RESERVED_SLUGS:
+        raise ConceptRefused(f"“{slug}” is reserved; choose another slug.")
     if concept is None and Concept.objects.filter(course=course, slug=slug).exists():
         raise ConceptRefused(f"The course already has a concept called {slug}.")
     if any(p.course_id != course.pk for p in prerequisites) or any(
@@ -179,7 +183,9 @@ def _import_problems(course: Course, data: Any) -> list[str]:
             problems.append(f"{where} is not an object.")
             continue
         slug = item.get("slug")
-        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 80:
+        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 80 or (
+            slug in RESERVED_SLUGS
+        ):
             problems.append(f"{where}: “slug” must be lowercase letters, digits and hyphens.")
             continue
         where = f"Concept “{slug}”"

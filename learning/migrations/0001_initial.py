@@ -7,150 +7,380 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0002_material'),
-        ('grading', '0002_assignment_test_concepts'),
+        ("courses", "0002_material"),
+        ("grading", "0002_assignment_test_concepts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Concept',
+            name="Concept",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Short identifier: lowercase letters, digits and hyphens.', max_length=80)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, help_text='What a student who has mastered this concept can do.')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('prior', models.FloatField(default=0.2, validators=[django.core.validators.MinValueValidator(0.001), django.core.validators.MaxValueValidator(0.999)])),
-                ('learn', models.FloatField(default=0.15, validators=[django.core.validators.MinValueValidator(0.001), django.core.validators.MaxValueValidator(0.999)])),
-                ('guess', models.FloatField(default=0.2, validators=[django.core.validators.MinValueValidator(0.001), django.core.validators.MaxValueValidator(0.3)])),
-                ('slip', models.FloatField(default=0.1, validators=[django.core.validators.MinValueValidator(0.001), django.core.validators.MaxValueValidator(0.3)])),
-                ('fitted', models.JSONField(blank=True, editable=False, null=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='concepts', to='courses.course')),
-                ('lessons', models.ManyToManyField(blank=True, related_name='concepts', to='courses.lesson')),
-                ('prerequisites', models.ManyToManyField(blank=True, related_name='unlocks', to='learning.concept')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Short identifier: lowercase letters, digits and hyphens.",
+                        max_length=80,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="What a student who has mastered this concept can do."
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "prior",
+                    models.FloatField(
+                        default=0.2,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.001),
+                            django.core.validators.MaxValueValidator(0.999),
+                        ],
+                    ),
+                ),
+                (
+                    "learn",
+                    models.FloatField(
+                        default=0.15,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.001),
+                            django.core.validators.MaxValueValidator(0.999),
+                        ],
+                    ),
+                ),
+                (
+                    "guess",
+                    models.FloatField(
+                        default=0.2,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.001),
+                            django.core.validators.MaxValueValidator(0.3),
+                        ],
+                    ),
+                ),
+                (
+                    "slip",
+                    models.FloatField(
+                        default=0.1,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.001),
+                            django.core.validators.MaxValueValidator(0.3),
+                        ],
+                    ),
+                ),
+                ("fitted", models.JSONField(blank=True, editable=False, null=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="concepts",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "lessons",
+                    models.ManyToManyField(
+                        blank=True, related_name="concepts", to="courses.lesson"
+                    ),
+                ),
+                (
+                    "prerequisites",
+                    models.ManyToManyField(
+                        blank=True, related_name="unlocks", to="learning.concept"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course', 'position', 'id'],
+                "ordering": ["course", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Mastery',
+            name="Mastery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('p_known', models.FloatField()),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('correct', models.PositiveIntegerField(default=0)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('mastered_at', models.DateTimeField(blank=True, null=True)),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='masteries', to='learning.concept')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='masteries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("p_known", models.FloatField()),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("correct", models.PositiveIntegerField(default=0)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("mastered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="masteries",
+                        to="learning.concept",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="masteries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'masteries',
+                "verbose_name_plural": "masteries",
             },
         ),
         migrations.CreateModel(
-            name='PracticeAnswer',
+            name="PracticeAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('response', models.TextField()),
-                ('correct', models.BooleanField()),
-                ('counted', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='practice_answers', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("response", models.TextField()),
+                ("correct", models.BooleanField()),
+                ("counted", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="practice_answers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('correct', models.BooleanField()),
-                ('at', models.DateTimeField()),
-                ('source', models.CharField(choices=[('practice', 'Practice question'), ('assignment', 'Assignment')], max_length=10)),
-                ('mastery_after', models.FloatField(default=0.0)),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='learning.concept')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grading.submission')),
-                ('practice_answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='learning.practiceanswer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("correct", models.BooleanField()),
+                ("at", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("practice", "Practice question"), ("assignment", "Assignment")],
+                        max_length=10,
+                    ),
+                ),
+                ("mastery_after", models.FloatField(default=0.0)),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="learning.concept",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="grading.submission",
+                    ),
+                ),
+                (
+                    "practice_answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="learning.practiceanswer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PracticeQuestion',
+            name="PracticeQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('choice', 'Multiple choice'), ('short', 'Short answer')], max_length=8)),
-                ('prompt', models.TextField(help_text='Markdown.')),
-                ('choices', models.JSONField(blank=True, default=list)),
-                ('answer_index', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('accepted_answers', models.JSONField(blank=True, default=list)),
-                ('explanation', models.TextField(blank=True, help_text='Shown after the student answers.')),
-                ('status', models.CharField(choices=[('drafting', 'Being drafted'), ('draft', 'Draft (students cannot see it)'), ('approved', 'Approved'), ('failed', 'Drafting failed')], default='draft', max_length=10)),
-                ('drafted_by_model', models.BooleanField(default=False)),
-                ('problem', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='learning.concept')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source_lesson', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='courses.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("choice", "Multiple choice"), ("short", "Short answer")],
+                        max_length=8,
+                    ),
+                ),
+                ("prompt", models.TextField(help_text="Markdown.")),
+                ("choices", models.JSONField(blank=True, default=list)),
+                ("answer_index", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("accepted_answers", models.JSONField(blank=True, default=list)),
+                (
+                    "explanation",
+                    models.TextField(blank=True, help_text="Shown after the student answers."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("drafting", "Being drafted"),
+                            ("draft", "Draft (students cannot see it)"),
+                            ("approved", "Approved"),
+                            ("failed", "Drafting failed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("drafted_by_model", models.BooleanField(default=False)),
+                ("problem", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="learning.concept",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source_lesson",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="courses.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['concept', 'id'],
+                "ordering": ["concept", "id"],
             },
         ),
         migrations.AddField(
-            model_name='practiceanswer',
-            name='question',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='learning.practicequestion'),
+            model_name="practiceanswer",
+            name="question",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="answers",
+                to="learning.practicequestion",
+            ),
         ),
         migrations.CreateModel(
-            name='ReviewCard',
+            name="ReviewCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card', models.JSONField()),
-                ('due', models.DateTimeField(db_index=True)),
-                ('reviews', models.PositiveIntegerField(default=0)),
-                ('last_review_at', models.DateTimeField()),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to='learning.concept')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("card", models.JSONField()),
+                ("due", models.DateTimeField(db_index=True)),
+                ("reviews", models.PositiveIntegerField(default=0)),
+                ("last_review_at", models.DateTimeField()),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to="learning.concept",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='concept',
-            constraint=models.UniqueConstraint(fields=('course', 'slug'), name='concept_slug_unique_per_course'),
+            model_name="concept",
+            constraint=models.UniqueConstraint(
+                fields=("course", "slug"), name="concept_slug_unique_per_course"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mastery',
-            constraint=models.UniqueConstraint(fields=('student', 'concept'), name='one_mastery_per_concept'),
+            model_name="mastery",
+            constraint=models.UniqueConstraint(
+                fields=("student", "concept"), name="one_mastery_per_concept"
+            ),
         ),
         migrations.AddIndex(
-            model_name='observation',
-            index=models.Index(fields=['student', 'concept', 'at'], name='learning_ob_student_0c19f3_idx'),
+            model_name="observation",
+            index=models.Index(
+                fields=["student", "concept", "at"], name="learning_ob_student_0c19f3_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='observation',
-            index=models.Index(fields=['concept', 'at'], name='learning_ob_concept_6634b6_idx'),
+            model_name="observation",
+            index=models.Index(fields=["concept", "at"], name="learning_ob_concept_6634b6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(condition=models.Q(('submission__isnull', False)), fields=('submission', 'concept'), name='one_observation_per_submission_and_concept'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("submission__isnull", False)),
+                fields=("submission", "concept"),
+                name="one_observation_per_submission_and_concept",
+            ),
         ),
         migrations.AddIndex(
-            model_name='practiceanswer',
-            index=models.Index(fields=['student', 'question', '-created_at'], name='learning_pr_student_7ffdc1_idx'),
+            model_name="practiceanswer",
+            index=models.Index(
+                fields=["student", "question", "-created_at"], name="learning_pr_student_7ffdc1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewcard',
-            constraint=models.UniqueConstraint(fields=('student', 'concept'), name='one_card_per_concept'),
+            model_name="reviewcard",
+            constraint=models.UniqueConstraint(
+                fields=("student", "concept"), name="one_card_per_concept"
+            ),
         ),
     ]

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
 from courses.services import course_reindex_lessons
 from grading.demo import DemoAssignmentError, demo_assignments_load
+from learning.demo import demo_concepts_load, demo_history_load
+from learning.services import ImportRefused
 
 
 class Command(BaseCommand):
@@ -36,9 +38,14 @@ class Command(BaseCommand):
                 assignments = demo_assignments_load(course=course)
             except DemoAssignmentError as error:
                 raise CommandError(f"Demo assignments are broken: {error}") from error
+            try:
+                concepts = demo_concepts_load(course=course)
+            except ImportRefused as error:
+                raise CommandError(f"Demo concepts are broken: {error}") from error
+            demo_history_load(course=course)
             self.stdout.write(
                 f"Loaded “{course.title}” ({queued} lessons, queued for indexing; "
-                f"{assignments} assignments)"
+                f"{assignments} assignments, {concepts} concepts)"
             )
         self.stdout.write(
             "Demo logins: "

@@ -1,0 +1,366 @@
+"""Pages: a student's path and practice, a teacher's concepts, questions and class view."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from courses.access import can_read_lessons, is_course_teacher, is_enrolled
+from courses.markdown import render_markdown
+from courses.models import Course
+from learning import charts, drafting, selectors, services
+from learning.forms import AnswerForm, ConceptForm, DraftForm, ImportForm, QuestionForm
+from learning.models import Concept, PracticeQuestion, QuestionStatus
+from llmasos.errors import DomainError
+
+HEATMAP_PAGE_SIZE = 50
+
+
+def _course_for_teacher(request: HttpRequest, slug: str) -> Course:
+    course = get_object_or_404(Course, slug=slug)
+    if not is_course_teacher(request.user, course):
+        raise PermissionDenied("Only this course's teachers can do that.")
+    return course
+
+
+def _course_for_reader(request: HttpRequest, slug: str) -> Course:
+    course = get_object_or_404(Course, slug=slug)
+    if not can_read_lessons(request.user, course):
+        if course.is_published:
+            raise PermissionDenied("Enroll in the course to see your learning path.")
+        raise Http404("No such course.")
+    return course
+
+
+def path_student(request: HttpRequest, course: Course) -> User:
+    """Whose path: your own, or, for the course's teachers, an enrolled student's (?student=)."""
+    student_id = request.GET.get("student")
+    if not student_id:
+        return request.user  # type: ignore[return-value]
+    if not is_course_teacher(request.user, course):
+        raise PermissionDenied("Only this course's teachers can see other students' paths.")
+    student = User.objects.filter(pk=student_id).first() if student_id.isdigit() else None
+    if student is None or not is_enrolled(student, course):
+        raise Http404("No such student in this course.")
+    return student
+
+
+@login_required
+@require_GET
+def path(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_reader(request, slug)
+    student = path_student(request, course)
+    learning_path = selectors.student_path(course, student)
+    return render(
+        request,
+        "learning/path.html",
+        {
+            "course": course,
+            "path": learning_path,
+            "student": student,
+            "is_own": student.pk == request.user.pk,
+            "is_teacher": is_course_teacher(request.user, course),
+            "mastery_chart": charts.mastery_bars(learning_path.concepts, learning_path.threshold),
+            "progress_chart": charts.progress_line(
+                learning_path.progress, len(learning_path.concepts)
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    course = _course_for_reader(request, slug)
+    question = get_object_or_404(
+        PracticeQuestion.objects.select_related("concept"), pk=question_id, concept__course=course
+    )
+    teacher = is_course_teacher(request.user, course)
+    if question.status != QuestionStatus.APPROVED and not teacher:
+        raise Http404("No such question.")
+    form = AnswerForm(request.POST or None, question=question)
+    result = None
+    if request.method == "POST":
+        if teacher and not is_enrolled(request.user, course):
+            messages.info(
+                request, "Teachers see the question as students do; answers are not kept."
+            )
+        elif form.is_valid():
+            try:
+                result = services.practice_answer_submit(
+                    question=question, student=request.user, response=form.cleaned_data["answer"]
+                )
+            except DomainError as error:
+                form.add_error("answer", str(error))
+    context = {
+        "course": course,
+        "question": question,
+        "prompt_html": render_markdown(question.prompt),
+        "form": form,
+        "result": result,
+        "teacher": teacher,
+        "next_question": _next_question(question, request.user) if result else None,
+    }
+    if request.htmx and request.method == "POST":
+        return render(request, "learning/practice.html#answer", context)
+    return render(request, "learning/practice.html", context)
+
+
+def _next_question(question: PracticeQuestion, student: User) -> PracticeQuestion | None:
+    """Another approved question on the same concept, the one answered least recently."""
+    others = (
+        PracticeQuestion.objects.approved().filter(concept=question.concept).exclude(pk=question.pk)
+    )
+    answered = dict(
+        student.practice_answers.filter(question__in=others).values_list(
+            "question_id", "created_at"
+        )
+    )
+    return min(others, key=lambda q: (q.pk in answered, answered.get(q.pk), q.pk), default=None)
+
+
+# --- Teachers: concepts and questions -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concepts(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    form = ConceptForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            concept = services.concept_save(course=course, **form.service_fields())
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Concept “{concept.name}” added.")
+            return redirect("learning:concepts", course.slug)
+    listing = (
+        Concept.objects.filter(course=course)
+        .prefetch_related("prerequisites", "lessons", "questions")
+        .order_by("position", "id")
+    )
+    return render(
+        request,
+        "learning/concepts.html",
+        {"course": course, "concepts": listing, "form": form, "import_form": ImportForm()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    concept = get_object_or_404(Concept, course=course, slug=concept_slug)
+    form = ConceptForm(request.POST or None, instance=concept, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.concept_save(course=course, concept=concept, **form.service_fields())
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Concept “{concept.name}” saved.")
+            return redirect("learning:concepts", course.slug)
+    return render(
+        request, "learning/concept_form.html", {"course": course, "concept": concept, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    concept = get_object_or_404(Concept, course=course, slug=concept_slug)
+    concept.delete()
+    messages.success(request, f"Concept “{concept.name}” deleted, with its questions and mastery.")
+    return redirect("learning:concepts", course.slug)
+
+
+@login_required
+@require_GET
+def concepts_export(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    response = HttpResponse(
+        json.dumps(services.concepts_export(course), indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}-concepts.json"'
+    return response
+
+
+@login_required
+@require_POST
+def concepts_import(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = services.concepts_import(course, form.cleaned_data["parsed"], by=request.user)
+        except services.ImportRefused as error:
+            for problem in error.problems[:20]:
+                form.add_error(None, problem)
+        else:
+            messages.success(
+                request,
+                f"Imported: {result.created} new concepts, {result.updated} updated, "
+                f"{result.questions} questions added.",
+            )
+            return redirect("learning:concepts", course.slug)
+    listing = Concept.objects.filter(course=course).prefetch_related(
+        "prerequisites", "lessons", "questions"
+    )
+    return render(
+        request,
+        "learning/concepts.html",
+        {
+            "course": course,
+            "concepts": listing,
+            "form": ConceptForm(course=course),
+            "import_form": form,
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
+    from learning.tasks import concept_params_fit
+
+    course = _course_for_teacher(request, slug)
+    transaction.on_commit(lambda: concept_params_fit.delay(course.pk))
+    messages.success(
+        request,
+        "Fitting the knowledge-tracing parameters from the class's answers; concepts with too "
+        "little data keep their defaults. Reload this page in a minute.",
+    )
+    return redirect("learning:concepts", course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    concept = get_object_or_404(Concept, course=course, slug=concept_slug)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        PracticeQuestion.objects.create(
+            concept=concept,
+            created_by=request.user,
+            status=QuestionStatus.APPROVED,
+            approved_at=timezone.now(),
+            **form.question_fields,
+        )
+        messages.success(request, "Question added; students can practise it now.")
+        return redirect("learning:questions", course.slug, concept.slug)
+    context = {
+        "course": course,
+        "concept": concept,
+        "questions": concept.questions.order_by("status", "id"),
+        "form": form,
+        "draft_form": DraftForm(concept=concept),
+    }
+    if request.htmx and request.GET.get("list"):
+        return render(request, "learning/questions.html#question-list", context)
+    return render(request, "learning/questions.html", context)
+
+
+def _question_for_teacher(request: HttpRequest, slug: str, question_id: int) -> PracticeQuestion:
+    course = _course_for_teacher(request, slug)
+    return get_object_or_404(
+        PracticeQuestion.objects.select_related("concept__course"),
+        pk=question_id,
+        concept__course=course,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    question = _question_for_teacher(request, slug, question_id)
+    if question.status == QuestionStatus.DRAFTING:
+        messages.info(request, "This question is still being drafted.")
+        return redirect("learning:questions", slug, question.concept.slug)
+    form = QuestionForm(request.POST or None, instance=question)
+    if request.method == "POST" and form.is_valid():
+        for name, value in form.question_fields.items():
+            setattr(question, name, value)
+        approve = "approve" in request.POST
+        if approve or question.status == QuestionStatus.FAILED:
+            question.status = QuestionStatus.APPROVED if approve else QuestionStatus.DRAFT
+            question.problem = ""
+        if approve:
+            question.approved_at = timezone.now()
+        question.save()
+        messages.success(
+            request, "Question approved: students can practise it now." if approve else "Saved."
+        )
+        return redirect("learning:questions", slug, question.concept.slug)
+    return render(
+        request,
+        "learning/question_form.html",
+        {"course": question.concept.course, "question": question, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    question = _question_for_teacher(request, slug, question_id)
+    question.delete()
+    messages.success(request, "Question deleted.")
+    return redirect("learning:questions", slug, question.concept.slug)
+
+
+@login_required
+@require_POST
+def question_draft(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    concept = get_object_or_404(Concept, course=course, slug=concept_slug)
+    form = DraftForm(request.POST, concept=concept)
+    if form.is_valid():
+        drafting.question_draft_request(
+            concept=concept,
+            lesson=form.cleaned_data["lesson"],
+            kind=form.cleaned_data["kind"],
+            by=request.user,
+        )
+        messages.success(
+            request, "The model is drafting a question; review and approve it when it appears."
+        )
+    else:
+        messages.error(request, "Choose a lesson and a kind of question.")
+    return redirect("learning:questions", course.slug, concept.slug)
+
+
+# --- Teachers: the class view -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def class_view(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_teacher(request, slug)
+    view = selectors.class_view(course)
+    page = Paginator(view.rows, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/class.html",
+        {
+            "course": course,
+            "view": view,
+            "page": page,
+            "rows": page.object_list,
+            "stuck_attempts": settings.LEARNING_STUCK_ATTEMPTS,
+        },
+    )
