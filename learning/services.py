@@ -183,8 +183,11 @@ def _import_problems(course: Course, data: Any) -> list[str]:
             problems.append(f"{where} is not an object.")
             continue
         slug = item.get("slug")
-        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 80 or (
-            slug in RESERVED_SLUGS
+        if (
+            not isinstance(slug, str)
+            or not SLUG.match(slug)
+            or len(slug) > 80
+            or (slug in RESERVED_SLUGS)
         ):
             problems.append(f"{where}: “slug” must be lowercase letters, digits and hyphens.")
             continue
