@@ -63,7 +63,9 @@ class DraftUnreadable(ValueError):
     pass
 
 
-_FIELD = re.compile(r"^\s*\**(QUESTION|ANSWER|EXPLANATION)\**\s*[:\uff1a]\s*(.*)$", re.IGNORECASE)
+_FIELD = re.compile(
+    r"^\s*\**(QUESTION|ANSWER|EXPLANATION)\**\s*[:\uff1a]\s*\**\s*(.*)$", re.IGNORECASE
+)
 _OPTION = re.compile(r"^\s*\(?([A-F])[).:]\s+(.+)$")
 
 
