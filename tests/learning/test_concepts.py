@@ -31,7 +31,9 @@ def test_a_prerequisite_that_closes_a_cycle_is_refused_with_the_path(course, con
     assert not dot.prerequisites.exists()  # nothing was saved
 
 
-def test_the_concepts_page_shows_the_cycle_and_keeps_the_graph(client, teacher, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_the_concepts_page_shows_the_cycle_and_keeps_the_graph(
+    client, teacher, course, concepts
+) -> None:  # type: ignore[no-untyped-def]
     client.force_login(teacher)
     url = reverse("learning:concept_edit", args=[course.slug, "values"])
     response = client.post(
@@ -46,7 +48,9 @@ def _bkt() -> dict[str, str]:
     return {"prior": "0.2", "learn": "0.15", "guess": "0.2", "slip": "0.1"}
 
 
-def test_a_teacher_adds_a_concept_with_prerequisites_and_lessons(client, teacher, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_a_teacher_adds_a_concept_with_prerequisites_and_lessons(
+    client, teacher, course, concepts
+) -> None:  # type: ignore[no-untyped-def]
     client.force_login(teacher)
     lesson = course.lessons.get(slug="multi-head")
     response = client.post(
@@ -169,7 +173,9 @@ def test_export_download_and_the_api_put(client, teacher, course, concepts) -> N
     assert response.status_code == 200 and len(response.json()["concepts"]) == 4
 
 
-def test_only_the_courses_teachers_manage_concepts(client, other_teacher, enrolled_student, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_courses_teachers_manage_concepts(
+    client, other_teacher, enrolled_student, course, concepts
+) -> None:  # type: ignore[no-untyped-def]
     for user in (other_teacher, enrolled_student):
         client.force_login(user)
         for name in ("concepts", "concepts_export", "class"):
@@ -192,12 +198,16 @@ def test_assignments_may_only_name_the_courses_concepts(teacher, course, concept
         "rubric": [{"criterion": "Mentions dot products", "points": 10}],
     }
     response = api.post(
-        f"/api/courses/{course.slug}/assignments/", {**body, "concepts": ["atention"]}, format="json"
+        f"/api/courses/{course.slug}/assignments/",
+        {**body, "concepts": ["atention"]},
+        format="json",
     )
     assert response.status_code == 400
     assert "no concept called atention" in json.dumps(response.json())
     response = api.post(
-        f"/api/courses/{course.slug}/assignments/", {**body, "concepts": ["attention"]}, format="json"
+        f"/api/courses/{course.slug}/assignments/",
+        {**body, "concepts": ["attention"]},
+        format="json",
     )
     assert response.status_code == 201
 

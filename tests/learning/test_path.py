@@ -171,7 +171,10 @@ def test_who_may_see_a_path(
     enrollment_create(user=other_student, course=course)
     assert client.get(mine).status_code == 403  # a classmate's path
     api = api_client_for(other_student)
-    assert api.get(f"/api/courses/{course.slug}/path/?student={enrolled_student.pk}").status_code == 403
+    assert (
+        api.get(f"/api/courses/{course.slug}/path/?student={enrolled_student.pk}").status_code
+        == 403
+    )
     client.force_login(other_teacher)
     assert client.get(mine).status_code == 403
     client.logout()
@@ -193,6 +196,8 @@ def test_lesson_completion_moves_the_activity_to_the_next_lesson(
     course, concepts, enrolled_student
 ) -> None:  # type: ignore[no-untyped-def]
     concepts["dot-products"].lessons.add(course.lessons.get(slug="values"))
-    LessonCompletion.objects.create(user=enrolled_student, lesson=course.lessons.get(slug="queries"))
+    LessonCompletion.objects.create(
+        user=enrolled_student, lesson=course.lessons.get(slug="queries")
+    )
     path = selectors.student_path(course, enrolled_student, now=T0)
     assert path.next.activity.title == "Values"

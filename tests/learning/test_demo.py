@@ -1,0 +1,56 @@
+"""The demo courses ship concept graphs, and the demo student a path with something to show."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from courses.models import Course
+from grading.models import Assignment
+from learning import selectors
+from learning.models import Concept, Observation, QuestionStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def test_each_demo_course_has_a_concept_graph_with_questions(demo) -> None:  # type: ignore[no-untyped-def]
+    for course in Course.objects.all():
+        concepts = Concept.objects.filter(course=course).prefetch_related("lessons", "questions")
+        assert concepts.count() >= 10, course.slug
+        for concept in concepts:
+            assert concept.lessons.exists(), concept.slug
+            kinds = {q.kind for q in concept.questions.all() if q.status == QuestionStatus.APPROVED}
+            assert kinds == {"choice", "short"}, concept.slug
+
+
+def test_demo_assignments_and_their_tests_name_concepts_of_the_graph(demo) -> None:  # type: ignore[no-untyped-def]
+    slugs = set(Concept.objects.filter(course__slug="python-basics").values_list("slug", flat=True))
+    for assignment in Assignment.objects.filter(course__slug="python-basics"):
+        assert set(assignment.concepts) <= slugs, assignment.title
+        assert set(assignment.test_concepts) <= set(assignment.test_names), assignment.title
+        for tags in assignment.test_concepts.values():
+            assert set(tags) <= set(assignment.concepts), assignment.title
+
+
+def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(demo) -> None:  # type: ignore[no-untyped-def]
+    student = User.objects.get(username="student")
+    path = selectors.student_path(Course.objects.get(slug="python-basics"), student)
+    assert path.mastered_count >= 3
+    assert "type-conversion" in [item.concept.slug for item in path.reviews_due]
+    assert path.next is not None and path.next.activity is not None
+    assert any(point.mastered for point in path.progress)
+
+
+def test_loading_the_demo_again_keeps_the_history_as_it_is(demo) -> None:  # type: ignore[no-untyped-def]
+    count = Observation.objects.count()
+    call_command("load_demo", stdout=io.StringIO())
+    assert Observation.objects.count() == count > 0
