@@ -9,7 +9,13 @@ import pytest
 from grading import services as grading_services
 from learning.models import Mastery, Observation
 from tests.conftest import require_sandbox
-from tests.grading.conftest import HALF_RIGHT, RIGHT, WRONG, code_assignment, submit  # noqa: F401
+from tests.grading import conftest as grading_fixtures
+from tests.grading.conftest import HALF_RIGHT, RIGHT, WRONG
+
+# The grading tests' fixtures: an assignment graded by three unittest tests, and submitting
+# through the task path.
+code_assignment = grading_fixtures.code_assignment
+submit = grading_fixtures.submit
 
 pytestmark = pytest.mark.django_db
 
