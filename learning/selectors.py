@@ -478,5 +478,9 @@ def class_view(course: Course) -> ClassView:
                 sum(v >= threshold for v in tried),
             )
         )
-    hardest.sort(key=lambda d: (-d.error_rate, d.mean_mastery))
+    # Rank by a smoothed error rate, (wrong + 1) / (answers + 2), so that one wrong answer out
+    # of one does not outrank a concept half the class keeps missing.
+    hardest.sort(
+        key=lambda d: (-(d.error_rate * d.attempts + 1) / (d.attempts + 2), d.mean_mastery)
+    )
     return ClassView(course, concepts, rows, stuck, hardest[:10], threshold)
