@@ -124,7 +124,7 @@ def _course_graph(course: Course) -> _Graph:
         requires[concept_id].add(prerequisite_id)
     lessons: dict[int, list[Any]] = defaultdict(list)
     through = Concept.lessons.through.objects.filter(concept__course=course).select_related(
-        "lesson"
+        "lesson__course"
     )
     for link in through.order_by("lesson__module__position", "lesson__position"):
         lessons[link.concept_id].append(link.lesson)
@@ -167,7 +167,8 @@ class _Activities:
 
         self.graph = course_graph
         self.questions: dict[int, list[PracticeQuestion]] = defaultdict(list)
-        for question in PracticeQuestion.objects.approved().filter(concept__course=course):
+        questions = PracticeQuestion.objects.approved().filter(concept__course=course)
+        for question in questions.select_related("concept__course"):
             self.questions[question.concept_id].append(question)
         self.right: set[int] = set()
         self.last_answered: dict[int, datetime] = {}
@@ -182,7 +183,9 @@ class _Activities:
                 "lesson_id", flat=True
             )
         )
-        self.assignments = list(Assignment.objects.filter(course=course).published())
+        self.assignments = list(
+            Assignment.objects.filter(course=course).published().select_related("course")
+        )
         best = (
             student.submissions.filter(assignment__course=course, status=Status.GRADED)
             .values("assignment_id")

@@ -1,4 +1,4 @@
-""""My path" in a real browser, with a real Celery worker and the real sandbox: the demo
+""" "My path" in a real browser, with a real Celery worker and the real sandbox: the demo
 student sees a review due and answers it, then submits a wrong and a right solution to a demo
 assignment and watches the path change; the demo teacher sees the class heatmap."""
 
@@ -54,7 +54,9 @@ def test_my_path_moves_with_reviews_and_submissions(path_site, worker_process, p
     review = page.get_by_test_id("review-due").filter(has_text="type conversion")
     expect(review).to_be_visible()
     review.get_by_role("link", name="Review now").click()
-    expect(page.get_by_role("heading", name=re.compile("Practice: Types and type conversion"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("Practice: Types and type conversion"))
+    ).to_be_visible()
     question = page.locator("fieldset label, input[name=answer]")
     expect(question.first).to_be_visible()
     # The demo's questions are in the import file; answer with the right option or text.
