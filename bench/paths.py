@@ -4,14 +4,14 @@
                                     [--database-url postgresql://postgres@127.0.0.1:5432/x]
 
 Builds a private database (SQLite under var/bench-paths by default; a PostgreSQL URL is
-created and dropped) with one course: a random prerequisite DAG of N concepts (1–2
+created and dropped) with one course: a random prerequisite DAG of N concepts (1 or 2
 prerequisites each, one lesson and two approved questions per concept), S enrolled students and
 A practice answers spread over them, each a BKT observation with its mastery trace, the mastery
 rows and the FSRS review cards of mastered concepts, as the services would have written them.
 
 Then times, for random students, `learning.selectors.student_path` (what the page and the API
 compute) and the whole "My path" page through Django's test client, and the class view
-(selector and page, heatmap of all students × concepts, stuck students, hardest concepts).
+(selector and page, heatmap of all students by concepts, stuck students, hardest concepts).
 Prints JSON: p50/p95 in ms and the number of SQL queries. Nothing is asserted; the targets are
 p50 ≤ 50 ms for My path and ≤ 1 s for the class view.
 """
@@ -156,7 +156,9 @@ def _build(students: int, concepts: int, attempts: int, seed: int) -> Any:
     masteries, cards = [], []
     for (user_id, concept_id), sequence in sequences.items():
         trace = bkt.trace((c for c, _ in sequence), params)
-        mastered_at = next((at for (_, at), p in zip(sequence, trace) if p >= 0.95), None)
+        mastered_at = next(
+            (at for (_, at), p in zip(sequence, trace, strict=True) if p >= 0.95), None
+        )
         for (correct, at), p in zip(sequence, trace, strict=True):
             observations.append(
                 Observation(
