@@ -182,6 +182,9 @@ def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResp
 def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
     course = _course_for_teacher(request, slug)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
+    if not request.POST.get("confirm"):
+        messages.error(request, "Tick the box to confirm: students' mastery of it goes too.")
+        return redirect("learning:concept_edit", course.slug, concept.slug)
     concept.delete()
     messages.success(request, f"Concept “{concept.name}” deleted, with its questions and mastery.")
     return redirect("learning:concepts", course.slug)

@@ -233,3 +233,19 @@ def test_admin_refuses_a_cycle(client, admin_user, course, concepts) -> None:  #
     assert "cycle" in response.content.decode()
     assert not dot.prerequisites.exists()
     assert PracticeQuestion.objects.filter(concept=dot).count() == 2
+
+
+def test_the_fit_button_runs_the_fit_and_delete_needs_confirmation(
+    client, teacher, course, concepts, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("learning:concepts_fit", args=[course.slug]), follow=True)
+    assert "Fitting the knowledge-tracing parameters" in response.content.decode()
+    assert "defaults: prior 0.20" in response.content.decode()  # too little data: kept
+    url = reverse("learning:concept_delete", args=[course.slug, "multi-head"])
+    assert client.get(url).status_code == 405
+    client.post(url)
+    assert Concept.objects.filter(course=course, slug="multi-head").exists()
+    client.post(url, {"confirm": "on"})
+    assert not Concept.objects.filter(course=course, slug="multi-head").exists()

@@ -201,3 +201,11 @@ def test_lesson_completion_moves_the_activity_to_the_next_lesson(
     )
     path = selectors.student_path(course, enrolled_student, now=T0)
     assert path.next.activity.title == "Values"
+
+
+@pytest.mark.django_db
+def test_a_lesson_names_its_concepts(client, course, concepts, enrolled_student) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(enrolled_student)
+    html = client.get(course.lessons.get(slug="queries").get_absolute_url()).content.decode()
+    assert "Concepts in this lesson: Dot products, Attention" in html
+    assert reverse("learning:path", args=[course.slug]) in html
