@@ -267,10 +267,12 @@ def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpRespons
         )
         messages.success(request, "Question added; students can practise it now.")
         return redirect("learning:questions", course.slug, concept.slug)
+    listing = list(concept.questions.select_related("source_lesson").order_by("status", "id"))
     context = {
         "course": course,
         "concept": concept,
-        "questions": concept.questions.order_by("status", "id"),
+        "questions": listing,
+        "drafting": any(q.status == QuestionStatus.DRAFTING for q in listing),
         "form": form,
         "draft_form": DraftForm(concept=concept),
     }

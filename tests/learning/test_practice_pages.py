@@ -198,3 +198,17 @@ def test_a_model_outage_marks_the_draft_failed(
     question.refresh_from_db()
     assert question.status == QuestionStatus.FAILED
     assert "unavailable" in question.problem
+
+
+def test_the_question_list_polls_only_while_a_draft_is_being_written(
+    client, teacher, course, concepts, scripted
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(teacher)
+    url = reverse("learning:questions", args=[course.slug, "dot-products"])
+    assert 'hx-trigger="every 2s"' not in client.get(url).content.decode()
+    question = _draft(client, course, concepts["dot-products"])  # the task has not run yet
+    assert question.status == QuestionStatus.DRAFTING
+    html = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in html and "The model is writing this question" in html
+    partial = client.get(url + "?list=1", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<div id="question-list"')
