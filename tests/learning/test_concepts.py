@@ -249,3 +249,32 @@ def test_the_fit_button_runs_the_fit_and_delete_needs_confirmation(
     assert Concept.objects.filter(course=course, slug="multi-head").exists()
     client.post(url, {"confirm": "on"})
     assert not Concept.objects.filter(course=course, slug="multi-head").exists()
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ({"TestAdd.test_nothing": ["values"]}, "No test is called TestAdd.test_nothing"),
+        ({"TestAdd.test_small": ["attention"]}, "only be tagged with the assignment's concepts"),
+    ],
+)
+def test_test_tags_must_name_real_tests_and_the_assignments_concepts(
+    teacher, course, concepts, tags, message
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.grading.conftest import RIGHT, TESTS
+
+    response = api_client_for(teacher).post(
+        f"/api/courses/{course.slug}/assignments/",
+        {
+            "title": "Add",
+            "kind": "code",
+            "instructions": "Write add.",
+            "test_code": TESTS,
+            "reference_solution": RIGHT,
+            "concepts": ["dot-products", "values"],
+            "test_concepts": tags,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert message in json.dumps(response.json())
