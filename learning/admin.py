@@ -77,8 +77,6 @@ class PracticeQuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve the selected questions")
     def approve(self, request: HttpRequest, queryset: QuerySet[PracticeQuestion]) -> None:
-        from django.utils import timezone
-
         approved = 0
         for question in queryset.exclude(status="drafting"):
             if not services.question_problems(
@@ -88,8 +86,7 @@ class PracticeQuestionAdmin(admin.ModelAdmin):
                 answer_index=question.answer_index,
                 accepted_answers=question.accepted_answers,
             ):
-                question.status, question.approved_at = "approved", timezone.now()
-                question.save(update_fields=["status", "approved_at"])
+                services.question_update(question=question, approve=True)
                 approved += 1
         messages.success(request, f"{approved} questions approved; incomplete ones were skipped.")
 

@@ -344,6 +344,33 @@ def question_problems(
     return problems
 
 
+def question_create(*, concept: Concept, by: Any, **fields: Any) -> PracticeQuestion:
+    """A question a teacher wrote: open for practice at once."""
+    return PracticeQuestion.objects.create(
+        concept=concept,
+        created_by=by,
+        status=QuestionStatus.APPROVED,
+        approved_at=timezone.now(),
+        **fields,
+    )
+
+
+def question_update(
+    *, question: PracticeQuestion, approve: bool, **fields: Any
+) -> PracticeQuestion:
+    """A teacher's edit; approving opens a draft for practice. A failed draft that a teacher
+    completes by hand becomes a draft."""
+    for name, value in fields.items():
+        setattr(question, name, value)
+    if approve:
+        question.status, question.approved_at = QuestionStatus.APPROVED, timezone.now()
+    elif question.status == QuestionStatus.FAILED:
+        question.status = QuestionStatus.DRAFT
+    question.problem = ""
+    question.save()
+    return question
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"\s+", " ", text).strip().strip(_SURROUNDING).strip()

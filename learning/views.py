@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -258,13 +257,7 @@ def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpRespons
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        PracticeQuestion.objects.create(
-            concept=concept,
-            created_by=request.user,
-            status=QuestionStatus.APPROVED,
-            approved_at=timezone.now(),
-            **form.question_fields,
-        )
+        services.question_create(concept=concept, by=request.user, **form.question_fields)
         messages.success(request, "Question added; students can practise it now.")
         return redirect("learning:questions", course.slug, concept.slug)
     listing = list(concept.questions.select_related("source_lesson").order_by("status", "id"))
@@ -299,15 +292,8 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
         return redirect("learning:questions", slug, question.concept.slug)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
-        for name, value in form.question_fields.items():
-            setattr(question, name, value)
         approve = "approve" in request.POST
-        if approve or question.status == QuestionStatus.FAILED:
-            question.status = QuestionStatus.APPROVED if approve else QuestionStatus.DRAFT
-            question.problem = ""
-        if approve:
-            question.approved_at = timezone.now()
-        question.save()
+        services.question_update(question=question, approve=approve, **form.question_fields)
         messages.success(
             request, "Question approved: students can practise it now." if approve else "Saved."
         )
