@@ -278,3 +278,24 @@ def test_test_tags_must_name_real_tests_and_the_assignments_concepts(
     )
     assert response.status_code == 400
     assert message in json.dumps(response.json())
+
+
+def test_the_admin_approves_only_complete_questions(client, admin_user, concepts) -> None:  # type: ignore[no-untyped-def]
+    from learning.models import QuestionStatus
+
+    complete = PracticeQuestion.objects.filter(concept=concepts["dot-products"]).first()
+    complete.status = QuestionStatus.DRAFT
+    complete.save()
+    empty = PracticeQuestion.objects.create(
+        concept=concepts["values"], kind="short", prompt="", status=QuestionStatus.FAILED
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:learning_practicequestion_changelist"),
+        {"action": "approve", "_selected_action": [complete.pk, empty.pk]},
+        follow=True,
+    )
+    assert "1 questions approved" in response.content.decode()
+    complete.refresh_from_db()
+    empty.refresh_from_db()
+    assert complete.status == QuestionStatus.APPROVED and empty.status == QuestionStatus.FAILED
