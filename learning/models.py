@@ -93,7 +93,7 @@ class PracticeQuestion(models.Model):
     source_lesson = models.ForeignKey(
         Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    problem = models.TextField(blank=True)  # why drafting failed
+    problem = models.TextField(blank=True)  # why drafting failed, or what a draft lacks
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -78,10 +78,9 @@ def test_students_never_see_draft_questions(client, enrolled_student, choice_que
 
 
 DRAFT_REPLY = """QUESTION: What do you get from the dot product of (1, 0) and (0, 1)?
-A) 1
-B) 0
-C) 2
-ANSWER: B
+ANSWER: 0
+WRONG: 1
+WRONG: 2
 EXPLANATION: The vectors are orthogonal, so every product is zero."""
 
 
@@ -109,10 +108,12 @@ def test_a_drafted_question_waits_for_approval(
     with django_capture_on_commit_callbacks(execute=True):
         question = _draft(client, course, concepts["dot-products"])
     question.refresh_from_db()
-    assert question.status == QuestionStatus.DRAFT
-    assert question.choices == ["1", "0", "2"] and question.answer_index == 1
-    prompt = scripted.calls[0][1]["content"]
-    assert "<lesson>" in prompt and "A query meets a key." in prompt
+    assert question.status == QuestionStatus.DRAFT and question.problem == ""
+    assert sorted(question.choices) == ["0", "1", "2"]
+    assert question.choices[question.answer_index] == "0"
+    example, request = scripted.calls[0][2]["content"], scripted.calls[0][-1]["content"]
+    assert example.startswith("QUESTION:") and "WRONG:" in example  # the layout, shown
+    assert "<lesson>" in request and "A query meets a key." in request
 
     client.force_login(enrolled_student)
     assert client.get(question.get_absolute_url()).status_code == 404
@@ -142,7 +143,7 @@ def test_a_drafted_question_waits_for_approval(
     ("reply", "problem"),
     [
         ("Sure! Here is a great question about dot products.", "no QUESTION line"),
-        ("QUESTION: Which?\nA) x\nB) y\nANSWER: D", "is not one of the options"),
+        ("QUESTION: Which vector is longer?\nEXPLANATION: It depends.", "no ANSWER line"),
     ],
 )
 def test_an_unusable_draft_is_marked_failed_with_the_reason(
@@ -164,7 +165,7 @@ def test_planted_instructions_in_a_lesson_stay_inside_the_lesson_block(course, c
     messages = drafting.draft_messages(
         concept=concepts["dot-products"], lesson=lesson, kind="short"
     )
-    user = messages[1]["content"]
+    user = messages[-1]["content"]
     assert user.count("<lesson>") == 1 and user.count("</lesson>") == 1
     assert user.index("ignore the rules") < user.index("</lesson>")
 
@@ -179,6 +180,98 @@ def test_parse_a_short_answer_draft() -> None:
         "explanation": "Two and two.",
         "accepted_answers": ["4"],
     }
+
+
+def test_a_draft_without_wrong_options_is_kept_for_the_teacher_to_complete(
+    client,
+    teacher,
+    course,
+    concepts,
+    enrolled_student,
+    scripted,
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    scripted.answer = "QUESTION: What is the dot product of (1, 0) and (0, 1)?\nANSWER: 0"
+    client.force_login(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        question = _draft(client, course, concepts["dot-products"])
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.DRAFT
+    assert question.choices == ["0"] and "no wrong options" in question.problem
+    page = client.get(reverse("learning:questions", args=[course.slug, "dot-products"]))
+    assert "To complete before approving: The model wrote no wrong options" in page.content.decode()
+
+    edit = reverse("learning:question_edit", args=[course.slug, question.pk])
+    form = client.get(edit).content.decode()
+    assert "no wrong options" in form and "What is the dot product of (1, 0)" in form
+    fields = {
+        "kind": "choice",
+        "prompt": question.prompt,
+        "choices_text": "0",
+        "right_choice": "1",
+        "explanation": "",
+        "approve": "",
+    }
+    refused = client.post(edit, fields)
+    assert refused.status_code == 200 and "2 to 6 non-empty choices" in refused.content.decode()
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.DRAFT
+    client.force_login(enrolled_student)
+    assert client.get(question.get_absolute_url()).status_code == 404
+
+    client.force_login(teacher)
+    assert client.post(edit, {**fields, "choices_text": "0\n1"}).status_code == 302
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.APPROVED and question.problem == ""
+    assert question.choices == ["0", "1"] and question.answer_index == 0
+
+
+def test_parse_strips_list_markers_and_keeps_an_answer_to_one_line() -> None:
+    draft = drafting.parse_draft(
+        "QUESTION: Which slice gives the last two characters?\n"
+        "ANSWER: 1. s[-2:]\nbecause negative indexes count from the end\n"
+        "WRONG: s[2:]\nWRONG: s[-2:]\nWRONG ANSWER 3: **s[:-2]**\n"
+        "EXPLANATION: Negative indexes\ncount from the end.\n"
+        "QUESTION: a second question the model started",
+        "choice",
+    )
+    assert draft["prompt"] == "Which slice gives the last two characters?"
+    assert sorted(draft["choices"]) == ["s[-2:]", "s[2:]", "s[:-2]"]  # the repeat is dropped
+    assert draft["choices"][draft["answer_index"]] == "s[-2:]"
+    assert draft["explanation"] == "Negative indexes count from the end."
+
+
+def test_a_long_short_answer_is_kept_with_a_note(
+    client, teacher, course, concepts, scripted, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    scripted.answer = (
+        "QUESTION: What is a dot product?\nANSWER: It is the sum of the products of the "
+        "matching entries of two vectors, which measures how aligned they are."
+    )
+    client.force_login(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        question = _draft(client, course, concepts["dot-products"], kind="short")
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.DRAFT
+    assert "long for a short-answer question" in question.problem
+
+
+def test_drafting_again_asks_about_a_later_part_of_the_lesson(course, concepts) -> None:  # type: ignore[no-untyped-def]
+    lesson = course.lessons.get(slug="queries")
+    lesson.body = "\n\n".join(
+        [
+            "Intro.",
+            "Dot products multiply and add.",
+            "Orthogonal vectors give zero.",
+            "Long " * 300,
+        ]
+    )
+    concept = concepts["dot-products"]
+    first = drafting.lesson_excerpt(lesson, concept)
+    second = drafting.lesson_excerpt(lesson, concept, variant=1)
+    assert first.startswith("Dot products multiply") and "Orthogonal" in first
+    assert "Long" not in first  # whole paragraphs, up to the limit
+    assert second.startswith("Orthogonal vectors give zero.")
 
 
 def test_a_model_outage_marks_the_draft_failed(
