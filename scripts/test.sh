@@ -9,7 +9,8 @@ status=0
 run_suite() {
   local label=$1; shift
   echo "=== $label ==="
-  env "$@" $bin/pytest "${PYTEST_ARGS[@]}"
+  # The slowest tests are listed so that a creeping suite time is seen where it grows.
+  env "$@" $bin/pytest --durations=15 "${PYTEST_ARGS[@]}"
   local code=$?
   # pytest exits 5 when it collected no test: that is not a failure of the platform.
   if [ $code -ne 0 ] && [ $code -ne 5 ]; then status=$code; fi

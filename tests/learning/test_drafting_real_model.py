@@ -23,6 +23,7 @@ LESSON = LESSON / "02-values-variables-and-types.md"
 @pytest.fixture(autouse=True)
 def _real_model(settings):  # type: ignore[no-untyped-def]
     settings.LLM_BACKEND = "local"
+    settings.LEARNING_DRAFT_MAX_TOKENS = 120  # the layout is short; a ramble is cut, as in use
     backends.reset_backend()
     yield
     backends.reset_backend()
