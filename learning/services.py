@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -432,6 +433,7 @@ def practice_answer_submit(
     at = at or timezone.now()
     concept = question.concept
     correct = answer_is_correct(question, response)
+    _student_lock(student.pk)
     cooldown = timedelta(minutes=settings.LEARNING_REPEAT_COOLDOWN_MINUTES)
     counted = not PracticeAnswer.objects.filter(
         question=question, student=student, counted=True, created_at__gt=at - cooldown
@@ -534,12 +536,24 @@ def submission_record(submission: Any) -> int:
 # --- Mastery ------------------------------------------------------------------------------------
 
 
+def _student_lock(student_id: int) -> None:
+    """Serialise one student's answers, graded submissions and refits on their user row.
+
+    Without it two answers sent at the same moment would both pass the repeat check and both
+    count, and a practice answer racing a graded submission could each replay BKT without the
+    other's evidence. The lock lasts until the caller's transaction ends; taking it again in
+    the same transaction is free.
+    """
+    list(get_user_model().objects.select_for_update().filter(pk=student_id).values_list("pk"))
+
+
 def mastery_recompute(*, student_id: int, concept: Concept) -> Mastery:
     """Run BKT over the student's evidence for the concept, in time order, and store the trace.
 
     Recomputing from the evidence (rather than updating a running value) keeps mastery right
     when a regrade or a teacher's review changes an old attempt, or the parameters are refitted.
     """
+    _student_lock(student_id)
     observations = list(
         Observation.objects.filter(student_id=student_id, concept=concept).order_by("at", "id")
     )
