@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from grading import selectors, services
 from grading.forms import AssignmentForm, RegradeRequestForm, ReviewForm, SubmissionForm
 from grading.models import Assignment, Submission
 from llmasos.errors import DomainError
+from llmasos.spreadsheets import csv_download, spreadsheet_safe
 
 
 def _get_course_for_reader(request: HttpRequest, slug: str) -> Course:
@@ -306,9 +306,7 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
 def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
     course = _get_course_for_teacher(request, slug)
     book = selectors.gradebook(course=course)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{course.slug}-gradebook.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_download(f"{course.slug}-gradebook.csv")
     writer.writerow(
         [
             "username",
@@ -321,7 +319,7 @@ def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
         writer.writerow(
             [
                 student.username,
-                _spreadsheet_safe(student.get_full_name()),
+                spreadsheet_safe(student.get_full_name()),
                 *("" if s is None else _plain(s.score) for s in counted),
                 _plain(total),
             ]
@@ -331,8 +329,3 @@ def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"  # 10.00 -> "10", 7.50 -> "7.5"
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """A name starting with =, +, - or @ would run as a formula when the CSV is opened."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:slug>/path/", views.path, name="path"),
     path("<slug:slug>/practice/<int:question_id>/", views.practice, name="practice"),
     path("<slug:slug>/class/", views.class_view, name="class"),
+    path("<slug:slug>/class/mastery.csv", views.class_view_csv, name="class_csv"),
     path("<slug:slug>/concepts/", views.concepts, name="concepts"),
     path("<slug:slug>/concepts/export/", views.concepts_export, name="concepts_export"),
     path("<slug:slug>/concepts/import/", views.concepts_import, name="concepts_import"),

@@ -22,6 +22,7 @@ from learning import charts, drafting, selectors, services
 from learning.forms import AnswerForm, ConceptForm, DraftForm, ImportForm, QuestionForm
 from learning.models import Concept, PracticeQuestion, QuestionStatus
 from llmasos.errors import DomainError
+from llmasos.spreadsheets import csv_download, spreadsheet_safe
 
 HEATMAP_PAGE_SIZE = 50
 
@@ -355,3 +356,26 @@ def class_view(request: HttpRequest, slug: str) -> HttpResponse:
             "stuck_attempts": settings.LEARNING_STUCK_ATTEMPTS,
         },
     )
+
+
+@login_required
+@require_GET
+def class_view_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole heatmap (every student, not one page) for a spreadsheet: mastery 0 to 1 per
+    concept, empty where the student has no answer yet."""
+    course = _course_for_teacher(request, slug)
+    view = selectors.class_view(course)
+    response, writer = csv_download(f"{course.slug}-mastery.csv")
+    writer.writerow(
+        ["username", "name", *(spreadsheet_safe(c.name) for c in view.concepts), "mastered"]
+    )
+    for row in view.rows:
+        writer.writerow(
+            [
+                row.student.username,
+                spreadsheet_safe(row.student.get_full_name()),
+                *("" if value is None else f"{value:.2f}" for value in row.cells),
+                row.mastered,
+            ]
+        )
+    return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,12 +69,40 @@ def test_the_page_and_api(client, teacher, course, classroom) -> None:  # type: 
     assert [s["student"] for s in data["students"]] == ["ann", "ben", "cat"]
 
 
+def test_the_heatmap_downloads_as_csv(client, teacher, course, classroom) -> None:  # type: ignore[no-untyped-def]
+    classroom["cat"].first_name = "=HYPERLINK(evil)"
+    classroom["cat"].save()
+    client.force_login(teacher)
+    assert (
+        reverse("learning:class_csv", args=[course.slug])
+        in client.get(reverse("learning:class", args=[course.slug])).content.decode()
+    )
+    response = client.get(reverse("learning:class_csv", args=[course.slug]))
+    assert response["Content-Type"].startswith("text/csv")
+    assert f'filename="{course.slug}-mastery.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "username",
+        "name",
+        "Dot products",
+        "Values",
+        "Attention",
+        "Multi-head attention",
+        "mastered",
+    ]
+    by_user = {row[0]: row for row in rows[1:]}
+    assert by_user["ann"][2:] == ["0.98", "", "", "", "1"]
+    assert float(by_user["ben"][2]) < 0.5 and by_user["ben"][-1] == "0"
+    assert by_user["cat"][1:] == ["'=HYPERLINK(evil)", "", "", "", "", "0"]
+
+
 def test_a_teacher_cannot_see_another_courses_class_view(
     client, other_teacher, enrolled_student, course, classroom
 ) -> None:  # type: ignore[no-untyped-def]
     for user in (other_teacher, enrolled_student):
         client.force_login(user)
         assert client.get(reverse("learning:class", args=[course.slug])).status_code == 403
+        assert client.get(reverse("learning:class_csv", args=[course.slug])).status_code == 403
         assert api_client_for(user).get(f"/api/courses/{course.slug}/class/").status_code == 403
 
 
