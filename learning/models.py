@@ -39,7 +39,8 @@ class Concept(models.Model):
         default=bkt.DEFAULT.slip,
         validators=[MinValueValidator(0.001), MaxValueValidator(bkt.SLIP_MAX)],
     )
-    # {"prior", "learn", "guess", "slip", "answers", "students", "fitted_at"} from EM, or null.
+    # {"prior", "learn", "guess", "slip", "answers", "students", "fitted_at",
+    #  "through_observation" (the newest evidence id it saw)} from EM, or null.
     fitted = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:

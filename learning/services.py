@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from courses.models import Course, Lesson
@@ -610,12 +611,14 @@ def concept_params_fit(course: Course) -> list[FitResult]:
     results = []
     for concept in Concept.objects.filter(course=course):
         sequences: dict[int, list[bool]] = defaultdict(list)
-        for student_id, correct in (
+        newest = 0
+        for observation_id, student_id, correct in (
             Observation.objects.filter(concept=concept)
             .order_by("at", "id")
-            .values_list("student_id", "correct")
+            .values_list("id", "student_id", "correct")
         ):
             sequences[student_id].append(correct)
+            newest = max(newest, observation_id)
         answers = sum(len(s) for s in sequences.values())
         result = FitResult(concept, answers, len(sequences), None)
         if (
@@ -629,6 +632,7 @@ def concept_params_fit(course: Course) -> list[FitResult]:
                 "answers": answers,
                 "students": len(sequences),
                 "fitted_at": timezone.now().isoformat(),
+                "through_observation": newest,
             }
             concept.save(update_fields=["fitted"])
             with transaction.atomic():
@@ -637,3 +641,29 @@ def concept_params_fit(course: Course) -> list[FitResult]:
             result.recomputed = len(sequences)
         results.append(result)
     return results
+
+
+def courses_due_for_refit() -> list[Course]:
+    """Courses with a concept that has enough data to fit and answers its last fit did not see.
+
+    The nightly task refits only these, so a quiet course costs one aggregate query.
+    """
+    enough = (
+        Observation.objects.values("concept_id")
+        .annotate(
+            answers=Count("id"), students=Count("student_id", distinct=True), newest=Max("id")
+        )
+        .filter(
+            answers__gte=settings.LEARNING_FIT_MIN_ANSWERS,
+            students__gte=settings.LEARNING_FIT_MIN_STUDENTS,
+        )
+    )
+    newest = {row["concept_id"]: row["newest"] for row in enough}
+    course_ids = {
+        course_id
+        for concept_id, course_id, fitted in Concept.objects.filter(pk__in=newest).values_list(
+            "pk", "course_id", "fitted"
+        )
+        if newest[concept_id] > ((fitted or {}).get("through_observation") or 0)
+    }
+    return list(Course.objects.filter(pk__in=course_ids).order_by("pk"))

@@ -23,3 +23,17 @@ def concept_params_fit(course_id: int) -> dict[str, object]:
         "fitted": [r.concept.slug for r in results if r.params],
         "kept_defaults": [r.concept.slug for r in results if not r.params],
     }
+
+
+@shared_task
+def concept_params_refit_due() -> dict[str, list[str]]:
+    """Nightly (Celery beat): refit the courses with new answers.
+
+    Returns course slug → the concepts refitted."""
+    from learning.services import concept_params_fit as fit
+    from learning.services import courses_due_for_refit
+
+    return {
+        course.slug: [r.concept.slug for r in fit(course) if r.params]
+        for course in courses_due_for_refit()
+    }

@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from llmasos.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
@@ -283,6 +285,16 @@ LEARNING_REPEAT_COOLDOWN_MINUTES = env_int("LEARNING_REPEAT_COOLDOWN_MINUTES", 1
 # Fit a concept's BKT parameters from the class only with at least this much data.
 LEARNING_FIT_MIN_ANSWERS = env_int("LEARNING_FIT_MIN_ANSWERS", 200, minimum=10)
 LEARNING_FIT_MIN_STUDENTS = env_int("LEARNING_FIT_MIN_STUDENTS", 10, minimum=2)
+# Courses with new answers are refitted every night at this hour (UTC) by Celery beat.
+LEARNING_REFIT_HOUR = env_int("LEARNING_REFIT_HOUR", 3, minimum=0)
+if LEARNING_REFIT_HOUR > 23:
+    raise ImproperlyConfigured(f"LEARNING_REFIT_HOUR={LEARNING_REFIT_HOUR} must be 0 to 23")
+CELERY_BEAT_SCHEDULE = {
+    "learning-refit-bkt": {
+        "task": "learning.tasks.concept_params_refit_due",
+        "schedule": crontab(hour=LEARNING_REFIT_HOUR, minute=30),
+    },
+}
 # Recent wrong answers (within this many days) push a concept up the recommendations.
 LEARNING_STRUGGLE_DAYS = env_int("LEARNING_STRUGGLE_DAYS", 7, minimum=1)
 # Stuck: at least this many attempts at a concept not mastered, and mastery up by less than

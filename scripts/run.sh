@@ -13,8 +13,10 @@ $bin/python manage.py collectstatic --no-input -v0
 $bin/python manage.py prepare_models   # dequantises the packaged model once (~25 s)
 $bin/python manage.py load_demo       # also queues the demo lessons for indexing
 
+# --beat runs the nightly jobs (the BKT refit) inside this one worker; production runs a
+# separate beat process (docker/compose.yaml), as there may be many workers there.
 $bin/celery -A llmasos worker --loglevel=INFO --concurrency=2 --pool=prefork \
-  >var/log/worker.log 2>&1 &
+  --beat --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 

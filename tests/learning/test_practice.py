@@ -131,3 +131,43 @@ def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
     after = Mastery.objects.get(student=students[0], concept=concepts["dot-products"]).p_known
     assert after != pytest.approx(before)
     assert results["values"].params is None
+
+
+def test_the_nightly_refit_fits_only_courses_with_new_answers(
+    settings, course, concepts, answer, django_user_model
+) -> None:  # type: ignore[no-untyped-def]
+    from courses.services import enrollment_create
+    from learning.tasks import concept_params_refit_due
+
+    settings.LEARNING_FIT_MIN_ANSWERS = 30
+    settings.LEARNING_FIT_MIN_STUDENTS = 10
+    students = []
+    for number in range(11):
+        student = django_user_model.objects.create_user(f"s{number}", password="x")
+        enrollment_create(user=student, course=course)
+        students.append(student)
+    for number, student in enumerate(students[:10]):
+        for step in range(3):
+            answer(student, number % 3 != step, at=T0 + step * HOUR)
+    assert services.courses_due_for_refit() == [course]
+
+    assert concept_params_refit_due() == {course.slug: ["dot-products"]}
+    concepts["dot-products"].refresh_from_db()
+    assert concepts["dot-products"].fitted["answers"] == 30
+    assert services.courses_due_for_refit() == []
+    assert concept_params_refit_due() == {}  # nothing new: nothing refitted
+
+    answer(students[10], True, at=T0 + 10 * HOUR)
+    assert services.courses_due_for_refit() == [course]
+    concept_params_refit_due()
+    concepts["dot-products"].refresh_from_db()
+    assert concepts["dot-products"].fitted["answers"] == 31
+
+
+def test_celery_beat_schedules_the_refit_at_the_configured_hour() -> None:
+    from llmasos.celery import app
+
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["learning-refit-bkt"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {30}
