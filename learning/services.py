@@ -635,8 +635,10 @@ def concept_params_fit(course: Course) -> list[FitResult]:
                 "through_observation": newest,
             }
             concept.save(update_fields=["fitted"])
-            with transaction.atomic():
-                for student_id in sequences:
+            # One transaction per student: each holds only that student's lock, briefly, so
+            # students answering while a class is refitted wait milliseconds, not the whole fit.
+            for student_id in sequences:
+                with transaction.atomic():
                     mastery_recompute(student_id=student_id, concept=concept)
             result.recomputed = len(sequences)
         results.append(result)
