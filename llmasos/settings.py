@@ -13,7 +13,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 from llmasos.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
@@ -286,9 +285,7 @@ LEARNING_REPEAT_COOLDOWN_MINUTES = env_int("LEARNING_REPEAT_COOLDOWN_MINUTES", 1
 LEARNING_FIT_MIN_ANSWERS = env_int("LEARNING_FIT_MIN_ANSWERS", 200, minimum=10)
 LEARNING_FIT_MIN_STUDENTS = env_int("LEARNING_FIT_MIN_STUDENTS", 10, minimum=2)
 # Courses with new answers are refitted every night at this hour (UTC) by Celery beat.
-LEARNING_REFIT_HOUR = env_int("LEARNING_REFIT_HOUR", 3, minimum=0)
-if LEARNING_REFIT_HOUR > 23:
-    raise ImproperlyConfigured(f"LEARNING_REFIT_HOUR={LEARNING_REFIT_HOUR} must be 0 to 23")
+LEARNING_REFIT_HOUR = env_int("LEARNING_REFIT_HOUR", 3, minimum=0, maximum=23)
 CELERY_BEAT_SCHEDULE = {
     "learning-refit-bkt": {
         "task": "learning.tasks.concept_params_refit_due",

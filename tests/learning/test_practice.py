@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from courses.services import enrollment_create
 from learning import services
 from learning.models import Mastery, Observation, QuestionStatus, ReviewCard
 
@@ -101,18 +102,19 @@ def test_mastery_creates_a_review_card_and_fsrs_due_dates_move_with_answers(
     assert card.due - wrong.answer.created_at < long_interval / 3
 
 
+def _enrolled_students(user_model, course, count: int) -> list:  # type: ignore[no-untyped-def]
+    students = [user_model.objects.create_user(f"s{n}", password="x") for n in range(count)]
+    for student in students:
+        enrollment_create(user=student, course=course)
+    return students
+
+
 def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
     settings, course, concepts, answer, short_question, django_user_model
 ) -> None:  # type: ignore[no-untyped-def]
-    from courses.services import enrollment_create
-
     settings.LEARNING_FIT_MIN_ANSWERS = 30
     settings.LEARNING_FIT_MIN_STUDENTS = 10
-    students = []
-    for number in range(12):
-        student = django_user_model.objects.create_user(f"s{number}", password="x")
-        enrollment_create(user=student, course=course)
-        students.append(student)
+    students = _enrolled_students(django_user_model, course, 12)
     for number, student in enumerate(students[:9]):
         for step in range(3):
             answer(student, number % 3 != step, at=T0 + step * HOUR)
@@ -136,16 +138,11 @@ def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
 def test_the_nightly_refit_fits_only_courses_with_new_answers(
     settings, course, concepts, answer, django_user_model
 ) -> None:  # type: ignore[no-untyped-def]
-    from courses.services import enrollment_create
     from learning.tasks import concept_params_refit_due
 
     settings.LEARNING_FIT_MIN_ANSWERS = 30
     settings.LEARNING_FIT_MIN_STUDENTS = 10
-    students = []
-    for number in range(11):
-        student = django_user_model.objects.create_user(f"s{number}", password="x")
-        enrollment_create(user=student, course=course)
-        students.append(student)
+    students = _enrolled_students(django_user_model, course, 11)
     for number, student in enumerate(students[:10]):
         for step in range(3):
             answer(student, number % 3 != step, at=T0 + step * HOUR)

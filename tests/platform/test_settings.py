@@ -69,5 +69,8 @@ def test_malformed_values_fail_loudly(monkeypatch):
     monkeypatch.setenv("COUNT", "0")
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env_int("COUNT", 5, minimum=1)
+    monkeypatch.setenv("COUNT", "24")
+    with pytest.raises(ImproperlyConfigured, match="at most 23"):
+        env_int("COUNT", 3, minimum=0, maximum=23)
     monkeypatch.setenv("HOSTS", "a.example, b.example,")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
