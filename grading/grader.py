@@ -173,8 +173,10 @@ def submission_grade(*, submission_id: int) -> str:
     if not _record(submission, fields):
         return "superseded"
     submission.refresh_from_db()
-    submission_report(submission)
+    # Mastery first, then the student hears: whoever opens My path on seeing the verdict
+    # must find it already counted.
     submission_scored.send(sender=Submission, submission=submission)
+    submission_report(submission)
     if submission.feedback_status == FeedbackStatus.PENDING:
         from grading.tasks import submission_feedback as submission_feedback_task
 

@@ -119,8 +119,8 @@ def submission_review(
     submission.needs_review = False
     submission.regrade_requested_at = None
     submission.save()
-    submission_report(submission)
     submission_scored.send(sender=Submission, submission=submission)
+    submission_report(submission)
     return submission
 
 

@@ -97,3 +97,25 @@ def test_concepts_outside_the_graph_are_ignored(
     assert list(
         Observation.objects.filter(student=enrolled_student).values_list("concept__slug", flat=True)
     ) == ["dot-products"]
+
+
+def test_the_student_hears_the_verdict_only_once_mastery_counts_it(
+    tagged, enrolled_student, submit, teacher, concepts, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Whoever opens My path on seeing "Passed" must find the pass already counted."""
+    from grading import grader
+
+    told: list[tuple[Decimal, int]] = []  # (score the student is shown, right answers counted)
+
+    def report_and_note(submission) -> None:  # type: ignore[no-untyped-def]
+        if submission.is_done:
+            right = Observation.objects.filter(submission=submission, correct=True).count()
+            told.append((submission.score, right))
+
+    monkeypatch.setattr(grader, "submission_report", report_and_note)
+    monkeypatch.setattr(grading_services, "submission_report", report_and_note)
+    passed = submit(tagged, enrolled_student, code=RIGHT)
+    grading_services.submission_review(
+        submission=passed, reviewer=teacher, score=Decimal(0), comment="Copied."
+    )
+    assert told == [(Decimal(10), 2), (Decimal(0), 0)]
