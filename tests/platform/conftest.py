@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,8 +34,13 @@ def page(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+        try:
+            yield page
+        finally:
+            browser.close()
+            # The ORM calls the test made ran inside Playwright's greenlet, whose database
+            # connections pytest-django cannot see; left open they block dropping the test database.
+            connections.close_all()
 
 
 NOTIFICATION_SOCKET = '[ws-connect^="/ws/notifications/"]'
