@@ -62,6 +62,11 @@ def test_a_teacher_uploads_material_watches_it_become_ready_and_searches(
     rows = page.locator("#materials tr")
     expect(rows.filter(has_text="kv-cache.pdf").get_by_text("Ready")).to_be_visible(timeout=90_000)
     expect(rows.filter(has_text="heads.html").get_by_text("Ready")).to_be_visible(timeout=90_000)
+    # A row that turned Ready live can still be deleted (its form came over the websocket).
+    page.get_by_role("button", name="Delete heads.html").click()
+    expect(page.get_by_text("“heads.html” and its passages were removed.")).to_be_visible()
+    expect(rows.filter(has_text="heads.html")).to_have_count(0)
+    expect(rows.filter(has_text="kv-cache.pdf")).to_have_count(1)
 
     page.get_by_role("link", name="Search the course material").click()
     page.get_by_role("searchbox").fill("what does the KV cache keep?")
