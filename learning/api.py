@@ -66,6 +66,7 @@ def path_json(path: selectors.StudentPath, request: Request) -> dict[str, Any]:
             {
                 "concept": item.concept.slug,
                 "due": item.due.isoformat(),
+                "overdue": item.overdue,
                 "activity": _activity(item.activity, request),
             }
             for item in path.reviews_due

@@ -66,7 +66,7 @@ def progress_line(points: list[Any], total: int) -> dict[str, Any]:
 
     return {
         "points": points,
-        "width": WIDTH,
+        "width": WIDTH + 30,  # room for the right-hand scale (average mastery)
         "height": PLOT_HEIGHT + 40,
         "mastered_line": " ".join(xy(i, p.mastered / total) for i, p in enumerate(points)),
         "mean_line": " ".join(xy(i, p.mean) for i, p in enumerate(points)),

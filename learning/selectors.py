@@ -80,6 +80,7 @@ class ReviewItem:
     concept: Concept
     due: datetime
     activity: Activity | None
+    overdue: bool = False  # due before today: the page says since when
 
 
 @dataclass
@@ -347,15 +348,16 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
         )
         recommendation.activity = activities.for_concept(state)
         recommendations.append(recommendation)
-    end_of_today = timezone.localtime(now).replace(
-        hour=23, minute=59, second=59, microsecond=999999
-    )
+    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_today = start_of_today + timedelta(days=1) - timedelta(microseconds=1)
     cards = ReviewCard.objects.filter(student=student, concept__course=course).order_by("due")
     reviews_due, upcoming = [], []
     for card in cards:
         concept = course_graph.by_id[card.concept_id]
         if card.due <= end_of_today:
-            reviews_due.append(ReviewItem(concept, card.due, activities.review(concept)))
+            reviews_due.append(
+                ReviewItem(concept, card.due, activities.review(concept), card.due < start_of_today)
+            )
         elif len(upcoming) < 5:
             upcoming.append(ReviewItem(concept, card.due, None))
     return StudentPath(

@@ -1,4 +1,5 @@
-"""The demo courses ship concept graphs, and the demo student a path with something to show."""
+"""The demo courses ship concept graphs, the demo student a path with something to show, and
+the demo teacher a class to look at."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from courses.models import Course
@@ -45,7 +47,9 @@ def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(dem
     student = User.objects.get(username="student")
     path = selectors.student_path(Course.objects.get(slug="python-basics"), student)
     assert path.mastered_count >= 3
-    assert "type-conversion" in [item.concept.slug for item in path.reviews_due]
+    # Earlier reviews were done on time; the concept mastered two days ago is due.
+    assert [item.concept.slug for item in path.reviews_due] == ["type-conversion"]
+    assert path.upcoming_reviews  # the others come back later
     assert path.next is not None and path.next.activity is not None
     assert any(point.mastered for point in path.progress)
 
@@ -54,3 +58,16 @@ def test_loading_the_demo_again_keeps_the_history_as_it_is(demo) -> None:  # typ
     count = Observation.objects.count()
     call_command("load_demo", stdout=io.StringIO())
     assert Observation.objects.count() == count > 0
+
+
+def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo, client) -> None:  # type: ignore[no-untyped-def]
+    course = Course.objects.get(slug="python-basics")
+    view = selectors.class_view(course)
+    assert course.enrollments.count() == 11  # the demo student and ten classmates
+    assert {(s.student.username, s.concept.slug) for s in view.stuck} >= {("tom", "slicing")}
+    assert len(view.hardest) >= 5
+    client.force_login(User.objects.get(username="teacher"))
+    page = client.get(reverse("learning:class", args=[course.slug])).content.decode()
+    assert "Tom Okafor</a> on <strong>Slicing</strong>" in page
+    assert "Nobody is stuck right now" not in page
+    assert not User.objects.get(username="tom").has_usable_password()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import LessonCompletion
 from learning import selectors
@@ -127,8 +128,25 @@ def test_a_review_shows_up_when_due_and_progress_counts_it(
     path = selectors.student_path(course, enrolled_student, now=mastered_at + timedelta(days=2))
     assert [r.concept.slug for r in path.reviews_due] == ["dot-products"]
     assert path.reviews_due[0].activity.kind == "practice"
+    assert not path.reviews_due[0].overdue
     assert path.progress[-1].mastered == 1
     assert path.progress[-4].mastered == 0  # three days before: not mastered yet
+    later = selectors.student_path(course, enrolled_student, now=mastered_at + timedelta(days=5))
+    assert [(r.concept.slug, r.overdue) for r in later.reviews_due] == [("dot-products", True)]
+
+
+@pytest.mark.django_db
+def test_a_review_missed_for_days_says_since_when(
+    client, course, concepts, enrolled_student, answer
+) -> None:  # type: ignore[no-untyped-def]
+    mastered = datetime.now(UTC) - timedelta(days=5)  # first review was due three days ago
+    _answer_right(answer, enrolled_student, 3, start=mastered - 2 * HOUR)
+    client.force_login(enrolled_student)
+    page = client.get(reverse("learning:path", args=[course.slug])).content.decode()
+    due = timezone.localtime(mastered + timedelta(days=2))
+    assert f"overdue since {due:%a} {due.day} {due:%b}" in page
+    data = api_client_for(enrolled_student).get(f"/api/courses/{course.slug}/path/").json()
+    assert [(r["concept"], r["overdue"]) for r in data["reviews_due"]] == [("dot-products", True)]
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
 from courses.services import course_reindex_lessons
 from grading.demo import DemoAssignmentError, demo_assignments_load
-from learning.demo import demo_concepts_load, demo_history_load
+from learning.demo import demo_classmates_load, demo_concepts_load, demo_history_load
 from learning.services import ImportRefused
 
 
@@ -43,6 +43,7 @@ class Command(BaseCommand):
             except ImportRefused as error:
                 raise CommandError(f"Demo concepts are broken: {error}") from error
             demo_history_load(course=course)
+            demo_classmates_load(course=course)
             self.stdout.write(
                 f"Loaded “{course.title}” ({queued} lessons, queued for indexing; "
                 f"{assignments} assignments, {concepts} concepts)"
