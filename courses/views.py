@@ -14,6 +14,7 @@ from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPrev
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from grading import selectors as grading_selectors
+from learning import selectors as learning_selectors
 from llmasos.errors import DomainError
 from tutor.selectors import tutor_panel
 
@@ -283,8 +284,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         waiting = grading_selectors.review_counts(course_ids=[c.pk for c in teaching])
         for course in teaching:
             course.to_review = waiting.get(course.pk, 0)
+    enrollments = selectors.student_enrollments(user=user)
+    paths = learning_selectors.path_summaries(user, [e.course_id for e, _ in enrollments])
     context = {
-        "enrollments": selectors.student_enrollments(user=user),
+        "enrollments": [
+            (enrollment, progress, paths.get(enrollment.course_id))
+            for enrollment, progress in enrollments
+        ],
         "assignments_due": grading_selectors.assignments_due(student=user),
         "teaching": teaching,
         "notifications": user.notifications.all()[:5],

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from courses.models import Course, Enrollment, LessonCompletion
@@ -314,6 +314,12 @@ def _progress(
     return points
 
 
+def _today(now: datetime) -> tuple[datetime, datetime]:
+    """The first and the last instant of `now`'s day in the site's time zone."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1) - timedelta(microseconds=1)
+
+
 def student_path(course: Course, student: Any, *, now: datetime | None = None) -> StudentPath:
     now = now or timezone.now()
     threshold = settings.LEARNING_MASTERY_THRESHOLD
@@ -348,8 +354,7 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
         )
         recommendation.activity = activities.for_concept(state)
         recommendations.append(recommendation)
-    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    end_of_today = start_of_today + timedelta(days=1) - timedelta(microseconds=1)
+    start_of_today, end_of_today = _today(now)
     cards = ReviewCard.objects.filter(student=student, concept__course=course).order_by("due")
     reviews_due, upcoming = [], []
     for card in cards:
@@ -374,6 +379,46 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
 
 
 # --- The teacher's class view -------------------------------------------------------------------
+
+
+@dataclass
+class PathSummary:
+    """What a course's "My path" headlines, for the dashboard."""
+
+    mastered: int
+    concepts: int
+    reviews_due: int
+
+
+def path_summaries(
+    student: Any, course_ids: list[int], *, now: datetime | None = None
+) -> dict[int, PathSummary]:
+    """{course id: summary} for the courses that have concepts; three queries for them all."""
+    _, end_of_today = _today(now or timezone.now())
+
+    def per_course(queryset: Any, course_field: str) -> dict[int, int]:
+        counts = queryset.values(course_field).annotate(n=Count("id"))
+        return {row[course_field]: row["n"] for row in counts}
+
+    concepts = per_course(Concept.objects.filter(course_id__in=course_ids), "course_id")
+    mastered = per_course(
+        Mastery.objects.filter(
+            student=student,
+            concept__course_id__in=course_ids,
+            p_known__gte=settings.LEARNING_MASTERY_THRESHOLD,
+        ),
+        "concept__course_id",
+    )
+    due = per_course(
+        ReviewCard.objects.filter(
+            student=student, concept__course_id__in=course_ids, due__lte=end_of_today
+        ),
+        "concept__course_id",
+    )
+    return {
+        course_id: PathSummary(mastered.get(course_id, 0), total, due.get(course_id, 0))
+        for course_id, total in concepts.items()
+    }
 
 
 @dataclass

@@ -150,6 +150,18 @@ def test_a_review_missed_for_days_says_since_when(
 
 
 @pytest.mark.django_db
+def test_the_dashboard_headlines_each_path(
+    client, course, concepts, enrolled_student, answer
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(enrolled_student)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "0 of 4 concepts mastered</p>" in page
+    _answer_right(answer, enrolled_student, 3, start=datetime.now(UTC) - timedelta(days=3))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "1 of 4 concepts mastered · <strong>1 review due today</strong>" in page
+
+
+@pytest.mark.django_db
 def test_the_page_and_the_api_show_the_same_path(
     client, course, concepts, enrolled_student, answer
 ) -> None:  # type: ignore[no-untyped-def]
