@@ -51,7 +51,7 @@ DEMO_HISTORY = {
         (11, "numbers", 0, True),
         (2, "type-conversion", 0, True),
         (2, "type-conversion", 1, True),
-        (2, "type-conversion", 0, True),  # mastered two days ago: its first review is due today
+        (2, "type-conversion", 0, True),  # mastered two days ago: its first review is due
         (1, "strings", 0, False),
         (1, "strings", 1, True),
     ],
@@ -59,19 +59,21 @@ DEMO_HISTORY = {
 REVIEW_LEFT_DUE = {"python-basics": "type-conversion"}
 
 # The demo student's classmates: (username, first name, last name, chance of a right answer,
-# the concept they get stuck on or ""). They have no password: nobody signs in as them.
+# the concept they get stuck on or ""). They have no password: nobody signs in as them. The
+# usernames start with "demo-" and a user of that name who is not a demo account (another email)
+# is left alone, so loading the demo into a live site never writes history for a real student.
 DEMO_CLASSMATES = {
     "python-basics": [
-        ("noor", "Noor", "Haddad", 0.95, ""),
-        ("leo", "Leo", "Martin", 0.9, ""),
-        ("mia", "Mia", "Chen", 0.88, ""),
-        ("omar", "Omar", "Diallo", 0.85, ""),
-        ("sofia", "Sofia", "Rossi", 0.8, ""),
-        ("jonas", "Jonas", "Berg", 0.78, "comparisons"),
-        ("priya", "Priya", "Nair", 0.75, ""),
-        ("tom", "Tom", "Okafor", 0.7, "slicing"),
-        ("lena", "Lena", "Novak", 0.65, ""),
-        ("ravi", "Ravi", "Shah", 0.6, "slicing"),
+        ("demo-noor", "Noor", "Haddad", 0.95, ""),
+        ("demo-leo", "Leo", "Martin", 0.9, ""),
+        ("demo-mia", "Mia", "Chen", 0.88, ""),
+        ("demo-omar", "Omar", "Diallo", 0.85, ""),
+        ("demo-sofia", "Sofia", "Rossi", 0.8, ""),
+        ("demo-jonas", "Jonas", "Berg", 0.78, "comparisons"),
+        ("demo-priya", "Priya", "Nair", 0.75, ""),
+        ("demo-tom", "Tom", "Okafor", 0.7, "slicing"),
+        ("demo-lena", "Lena", "Novak", 0.65, ""),
+        ("demo-ravi", "Ravi", "Shah", 0.6, "slicing"),
     ],
 }
 CLASSMATE_DAYS = 24  # their practice spreads over the last 24 days
@@ -121,15 +123,18 @@ def demo_classmates_load(*, course: Course) -> int:
     questions = _approved_questions(course)
     written = 0
     for username, first_name, last_name, skill, stuck_on in classmates:
+        email = f"{username}@demo.llmasos.invalid"
         student, created = User.objects.get_or_create(
             username=username,
             defaults={
                 "role": Role.STUDENT,
                 "first_name": first_name,
                 "last_name": last_name,
-                "email": f"{username}@demo.llmasos.invalid",
+                "email": email,
             },
         )
+        if student.email != email:
+            continue
         if created:
             student.set_unusable_password()
             student.save(update_fields=["password"])

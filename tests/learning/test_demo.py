@@ -64,10 +64,20 @@ def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo,
     course = Course.objects.get(slug="python-basics")
     view = selectors.class_view(course)
     assert course.enrollments.count() == 11  # the demo student and ten classmates
-    assert {(s.student.username, s.concept.slug) for s in view.stuck} >= {("tom", "slicing")}
+    assert {(s.student.username, s.concept.slug) for s in view.stuck} >= {("demo-tom", "slicing")}
     assert len(view.hardest) >= 5
     client.force_login(User.objects.get(username="teacher"))
     page = client.get(reverse("learning:class", args=[course.slug])).content.decode()
     assert "Tom Okafor</a> on <strong>Slicing</strong>" in page
     assert "Nobody is stuck right now" not in page
-    assert not User.objects.get(username="tom").has_usable_password()
+    assert not User.objects.get(username="demo-tom").has_usable_password()
+
+
+def test_loading_the_demo_leaves_a_real_user_with_a_classmates_name_alone(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    real = User.objects.create_user("demo-tom", email="tom@school.example", password="x" * 20)
+    call_command("load_demo", stdout=io.StringIO())
+    real.refresh_from_db()
+    assert not real.enrollments.exists()
+    assert not Observation.objects.filter(student=real).exists()
+    assert real.first_name == "" and real.has_usable_password()
