@@ -378,9 +378,6 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
     )
 
 
-# --- The teacher's class view -------------------------------------------------------------------
-
-
 @dataclass
 class PathSummary:
     """What a course's "My path" headlines, for the dashboard."""
@@ -419,6 +416,9 @@ def path_summaries(
         course_id: PathSummary(mastered.get(course_id, 0), total, due.get(course_id, 0))
         for course_id, total in concepts.items()
     }
+
+
+# --- The teacher's class view -------------------------------------------------------------------
 
 
 @dataclass
