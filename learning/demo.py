@@ -71,13 +71,14 @@ DEMO_CLASSMATES = {
         ("demo-sofia", "Sofia", "Rossi", 0.8, ""),
         ("demo-jonas", "Jonas", "Berg", 0.78, "comparisons"),
         ("demo-priya", "Priya", "Nair", 0.75, ""),
-        ("demo-tom", "Tom", "Okafor", 0.7, "slicing"),
+        ("demo-tom", "Tom", "Okafor", 0.7, "f-strings"),
         ("demo-lena", "Lena", "Novak", 0.65, ""),
         ("demo-ravi", "Ravi", "Shah", 0.6, "slicing"),
     ],
 }
 CLASSMATE_DAYS = 24  # their practice spreads over the last 24 days
-MAX_ANSWERS_PER_CONCEPT = 7
+MAX_ANSWERS_PER_CONCEPT = 15  # a classmate keeps practising until mastered…
+ANSWERS_BEFORE_GIVING_UP = 7  # …except on the concept they are stuck on
 
 
 def demo_concepts_load(*, course: Course) -> int:
@@ -167,9 +168,10 @@ def _classmate_practice(
     written = 0
     for slug in order[:reach]:
         concept = concepts[slug]
-        chance = 0.3 if slug == stuck_on else skill
+        stuck = slug == stuck_on
+        chance = 0.25 if stuck else skill
         p_known, answers = concept.params.prior, []
-        for number in range(MAX_ANSWERS_PER_CONCEPT):
+        for number in range(ANSWERS_BEFORE_GIVING_UP if stuck else MAX_ANSWERS_PER_CONCEPT):
             question = _pick(questions, slug, number)
             if question is None or at >= now:
                 break
@@ -203,7 +205,7 @@ def _classmate_practice(
         )
         mastery_recompute(student_id=student.pk, concept=concept)
         written += len(answers)
-        if slug == stuck_on and p_known < settings.LEARNING_MASTERY_THRESHOLD:
+        if stuck and p_known < settings.LEARNING_MASTERY_THRESHOLD:
             break  # still stuck: the class view lists them
         at += timedelta(hours=rng.randint(10, 40))
     return written
