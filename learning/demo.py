@@ -118,6 +118,8 @@ def demo_history_load(*, course: Course, username: str = "student") -> int:
 def demo_classmates_load(*, course: Course) -> int:
     """Enroll the demo classmates and write their practice; returns how many answers."""
     classmates = DEMO_CLASSMATES.get(course.slug, [])
+    if not classmates:
+        return 0
     order = topological_order(
         course_requires(course), list(course.concepts.values_list("slug", flat=True))
     )
