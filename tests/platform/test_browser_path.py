@@ -44,6 +44,10 @@ def _slicing_mastery(page, base: str) -> int:  # type: ignore[no-untyped-def]
 def test_my_path_moves_with_reviews_and_submissions(path_site, worker_process, page):  # type: ignore[no-untyped-def]
     base = path_site
     _sign_in(page, base, "student")
+    # The dashboard headlines the path before the student opens it.
+    expect(page.get_by_test_id("path-summary")).to_have_text(
+        "My path: 4 of 32 concepts mastered · 1 review due today"
+    )
     page.get_by_role("link", name="My path").first.click()
     expect(page.get_by_role("heading", name="My path")).to_be_visible()
     expect(page.get_by_test_id("mastered-count")).to_have_text("4 of 32")
@@ -73,6 +77,8 @@ def test_my_path_moves_with_reviews_and_submissions(path_site, worker_process, p
     expect(page.get_by_test_id("practice-result")).to_contain_text("Next review")
     page.get_by_role("button", name="Back to my path").click()
     expect(page.get_by_test_id("review-due").filter(has_text="type conversion")).to_have_count(0)
+    page.goto(f"{base}/")
+    expect(page.get_by_test_id("path-summary")).to_have_text("My path: 4 of 32 concepts mastered")
 
     # A wrong submission lowers slicing; a right one raises it.
     before = _slicing_mastery(page, base)
