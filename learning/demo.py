@@ -25,12 +25,13 @@ from courses.models import Course, Enrollment
 from courses.services import enrollment_create
 from learning import bkt
 from learning.graph import topological_order
-from learning.models import Observation, PracticeAnswer, PracticeQuestion, ReviewCard, Source
+from learning.models import Observation, PracticeAnswer, PracticeQuestion, ReviewCard
 from learning.services import (
     concepts_import,
     course_requires,
     mastery_recompute,
     practice_answer_submit,
+    practice_evidence,
 )
 
 # (days ago, concept, question number, right?) in time order; questions alternate so that the
@@ -194,17 +195,7 @@ def _classmate_practice(
         if not answers:
             break
         answers = PracticeAnswer.objects.bulk_create(answers)
-        Observation.objects.bulk_create(
-            Observation(
-                student=student,
-                concept=concept,
-                correct=answer.correct,
-                at=answer.created_at,
-                source=Source.PRACTICE,
-                practice_answer=answer,
-            )
-            for answer in answers
-        )
+        Observation.objects.bulk_create(practice_evidence(answer) for answer in answers)
         mastery_recompute(student_id=student.pk, concept=concept)
         written += len(answers)
         if stuck and p_known < settings.LEARNING_MASTERY_THRESHOLD:

@@ -415,6 +415,18 @@ class PracticeResult:
     newly_mastered: bool = False
 
 
+def practice_evidence(answer: PracticeAnswer) -> Observation:
+    """The evidence (unsaved) that a counted practice answer gives about its concept."""
+    return Observation(
+        student=answer.student,
+        concept=answer.question.concept,
+        correct=answer.correct,
+        at=answer.created_at,
+        source=Source.PRACTICE,
+        practice_answer=answer,
+    )
+
+
 @transaction.atomic
 def practice_answer_submit(
     *, question: PracticeQuestion, student: Any, response: str, at: datetime | None = None
@@ -454,14 +466,7 @@ def practice_answer_submit(
         return PracticeResult(
             answer, correct, False, p_before, p_before, card_before.due if card_before else None
         )
-    Observation.objects.create(
-        student=student,
-        concept=concept,
-        correct=correct,
-        at=at,
-        source=Source.PRACTICE,
-        practice_answer=answer,
-    )
+    practice_evidence(answer).save()
     mastery = mastery_recompute(student_id=student.pk, concept=concept)
     card = ReviewCard.objects.filter(student=student, concept=concept).first()
     if card_before is not None and card is not None:

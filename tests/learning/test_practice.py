@@ -109,15 +109,20 @@ def _enrolled_students(user_model, course, count: int) -> list:  # type: ignore[
     return students
 
 
+def _answer_three_with_one_miss(answer, students: list) -> None:  # type: ignore[no-untyped-def]
+    """Three answers each, one of them wrong, the miss moving from answer to answer."""
+    for number, student in enumerate(students):
+        for step in range(3):
+            answer(student, number % 3 != step, at=T0 + step * HOUR)
+
+
 def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
     settings, course, concepts, answer, short_question, django_user_model
 ) -> None:  # type: ignore[no-untyped-def]
     settings.LEARNING_FIT_MIN_ANSWERS = 30
     settings.LEARNING_FIT_MIN_STUDENTS = 10
     students = _enrolled_students(django_user_model, course, 12)
-    for number, student in enumerate(students[:9]):
-        for step in range(3):
-            answer(student, number % 3 != step, at=T0 + step * HOUR)
+    _answer_three_with_one_miss(answer, students[:9])
     results = services.concept_params_fit(course)
     assert all(r.params is None for r in results)  # 9 students: not enough
 
@@ -143,9 +148,7 @@ def test_the_nightly_refit_fits_only_courses_with_new_answers(
     settings.LEARNING_FIT_MIN_ANSWERS = 30
     settings.LEARNING_FIT_MIN_STUDENTS = 10
     students = _enrolled_students(django_user_model, course, 11)
-    for number, student in enumerate(students[:10]):
-        for step in range(3):
-            answer(student, number % 3 != step, at=T0 + step * HOUR)
+    _answer_three_with_one_miss(answer, students[:10])
     assert services.courses_due_for_refit() == [course]
 
     assert concept_params_refit_due() == {course.slug: ["dot-products"]}
