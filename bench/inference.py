@@ -28,7 +28,7 @@ django.setup()
 
 from inference.engine import BatchedEngine, StreamStats
 from inference.model_files import generation_model_dir
-from inference.rag import SYSTEM_PROMPT
+from knowledge.rag import SYSTEM_PROMPT
 
 LESSON = Path(__file__).resolve().parent.parent / "courses/demo_content/llm-how-they-work"
 

@@ -48,9 +48,9 @@ from django.core.management import call_command
 
 from accounts.models import Role, User
 from courses import services
-from inference.knowledge.index import DIMENSION, index_rebuild, loaded_index
-from inference.knowledge.search import search
 from inference.models import Chunk, KnowledgeBaseState
+from knowledge.index import DIMENSION, index_rebuild, loaded_index
+from knowledge.search import search
 
 QUERIES = [
     "why are attention scores scaled",

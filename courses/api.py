@@ -384,7 +384,7 @@ class CourseSearchApi(APIView):
         summary="Hybrid search in a course's material",
     )
     def get(self, request: Request, slug: str) -> Response:
-        from inference.knowledge.search import search
+        from knowledge.search import search
 
         course = course_for_reader(request, slug)
         filters = self.FilterSerializer(data=request.query_params)
@@ -418,7 +418,7 @@ class CourseAskApi(APIView):
         from asgiref.sync import async_to_sync
 
         from inference.backends import InferenceError
-        from inference.rag import answer
+        from knowledge.rag import answer
 
         course = course_for_reader(request, slug)
         data = self.InputSerializer(data=request.data)

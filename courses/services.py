@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.errors import DomainError
 from courses.models import (
     Announcement,
     Course,
@@ -18,7 +19,6 @@ from courses.models import (
     MaterialStatus,
     Module,
 )
-from llmasos.errors import DomainError
 
 
 class EnrollmentError(DomainError):
@@ -221,7 +221,7 @@ def material_create(*, course: Course, uploaded_by: Any, upload: Any) -> Materia
 
 
 def material_delete(*, material: Material) -> None:
-    from inference.knowledge.ingest import material_remove_chunks
+    from knowledge.ingest import material_remove_chunks
 
     material_remove_chunks(material=material)
     if material.file:

@@ -13,13 +13,13 @@ def announcement_deliver(announcement_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def material_ingest(material_id: int) -> str:
     from courses.services import material_report
-    from inference.knowledge.ingest import material_ingest as ingest
+    from knowledge.ingest import material_ingest as ingest
 
     return ingest(material_id=material_id, report=material_report).status
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def lesson_ingest(lesson_id: int) -> int:
-    from inference.knowledge.ingest import lesson_ingest as ingest
+    from knowledge.ingest import lesson_ingest as ingest
 
     return ingest(lesson_id=lesson_id)

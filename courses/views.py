@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
 from courses import selectors, services
 from courses.access import can_read_lessons, can_view_course, is_course_teacher, is_enrolled
 from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPreviewForm, ModuleForm
@@ -15,7 +16,6 @@ from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from grading import selectors as grading_selectors
 from learning import selectors as learning_selectors
-from llmasos.errors import DomainError
 from tutor.selectors import tutor_panel
 
 

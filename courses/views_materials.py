@@ -91,7 +91,7 @@ def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResp
 @login_required
 @require_GET
 def course_search(request: HttpRequest, slug: str) -> HttpResponse:
-    from inference.knowledge.search import search
+    from knowledge.search import search
 
     course = _get_course_for_viewer(request, slug)
     if not can_read_lessons(request.user, course):

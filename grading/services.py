@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.errors import DomainError
 from courses.models import Course
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission
 from grading.signals import submission_scored
-from llmasos.errors import DomainError
 
 # Changing any of these changes what a submission scores, so graded work becomes stale.
 GRADING_FIELDS = (

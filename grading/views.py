@@ -12,14 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.spreadsheets import csv_download, spreadsheet_safe
 from courses.access import can_read_lessons, is_course_teacher, is_enrolled
 from courses.markdown import render_markdown
 from courses.models import Course
 from grading import selectors, services
 from grading.forms import AssignmentForm, RegradeRequestForm, ReviewForm, SubmissionForm
 from grading.models import Assignment, Submission
-from llmasos.errors import DomainError
-from llmasos.spreadsheets import csv_download, spreadsheet_safe
 
 
 def _get_course_for_reader(request: HttpRequest, slug: str) -> Course:

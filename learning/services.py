@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from core.errors import DomainError
 from courses.models import Course, Lesson
 from learning import bkt, graph, scheduling
 from learning.models import (
@@ -31,7 +32,6 @@ from learning.models import (
     ReviewCard,
     Source,
 )
-from llmasos.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from core.errors import DomainError
+from core.spreadsheets import csv_download, spreadsheet_safe
 from courses.access import can_read_lessons, is_course_teacher, is_enrolled
 from courses.markdown import render_markdown
 from courses.models import Course
 from learning import charts, drafting, selectors, services
 from learning.forms import AnswerForm, ConceptForm, DraftForm, ImportForm, QuestionForm
 from learning.models import Concept, PracticeQuestion, QuestionStatus
-from llmasos.errors import DomainError
-from llmasos.spreadsheets import csv_download, spreadsheet_safe
 
 HEATMAP_PAGE_SIZE = 50
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "courses",
     "notifications",
     "inference",
+    "knowledge",
     "tutor",
     "grading",
     "playground",

@@ -8,11 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from core.errors import DomainError
 from courses.access import can_read_lessons
 from courses.models import Course
 from grading.models import Assignment, Kind
 from grading.sandbox import Limits
-from llmasos.errors import DomainError
 from playground.models import Snippet
 
 

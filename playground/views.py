@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
 from courses.markdown import render_markdown
 from grading.sandbox import run_program
-from llmasos.errors import DomainError
 from playground import services
 from playground.forms import RunForm, SnippetForm
 from playground.models import Snippet

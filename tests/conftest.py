@@ -169,7 +169,7 @@ def kb_dirs(settings, tmp_path):  # type: ignore[no-untyped-def]
     """A private knowledge base (FAISS files, uploads) for one test."""
     settings.KB_DIR = str(tmp_path / "kb")
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    from inference.knowledge.index import forget_loaded_indexes
+    from knowledge.index import forget_loaded_indexes
 
     forget_loaded_indexes()
     yield

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from llmasos.errors import DomainError
+from core.errors import DomainError
 from tutor.models import QuestionBudget
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from courses.access import can_read_lessons
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats
-from inference.rag import warm_up
+from knowledge.rag import warm_up
 from tutor import rendering
 from tutor.budget import QuotaExceeded, budget_state
 from tutor.models import Message

@@ -1,6 +1,6 @@
 """The tutor's prompts, one small pure function per mode (tests read exactly what the model gets).
 
-Course material goes inside the <context> block built by `inference.rag` and is data, never
+Course material goes inside the <context> block built by `knowledge.rag` and is data, never
 instructions; the student's own text is neutralised the same way so it cannot close the block.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from inference.models import Chunk
-from inference.rag import SYSTEM_PROMPT, context_block, neutralise
+from knowledge.rag import SYSTEM_PROMPT, context_block, neutralise
 
 HISTORY_CHARS = 600  # per earlier turn: enough to resolve "it" and "that", small enough to prefill
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from courses.models import Course, Lesson
-from inference.rag import MAX_QUESTION_CHARS
+from knowledge.rag import MAX_QUESTION_CHARS
 from tutor.budget import budget_state
 from tutor.models import Conversation, Message, Mode
 from tutor.rendering import message_context

@@ -22,12 +22,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from courses.models import Course, Lesson
 from grading.selectors import open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from inference.models import Chunk
-from inference.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
-from llmasos.errors import DomainError
+from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
 from tutor import prompts
 from tutor.budget import BudgetState, budget_refund, budget_take
 from tutor.guards import HintGuard

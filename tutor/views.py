@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import DomainError
 from courses.access import can_read_lessons, is_course_teacher
 from courses.models import Course, Lesson
-from llmasos.errors import DomainError
 from tutor import selectors, services
 from tutor.models import Conversation, Message, Mode
 

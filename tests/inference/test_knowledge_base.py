@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import Material, MaterialStatus
-from inference.knowledge.index import index_ids
 from inference.models import Chunk
+from knowledge.index import index_ids
 from tests.conftest import api_client_for
 from tests.inference.pdfs import pdf_with_pages
 

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from inference.knowledge.chunking import OVERLAP_CHARS, TARGET_CHARS, chunk_sections
-from inference.knowledge.limits import parse_limited
-from inference.knowledge.parsing import ParseError, Section
+from knowledge.chunking import OVERLAP_CHARS, TARGET_CHARS, chunk_sections
+from knowledge.limits import parse_limited
+from knowledge.parsing import ParseError, Section
 from tests.inference.pdfs import encrypted_pdf, pdf_bomb, pdf_with_pages
 
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from inference import backends
-from inference.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_chunks
+from knowledge.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_chunks
 from tests.conftest import api_client_for, free_port
 from tests.inference.test_knowledge_base import ATTENTION_MD
 

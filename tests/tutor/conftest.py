@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from courses.models import Lesson
-from inference.knowledge.ingest import lesson_ingest
+from knowledge.ingest import lesson_ingest
 
 ATTENTION_LESSON = """## Multi-head attention
 

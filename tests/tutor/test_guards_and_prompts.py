@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference.rag import SYSTEM_PROMPT
+from knowledge.rag import SYSTEM_PROMPT
 from tutor import prompts
 from tutor.guards import WITHHELD, HintGuard, visible_text
 

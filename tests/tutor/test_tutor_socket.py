@@ -18,7 +18,7 @@ from django.db.models import F
 from courses import services as course_services
 from inference import backends
 from inference.backends import InferenceError
-from inference.rag import NOT_COVERED
+from knowledge.rag import NOT_COVERED
 from tests.inference.doubles import ScriptedBackend
 from tests.tutor.sockets import ask, connected, tutor_socket, until
 from tutor import prompts
@@ -457,7 +457,7 @@ async def test_a_failing_model_gives_an_error_frame_and_refunds_the_question(
 async def test_opening_a_courses_first_socket_loads_its_index_in_the_background(
     tutor_course, enrolled_student, scripted, settings
 ):
-    from inference.knowledge import index
+    from knowledge import index
     from tutor import consumers
 
     settings.LLM_WARM_UP = True

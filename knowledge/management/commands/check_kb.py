@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from inference.knowledge.index import index_ids
-from inference.management.course_option import add_course_argument, selected_courses
 from inference.models import Chunk
+from knowledge.index import index_ids
+from knowledge.management.course_option import add_course_argument, selected_courses
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from inference.knowledge.index import index_rebuild
-from inference.management.course_option import add_course_argument, selected_courses
+from knowledge.index import index_rebuild
+from knowledge.management.course_option import add_course_argument, selected_courses
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from inference.knowledge.parsing import Section
+from knowledge.parsing import Section
 
 TARGET_CHARS = 900  # ~200 tokens for MiniLM (it reads 256 at most)
 OVERLAP_CHARS = 150

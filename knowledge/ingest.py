@@ -11,11 +11,11 @@ from django.db.models import F
 
 from courses.models import Lesson, Material, MaterialStatus
 from inference.embeddings import embed_texts
-from inference.knowledge.chunking import Passage, chunk_sections
-from inference.knowledge.index import index_add, index_remove
-from inference.knowledge.limits import parse_limited
-from inference.knowledge.parsing import ParseError, parse
 from inference.models import Chunk
+from knowledge.chunking import Passage, chunk_sections
+from knowledge.index import index_add, index_remove
+from knowledge.limits import parse_limited
+from knowledge.parsing import ParseError, parse
 
 logger = logging.getLogger(__name__)
 EMBED_BATCH = 64

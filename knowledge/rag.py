@@ -14,9 +14,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from inference.engine import StreamStats
-from inference.knowledge.search import search
 from inference.llm import chat_stream, embed_texts
 from inference.models import Chunk
+from knowledge.search import search
 
 MAX_QUESTION_CHARS = 2000
 # Below this cosine (all-MiniLM-L6-v2) a passage is not about the question. Calibrated on the
@@ -113,7 +113,7 @@ def warm_up(*, course_id: int) -> None:
     pay it, while the student is still typing.
     """
     from inference.backends import LocalBackend, get_backend
-    from inference.knowledge.index import loaded_index
+    from knowledge.index import loaded_index
 
     embed_texts(["warm-up"])
     loaded_index(course_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from inference.knowledge.parsing import ParseError, Section
+from knowledge.parsing import ParseError, Section
 
 
 def _limit_child() -> None:  # runs in the child between fork and exec
@@ -27,7 +27,7 @@ def parse_limited(path: Path, kind: str) -> list[Section]:
     root = Path(settings.BASE_DIR)
     try:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "inference.knowledge.parse_worker", str(path), kind],
+            [sys.executable, "-m", "knowledge.parse_worker", str(path), kind],
             cwd=root,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Parse one file in a child process with hard limits: `python -m inference.knowledge.parse_worker`.
+"""Parse one file in a child process with hard limits: `python -m knowledge.parse_worker`.
 
 Reads the file path and kind from argv, prints `{"sections": [...]}` or `{"error": "..."}` as JSON.
 The parent (`parse_limited`) sets the limits and kills the process group at the wall-clock limit.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 def main() -> None:
     # Imported here, not at the top: this module is also imported by the parent for its helper.
-    from inference.knowledge.parsing import ParseError, parse
+    from knowledge.parsing import ParseError, parse
 
     path, kind = sys.argv[1], sys.argv[2]
     try:
