@@ -20,7 +20,7 @@ class PlatformUserAdmin(UserAdmin):
         "date_joined",
     )
     list_filter = ("role", "is_active", "is_staff")
-    fieldsets = (*UserAdmin.fieldsets, ("Platform", {"fields": ("role",)}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Platform", {"fields": ("role",)}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("Platform", {"fields": ("role",)}))
     actions = ("make_teacher", "make_student")
 

@@ -9,7 +9,7 @@ from accounts.models import User
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="Used only to reset your password.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs omit Meta
         model = User
         fields = ("username", "first_name", "last_name", "email")
 

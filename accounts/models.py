@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -11,7 +13,13 @@ class Role(models.TextChoices):
 
 
 class PlatformUserManager(UserManager["User"]):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -21,12 +29,12 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
 
-    objects = PlatformUserManager()
+    objects: ClassVar[PlatformUserManager] = PlatformUserManager()
 
     class Meta:
         ordering = ["username"]
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The admin role is what opens the Django admin (with every permission); the role is the
         # one switch, so the two flags cannot drift away from it.
         self.is_staff = self.is_superuser = self.role == Role.ADMIN

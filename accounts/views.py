@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import SignUpForm
+from accounts.http import AuthenticatedRequest
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,14 +33,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedRequest) -> HttpResponse:
     token = services.api_token_get(user=request.user)
     return render(request, "accounts/api_token.html", {"token": token})
 
 
 @login_required
 @require_POST
-def api_token_regenerate(request: HttpRequest) -> HttpResponse:
+def api_token_regenerate(request: AuthenticatedRequest) -> HttpResponse:
     services.api_token_regenerate(user=request.user)
     messages.success(request, "A new API token was created. The previous one no longer works.")
     return redirect("accounts:api_token")
@@ -47,7 +48,7 @@ def api_token_regenerate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedRequest) -> HttpResponse:
     services.api_token_revoke(user=request.user)
     messages.success(request, "Your API token was revoked.")
     return redirect("accounts:api_token")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from core.forms import choice_field
 from courses.markdown import markdown_errors
 from courses.models import Announcement, Course, Lesson, Module
 from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
@@ -29,7 +30,8 @@ class CourseForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["slug"] = slug_or_from_title(data.get("slug"), data.get("title"))
         # The model's own unique check already covers a typed-in slug; this one covers the
         # derived slug and the reserved words.
@@ -63,14 +65,15 @@ class LessonForm(forms.ModelForm):
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.course = course
-        self.fields["module"].queryset = course.modules.all()
-        self.fields["module"].empty_label = None
+        choice_field(self, "module").queryset = course.modules.all()
+        choice_field(self, "module").empty_label = None
 
     def clean_body(self) -> str:
         return _clean_markdown(self.cleaned_data["body"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["slug"] = slug_or_from_title(data.get("slug"), data.get("title"))
         problem = data["slug"] and lesson_slug_problem(
             data["slug"], course=self.course, lesson_id=self.instance.pk

@@ -21,7 +21,10 @@ def slug_or_from_title(slug: str | None, title: str | None) -> str:
 def course_slug_problem(slug: str, *, course_id: int | None = None) -> str | None:
     if slug in RESERVED_SLUGS:
         return f"“{slug}” is reserved; choose another address."
-    if Course.objects.filter(slug=slug).exclude(pk=course_id).exists():
+    others = Course.objects.filter(slug=slug)
+    if course_id is not None:
+        others = others.exclude(pk=course_id)
+    if others.exists():
         return "Another course already uses this address."
     return None
 
@@ -29,6 +32,9 @@ def course_slug_problem(slug: str, *, course_id: int | None = None) -> str | Non
 def lesson_slug_problem(slug: str, *, course: Course, lesson_id: int | None = None) -> str | None:
     if slug in RESERVED_SLUGS:
         return f"“{slug}” is reserved; choose another address."
-    if Lesson.objects.filter(course=course, slug=slug).exclude(pk=lesson_id).exists():
+    others = Lesson.objects.filter(course=course, slug=slug)
+    if lesson_id is not None:
+        others = others.exclude(pk=lesson_id)
+    if others.exists():
         return "Another lesson of this course already uses this address."
     return None

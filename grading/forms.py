@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 
+from core.forms import choice_field
 from courses.markdown import markdown_errors
 from courses.models import Course
 from grading.checks import (
@@ -112,9 +114,15 @@ class AssignmentForm(forms.ModelForm):
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.course = course
-        self.fields["lesson"].queryset = course.lessons.order_by("module__position", "position")
+        choice_field(self, "lesson").queryset = course.lessons.order_by(
+            "module__position", "position"
+        )
         self.fields["lesson"].required = False
-        self.fields["max_score"].min_value = Decimal("0.5")
+        # The model field has no minimum; a field's min_value set after __init__ is not enforced
+        # (validators and widget attributes are made in __init__), so both are added here.
+        max_score = self.fields["max_score"]
+        max_score.validators.append(MinValueValidator(Decimal("0.5")))
+        max_score.widget.attrs["min"] = "0.5"
         instance = self.instance
         if instance.pk:
             self.initial.update(
@@ -178,7 +186,8 @@ class AssignmentForm(forms.ModelForm):
         return rubric
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         data["limits"] = {
@@ -239,7 +248,8 @@ class SubmissionForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         limit = settings.GRADING_MAX_SOURCE_KB * 1024
         for name in ("code", "text"):
             if len((data.get(name) or "").encode()) > limit:
@@ -253,7 +263,8 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "override" and data.get("score") is None:
             self.add_error("score", "Enter the score that should count.")
         if data.get("action") == "override" and not (data.get("comment") or "").strip():

@@ -56,7 +56,9 @@ class LocalBackend:
         self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
     ) -> AsyncIterator[str | StreamStats]:
         # Loading the model takes seconds: off the event loop, so other sockets keep flowing.
-        engine = self._engine or await asyncio.to_thread(self.engine)
+        engine = self._engine
+        if engine is None:
+            engine = await asyncio.to_thread(self.engine)
         try:
             async for piece in engine.stream(
                 engine.chat_prompt_ids(messages),

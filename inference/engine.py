@@ -116,7 +116,7 @@ class BatchedEngine:
     # --- public, called from any event loop ------------------------------------------------------
 
     def chat_prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
-        encoded = self.tokenizer.apply_chat_template(
+        encoded: Any = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, tokenize=True
         )
         ids = encoded["input_ids"] if hasattr(encoded, "keys") else encoded
@@ -303,7 +303,7 @@ class BatchedEngine:
         return tokens
 
     def _emit(self, row: _Stream) -> None:
-        text = self.tokenizer.decode(row.generated, skip_special_tokens=True)
+        text = str(self.tokenizer.decode(row.generated, skip_special_tokens=True))
         # A multi-byte character may still be incomplete; wait for the next token to finish it.
         if text.endswith("\ufffd"):
             return

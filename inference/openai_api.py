@@ -21,6 +21,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from inference.backends import InferenceError, LocalBackend
@@ -96,7 +97,7 @@ def _options(body: dict[str, Any]) -> dict[str, Any] | str:
 
 
 @csrf_exempt
-async def chat_completions(request: HttpRequest) -> HttpResponse:
+async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     if problem := _check(request, "POST"):
         return problem
     body = _json_body(request)

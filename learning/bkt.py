@@ -77,7 +77,8 @@ def fit(
                 for c in outcomes
             ]
             # Scaled forward pass: alpha[t] = P(state_t | answers up to t).
-            alphas, scales = [], []
+            alphas: list[tuple[float, float]] = []
+            scales: list[float] = []
             a = ((1 - params.prior) * emission[0][0], params.prior * emission[0][1])
             for t in range(len(outcomes)):
                 if t:

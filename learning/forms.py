@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 
-from courses.models import Course
+from core.forms import choice_field
+from courses.models import Course, Lesson
 from learning.models import Concept, PracticeQuestion, QuestionKind
 from learning.services import question_problems
 
@@ -54,8 +55,10 @@ class ConceptForm(forms.ModelForm):
             others = others.exclude(pk=self.instance.pk)
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "Fixed: assignments and exports refer to it."
-        self.fields["prerequisites"].queryset = others
-        self.fields["lessons"].queryset = course.lessons.order_by("module__position", "position")
+        choice_field(self, "prerequisites").queryset = others
+        choice_field(self, "lessons").queryset = course.lessons.order_by(
+            "module__position", "position"
+        )
 
     def validate_unique(self) -> None:
         pass  # the service checks the slug per course, with a clearer message
@@ -116,7 +119,8 @@ class QuestionForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         right = data.get("right_choice")
         fields = {
@@ -141,7 +145,7 @@ class QuestionForm(forms.ModelForm):
 
 
 class DraftForm(forms.Form):
-    lesson = forms.ModelChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
+    lesson = forms.ModelChoiceField(queryset=Lesson.objects.none(), empty_label=None)
     kind = forms.ChoiceField(choices=QuestionKind.choices)
 
     def __init__(self, *args: Any, concept: Concept, **kwargs: Any) -> None:
@@ -149,7 +153,7 @@ class DraftForm(forms.Form):
         lessons = concept.lessons.all()
         if not lessons.exists():
             lessons = concept.course.lessons.all()
-        self.fields["lesson"].queryset = lessons.order_by("module__position", "position")
+        choice_field(self, "lesson").queryset = lessons.order_by("module__position", "position")
 
 
 class ImportForm(forms.Form):
@@ -161,16 +165,18 @@ class ImportForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         if upload:
             if upload.size > MAX_IMPORT_BYTES:
                 raise forms.ValidationError("The file is larger than 1 MB.")
             raw: bytes | str = upload.read()
         else:
-            raw = data.get("text", "")
-            if len(raw.encode()) > MAX_IMPORT_BYTES:
+            text: str = data.get("text", "")
+            if len(text.encode()) > MAX_IMPORT_BYTES:
                 raise forms.ValidationError("The text is larger than 1 MB.")
+            raw = text
         if not raw:
             raise forms.ValidationError("Choose a file or paste the JSON.")
         try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
+from fsrs.card import CardDict
 
 
 @cache
@@ -22,10 +23,10 @@ def scheduler() -> Scheduler:
 
 def card_review(card: dict[str, Any] | None, *, correct: bool, at: datetime) -> dict[str, Any]:
     """The card after one review at `at` (a new card when `card` is None), as a dict to store."""
-    current = Card.from_dict(card) if card else Card(due=at)
+    current = Card.from_dict(cast(CardDict, card)) if card else Card(due=at)
     updated, _ = scheduler().review_card(current, Rating.Good if correct else Rating.Again, at)
-    return updated.to_dict()
+    return dict(updated.to_dict())
 
 
 def card_due(card: dict[str, Any]) -> datetime:
-    return Card.from_dict(card).due
+    return Card.from_dict(cast(CardDict, card)).due

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -23,7 +23,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 admin.site.site_header = "LLMasOS administration"
 admin.site.site_title = "LLMasOS admin"
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("courses.api_urls")),
     path("", include("tutor.api_urls")),
     path("", include("grading.api_urls")),

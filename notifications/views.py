@@ -7,12 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedRequest
 from notifications.services import notifications_mark_read
 
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 

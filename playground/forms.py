@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from core.forms import choice_field
+from courses.models import Course
 from playground import services
 
 
@@ -34,7 +36,7 @@ class SnippetForm(forms.Form):
     title = forms.CharField(max_length=120)
     code = forms.CharField(strip=False, widget=forms.HiddenInput)
     shared_with = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Course.objects.none(),
         required=False,
         empty_label="Only me",
         label="Share (read-only) with",
@@ -42,7 +44,7 @@ class SnippetForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = services.shareable_courses(user=user)
+        choice_field(self, "shared_with").queryset = services.shareable_courses(user=user)
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
