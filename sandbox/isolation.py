@@ -161,7 +161,7 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
         "--tmpfs",
         SANDBOX_SHM,
         "--size",
-        str(to_bytes(limits.tmp_mb, MB)),
+        str(to_bytes(limits.tmp_mb, unit=MB)),
         "--tmpfs",
         SANDBOX_TMP,
         "--remount-ro",
@@ -173,7 +173,7 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
     ]
 
 
-def to_bytes(amount: float, unit: int) -> int:
+def to_bytes(amount: float, *, unit: int) -> int:
     """`amount` of `unit` as whole bytes."""
     # Limits may arrive as floats (JSON from an assignment); rlimits and bwrap want integers.
     return int(amount * unit)
@@ -221,7 +221,7 @@ def make_run_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
 
 
-def write_inputs(run_dir: Path, files: dict[str, str], *, uid: int | None) -> None:
+def write_inputs(run_dir: Path, *, files: dict[str, str], uid: int | None) -> None:
     """The sandbox's read-only inputs, owned by the run's uid."""
     for name, text in files.items():
         path = run_dir / name

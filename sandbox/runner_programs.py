@@ -96,7 +96,7 @@ class ProgramRun:
         self._started = started
         self._ended = started
         self._deadline = started + limits.wall_seconds
-        self._cap = to_bytes(limits.output_kb, KB)
+        self._cap = to_bytes(limits.output_kb, unit=KB)
         self._stdout = bytearray()
         self._stderr = bytearray()
         self._capped = False
@@ -122,7 +122,7 @@ class ProgramRun:
         read_end, write_end = -1, -1
         try:
             files = {HARNESS_NAME: harness_source(HARNESS), PROGRAM_FILE: code}
-            write_inputs(run_dir, files, uid=uid)
+            write_inputs(run_dir, files=files, uid=uid)
             read_end, write_end = os.pipe()
             argv = sandbox_argv(
                 run_dir=run_dir,
@@ -131,9 +131,9 @@ class ProgramRun:
                 harness_args=[
                     str(write_end),
                     repr(float(limits.cpu_seconds)),
-                    str(to_bytes(limits.memory_mb, MB)),
+                    str(to_bytes(limits.memory_mb, unit=MB)),
                     str(int(limits.processes)),
-                    str(to_bytes(limits.file_size_mb, MB)),
+                    str(to_bytes(limits.file_size_mb, unit=MB)),
                 ],
                 # For Python programs the student starts in turn (subprocess); the program's
                 # own streams are made unbuffered by the harness.

@@ -119,7 +119,7 @@ def run_tests(
     try:
         write_inputs(
             run_dir,
-            {
+            files={
                 HARNESS_NAME: harness_source(HARNESS),
                 f"{module_name}.py": solution,
                 f"{tests_module}.py": test_source,
@@ -131,10 +131,10 @@ def run_tests(
             "tests": tests_module,
             "names": names,
             "cpu_seconds": limits.cpu_seconds,
-            "memory_bytes": to_bytes(limits.memory_mb, MB),
+            "memory_bytes": to_bytes(limits.memory_mb, unit=MB),
             "processes": int(limits.processes),
-            "file_size_bytes": to_bytes(limits.file_size_mb, MB),
-            "tmp_bytes": to_bytes(limits.tmp_mb, MB),
+            "file_size_bytes": to_bytes(limits.file_size_mb, unit=MB),
+            "tmp_bytes": to_bytes(limits.tmp_mb, unit=MB),
         }
         raw = _execute(run_dir, config, limits, uid, started)
     finally:
@@ -163,6 +163,9 @@ def sandbox_problem() -> str | None:
         detail = result.problem or result.stderr.strip()[-300:] or result.verdict
         return f"The sandbox's self-test did not pass: {detail}"
     return None
+
+
+# --- running --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -222,7 +225,7 @@ def _collect(
     err_fd = process.stderr.fileno()  # type: ignore[union-attr]
     chunks: dict[int, list[bytes]] = {report_fd: [], out_fd: [], err_fd: []}
     sizes = dict.fromkeys(chunks, 0)
-    output_cap = to_bytes(limits.output_kb, KB)
+    output_cap = to_bytes(limits.output_kb, unit=KB)
     deadline = started + limits.wall_seconds
     killed: str | None = None
     with selectors.DefaultSelector() as selector:
