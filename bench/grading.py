@@ -6,7 +6,7 @@ A 10-test unittest exercise (run-length encoding) and a correct solution, graded
 
 1. raw: the two files in a temp directory and `/usr/bin/python3 -m unittest` as a subprocess —
    the same interpreter the sandbox runs, with no isolation at all;
-2. sandboxed: `grading.sandbox.run_tests` with the settings' limits;
+2. sandboxed: `sandbox.run_tests` with the settings' limits;
 3. celery: submissions created through the service, graded by a real prefork worker (2 processes)
    through the broker, on a private database under var/bench-grading;
 
@@ -123,7 +123,7 @@ def grade_raw() -> bool:
 
 
 def grade_sandboxed(limits: Any) -> bool:
-    from grading.sandbox import Verdict, run_tests
+    from sandbox import Verdict, run_tests
 
     result = run_tests(solution=SOLUTION, test_source=TESTS, limits=limits)
     return result.verdict == Verdict.PASSED and len(result.tests) == 10
@@ -161,7 +161,7 @@ def measure_raw(submissions: int, parallel: int) -> dict:
 
 
 def measure_sandboxed(submissions: int, parallel: int) -> dict:
-    from grading.sandbox import Limits
+    from sandbox import Limits
 
     limits = Limits.from_settings()
     return measure(lambda: grade_sandboxed(limits), submissions, parallel)
@@ -177,8 +177,8 @@ def _celery_setup(submissions: int) -> tuple[Any, list[Any]]:
 
     from accounts.models import Role, User
     from courses import services as course_services
-    from grading.sandbox import test_names
     from grading.services import assignment_create
+    from sandbox import test_names
 
     for name in ("db.sqlite3", "broker.sqlite3"):
         (WORK / name).unlink(missing_ok=True)

@@ -44,7 +44,7 @@ def _django() -> None:
 
 async def sandboxed(code: str, limits: object) -> tuple[float, float]:
     """(ms to the first output chunk, ms to the result) for one run in the sandbox."""
-    from grading.sandbox import ProgramRun, Verdict
+    from sandbox import ProgramRun, Verdict
 
     started = time.perf_counter()
     run = await ProgramRun.start(code=code, limits=limits)  # type: ignore[arg-type]
@@ -89,7 +89,7 @@ def summary(samples: list[tuple[float, float]]) -> dict[str, float]:
 
 
 async def measure(runs: int) -> dict[str, object]:
-    from grading.sandbox import Limits
+    from sandbox import Limits
 
     limits = Limits.from_settings()
     report: dict[str, object] = {

@@ -12,7 +12,7 @@ import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
-from grading.sandbox import Limits, TestFileError, Verdict, run_tests, test_names
+from sandbox import Limits, TestFileError, Verdict, run_tests, test_names
 
 # What a teacher may change per assignment, and the sane range of each.
 LIMIT_RANGES: dict[str, tuple[float, float]] = {

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from grading.models import Assignment, Kind
-from grading.sandbox import TestFileError, test_names
+from sandbox import TestFileError, test_names
 
 DEMO_ASSIGNMENTS_DIR = Path(__file__).resolve().parent / "demo_assignments"
 

@@ -86,7 +86,7 @@ def _points(value: float) -> Decimal:
 
 
 def code_grade(submission: Submission) -> dict[str, object]:
-    from grading.sandbox import run_tests
+    from sandbox import run_tests
 
     assignment = submission.assignment
     result = run_tests(

@@ -96,7 +96,7 @@ class Status(models.TextChoices):
 
 
 class Verdict(models.TextChoices):
-    """The sandbox's verdicts (grading.sandbox.Verdict), plus the text grader's."""
+    """The sandbox's verdicts (sandbox.Verdict), plus the text grader's."""
 
     PASSED = "passed", "Passed"
     FAILED = "failed", "Failed"

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grading.sandbox import run_program
 from playground import services
+from sandbox import run_program
 
 
 class PlaygroundRunApi(APIView):

@@ -22,9 +22,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from grading.sandbox import ProgramResult, ProgramRun
 from inference.llm import InferenceError, StreamStats, chat_stream
 from playground import prompts, services
+from sandbox import ProgramResult, ProgramRun
 from tutor.budget import QuotaExceeded, budget_refund, budget_take
 from tutor.guards import HintGuard
 

@@ -12,8 +12,8 @@ from core.errors import DomainError
 from courses.access import can_read_lessons
 from courses.models import Course
 from grading.models import Assignment, Kind
-from grading.sandbox import Limits
 from playground.models import Snippet
+from sandbox import Limits
 
 
 class PlaygroundError(DomainError):
@@ -98,7 +98,7 @@ def snippet_save(
 def visible_tests_run(*, assignment: Assignment, code: str) -> dict[str, Any]:
     """Run the student's code against the assignment's visible tests only (nothing is stored)."""
     from grading.checks import assignment_limits, test_source_without
-    from grading.sandbox import run_tests
+    from sandbox import run_tests
 
     result = run_tests(
         solution=code,

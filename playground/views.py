@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from courses.markdown import render_markdown
-from grading.sandbox import run_program
 from playground import services
 from playground.forms import RunForm, SnippetForm
 from playground.models import Snippet
+from sandbox import run_program
 
 
 @login_required

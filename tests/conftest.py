@@ -83,7 +83,7 @@ def _eager_celery(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
 def require_sandbox() -> None:
     """Grading and the playground need bubblewrap: CI must have it (the Makefile installs it);
     elsewhere a machine without it skips those tests."""
-    from grading.sandbox import sandbox_problem
+    from sandbox import sandbox_problem
 
     problem = sandbox_problem()
     if problem is not None:

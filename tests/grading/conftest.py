@@ -1,10 +1,10 @@
-"""Assignments and helpers for grading tests. Grading runs in the real sandbox (bubblewrap)."""
+"""Assignments and helpers for grading tests. Grading runs in the real sandbox (bubblewrap);
+the sandbox's own tests and the hostile submissions are in tests/sandbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +13,7 @@ from courses.models import Course
 from grading import services
 from grading.models import Assignment, Kind, Submission
 from tests.conftest import require_sandbox
-from tests.grading.hostile import CANARY_ENV, REPO_CANARY, TMP_CANARY
+from tests.sandbox.hostile import canaries  # noqa: F401 - a fixture the task-path tests use
 
 TESTS = """\
 import unittest
@@ -44,19 +44,6 @@ def _sandbox_works() -> None:
 def _no_ai_feedback(settings) -> None:  # type: ignore[no-untyped-def]
     # Feedback is a second model call per failed submission; test_grader.py turns it on.
     settings.GRADING_FEEDBACK = False
-
-
-@pytest.fixture
-def canaries(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[Path, bytes]]:
-    """Files outside the sandbox that no submission may change, and a secret in the environment."""
-    for name, value in CANARY_ENV.items():
-        monkeypatch.setenv(name, value)
-    files = {REPO_CANARY: b"repository canary\n", TMP_CANARY: b"host /tmp canary\n"}
-    for path, content in files.items():
-        path.write_bytes(content)
-    yield files
-    for path in files:
-        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from grading.checks import assignment_limits, code_assignment_check
 from grading.models import Assignment, Kind
-from grading.sandbox import run_tests
+from sandbox import run_tests
 
 pytestmark = pytest.mark.django_db
 

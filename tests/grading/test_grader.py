@@ -22,7 +22,7 @@ def _queued(assignment, student, code=RIGHT) -> Submission:  # type: ignore[no-u
 def test_a_graded_submission_is_never_graded_again(code_assignment, enrolled_student):
     submission = _queued(code_assignment, enrolled_student)
     assert submission_grade.delay(submission.pk).get() == "passed"
-    with mock.patch("grading.sandbox.run_tests") as run:
+    with mock.patch("sandbox.run_tests") as run:
         assert submission_grade.delay(submission.pk).get() == "skipped"
     run.assert_not_called()
     submission.refresh_from_db()
@@ -43,7 +43,7 @@ def test_a_submission_that_kills_two_workers_ends_as_internal_error(
 ):
     submission = _queued(code_assignment, enrolled_student)
     Submission.objects.filter(pk=submission.pk).update(status=Status.RUNNING, grading_attempts=2)
-    with mock.patch("grading.sandbox.run_tests") as run:
+    with mock.patch("sandbox.run_tests") as run:
         assert submission_grade.delay(submission.pk).get() == "skipped"
     run.assert_not_called()
     submission.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The hostile submissions of tests/grading/hostile.py, submitted by a student and graded through
+"""The hostile submissions of tests/sandbox/hostile.py, submitted by a student and graded through
 the grading task (services → Celery task → grader → sandbox → database), not the sandbox alone.
 
 Each gets the right verdict and score within its limit plus a second, no sandbox process is
@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 
-from grading import sandbox
+import sandbox
 from grading.models import Kind, Status
-from grading.sandbox import run_tests
 from grading.services import assignment_create
-from tests.grading.hostile import (
+from sandbox import run_tests
+from tests.sandbox.hostile import (
     CORRECT_SOLUTION,
     HOSTILE_CASES,
     HOSTILE_LIMITS,

@@ -112,8 +112,8 @@ async def test_a_second_run_in_another_tab_stops_the_first(student):
 
 
 async def test_a_disconnect_kills_the_program_within_a_second(student, monkeypatch):
-    from grading import sandbox
-    from tests.grading.hostile import processes_of_uid
+    import sandbox
+    from tests.sandbox.hostile import processes_of_uid
 
     runs: list[sandbox.ProgramRun] = []
     start = sandbox.ProgramRun.start.__func__  # type: ignore[attr-defined]

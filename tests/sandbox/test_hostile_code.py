@@ -1,4 +1,4 @@
-"""Hostile submissions (tests/grading/hostile.py) against the real sandbox.
+"""Hostile submissions (tests/sandbox/hostile.py) against the real sandbox.
 
 For every case: the right verdict, back within the wall limit (plus a second), nothing of the
 run's uid left running, nothing changed outside the run, and a normal submission graded right
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.sandbox import SANDBOX_ENV, SandboxResult, Verdict, run_tests
-from tests.grading.hostile import (
+from sandbox import SANDBOX_ENV, SandboxResult, Verdict, run_tests
+from tests.sandbox.hostile import (
     CORRECT_SOLUTION,
     HOSTILE_CASES,
     HOSTILE_LIMITS,

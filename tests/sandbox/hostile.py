@@ -7,20 +7,25 @@ probes also print what they saw, for the tests that check the output.
 
 Run them with HOSTILE_LIMITS (small, so the suite stays fast). The `plant_marker` case must run
 before `find_marker`, as listed. Set CANARY_ENV in the environment of whatever runs the sandbox
-(the tests do) so `env_secrets` has a known secret to look for.
+(the `canaries` fixture does) so `env_secrets` has a known secret to look for. The fixture is
+defined here, next to what it plants, and imported by the conftests of tests/sandbox and
+tests/grading (the task-path hostile tests use it too).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.sandbox import Limits
+import pytest
+
+from sandbox import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = REPO_ROOT / "llmasos" / "settings.py"
-REPO_CANARY = REPO_ROOT / "tests" / "grading" / ".sandbox-canary"
+REPO_CANARY = REPO_ROOT / "tests" / "sandbox" / ".sandbox-canary"
 TMP_CANARY = Path("/tmp/llmasos-canary-for-sandbox-tests")  # noqa: S108 - the host's /tmp, on purpose
 CANARY_ENV = {"LLMASOS_SANDBOX_CANARY": "canary-3b1f9c2e-not-for-students"}
 MARKER_NAME = "llmasos-other-submission-marker"
@@ -62,7 +67,7 @@ def add(a, b):
 class HostileCase:
     id: str
     solution: str
-    expected: str  # a grading.sandbox.Verdict value
+    expected: str  # a sandbox.Verdict value
     forges: bool = False  # tries to forge results: then no test may come back "passed"
 
 
@@ -407,3 +412,16 @@ def processes_of_uid(uid: int) -> list[int]:
         if str(uid) in uids:
             found.append(int(entry))
     return found
+
+
+@pytest.fixture
+def canaries(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[Path, bytes]]:
+    """Files outside the sandbox that no submission may change, and a secret in the environment."""
+    for name, value in CANARY_ENV.items():
+        monkeypatch.setenv(name, value)
+    files = {REPO_CANARY: b"repository canary\n", TMP_CANARY: b"host /tmp canary\n"}
+    for path, content in files.items():
+        path.write_bytes(content)
+    yield files
+    for path in files:
+        path.unlink(missing_ok=True)

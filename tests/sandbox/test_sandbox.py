@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from grading import sandbox
-from grading.sandbox import (
+from sandbox import (
     Limits,
     SandboxResult,
     TestFileError,
     Verdict,
+    isolation,
     run_tests,
     test_names,
 )
@@ -478,13 +478,13 @@ def test_limits_may_be_floats_as_an_assignment_stores_them() -> None:
 def test_run_directories_left_by_a_killed_worker_are_removed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stale = Path(tempfile.mkdtemp(prefix=sandbox.RUN_DIR_PREFIX))
+    stale = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX))
     (stale / "solution.py").write_text(RIGHT)
     stale.chmod(0o500)
-    an_hour_ago = time.time() - sandbox.STALE_RUN_DIR_SECONDS - 60
+    an_hour_ago = time.time() - isolation.STALE_RUN_DIR_SECONDS - 60
     os.utime(stale, (an_hour_ago, an_hour_ago))
-    fresh = Path(tempfile.mkdtemp(prefix=sandbox.RUN_DIR_PREFIX))  # a run still going on
-    monkeypatch.setattr(sandbox, "_last_sweep", 0.0)
+    fresh = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX))  # a run still going on
+    monkeypatch.setattr(isolation, "_last_sweep", 0.0)
 
     try:
         assert run(RIGHT, PYTEST_STYLE).verdict == Verdict.PASSED

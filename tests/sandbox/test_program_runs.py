@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from grading.sandbox import Limits, ProgramResult, ProgramRun, Verdict, run_program
-from tests.grading.hostile import processes_of_uid
+from sandbox import Limits, ProgramResult, ProgramRun, Verdict, run_program
+from tests.sandbox.hostile import processes_of_uid
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=3, memory_mb=128, output_kb=16)
 SANDBOX_DIRS = os.path.join(tempfile.gettempdir(), "llmasos-sandbox-*")
