@@ -78,12 +78,13 @@ def course_for_teacher(
     With `hide_draft` (the API) an outsider gets 404 for a draft, as from `course_for_viewer`.
     The pages have always answered 403 there (`hide_draft=False`); kept so that no page changes.
     """
-    if hide_draft:
-        course = course_for_viewer(user=user, slug=slug)
-    else:
-        course = Course.objects.filter(slug=slug).first()
-        if course is None:
-            raise _not_found(slug)
+    course = (
+        course_for_viewer(user=user, slug=slug)
+        if hide_draft
+        else Course.objects.filter(slug=slug).first()
+    )
+    if course is None:
+        raise _not_found(slug)
     if not is_course_teacher(user, course):
         raise PermissionDenied(denied)
     return course
