@@ -15,32 +15,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses import selectors, services
-from courses.access import can_read_lessons, can_view_course, is_course_teacher
+from courses import access, selectors, services
+from courses.access import is_course_teacher
 from courses.markdown import markdown_errors, render_markdown
 from courses.models import Course, Lesson, Material, MaterialStatus, Module
 from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
 
+# The API's course lookups are courses.access's (404/403 become JSON `{"detail": ...}` in DRF).
+# These request-taking names stay for the material/search/ask endpoints below, which move to
+# the knowledge app in parallel; new code calls courses.access directly.
 def course_for_viewer(request: Request, slug: str) -> Course:
-    course = Course.objects.filter(slug=slug).first()
-    if course is None or not can_view_course(request.user, course):
-        raise NotFound(f"No course “{slug}”.")
-    return course
+    return access.course_for_viewer(user=request.user, slug=slug)
 
 
 def course_for_teacher(request: Request, slug: str) -> Course:
-    course = course_for_viewer(request, slug)
-    if not is_course_teacher(request.user, course):
-        raise PermissionDenied("Only this course's teachers can do that.")
-    return course
+    return access.course_for_teacher(user=request.user, slug=slug)
 
 
 def course_for_reader(request: Request, slug: str) -> Course:
-    course = course_for_viewer(request, slug)
-    if not can_read_lessons(request.user, course):
-        raise PermissionDenied("Enroll in this course to read its lessons.")
-    return course
+    return access.course_for_reader(user=request.user, slug=slug)
 
 
 def _validate_markdown(value: str) -> str:
@@ -138,7 +132,7 @@ class CourseDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer, summary="A course and its outline")
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_viewer(request, slug)
+        course = access.course_for_viewer(user=request.user, slug=slug)
         course = Course.objects.prefetch_related("modules__lessons").get(pk=course.pk)
         return Response(self.OutputSerializer(course).data)
 
@@ -154,7 +148,7 @@ class CoursePublishApi(APIView):
         summary="Publish or unpublish a course (its teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = access.course_for_teacher(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         course = services.course_set_published(course=course, **data.validated_data)
@@ -169,13 +163,13 @@ class CourseEnrollApi(APIView):
 
     @extend_schema(request=None, responses={201: OutputSerializer}, summary="Enroll in a course")
     def post(self, request: Request, slug: str) -> Response:
-        course = course_for_viewer(request, slug)
+        course = access.course_for_viewer(user=request.user, slug=slug)
         services.enrollment_create(user=request.user, course=course)
         return Response({"course": course.slug, "enrolled": True}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: OutputSerializer}, summary="Leave a course")
     def delete(self, request: Request, slug: str) -> Response:
-        course = course_for_viewer(request, slug)
+        course = access.course_for_viewer(user=request.user, slug=slug)
         services.enrollment_delete(user=request.user, course=course)
         return Response({"course": course.slug, "enrolled": False})
 
@@ -190,7 +184,7 @@ class CourseStudentsApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="Enrolled students (teachers)")
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = access.course_for_teacher(user=request.user, slug=slug)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.course_roster(course=course), request, self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -210,7 +204,7 @@ class ModuleCreateApi(APIView):
         summary="Add a module (teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = access.course_for_teacher(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         module = services.module_create(course=course, **data.validated_data)
@@ -242,7 +236,7 @@ class LessonCollectionApi(APIView):
 
     @extend_schema(responses=LessonSummarySerializer(many=True), summary="Lessons of a course")
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_reader(request, slug)
+        course = access.course_for_reader(user=request.user, slug=slug)
         lessons = selectors.lesson_sequence(course=course)
         return Response(LessonSummarySerializer(lessons, many=True).data)
 
@@ -252,7 +246,7 @@ class LessonCollectionApi(APIView):
         summary="Add a lesson (teachers)",
     )
     def post(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = access.course_for_teacher(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -272,7 +266,7 @@ class LessonCollectionApi(APIView):
 class LessonDetailApi(APIView):
     @extend_schema(responses=LessonOutputSerializer, summary="One lesson, Markdown and HTML")
     def get(self, request: Request, slug: str, lesson_slug: str) -> Response:
-        course = course_for_reader(request, slug)
+        course = access.course_for_reader(user=request.user, slug=slug)
         lesson = get_object_or_404(Lesson, course=course, slug=lesson_slug)
         return Response(LessonOutputSerializer(lesson).data)
 

@@ -30,7 +30,6 @@ urlpatterns = [
         name="material_file",
     ),
     path("<slug:slug>/search/", views_materials.course_search, name="search"),
-    path("<slug:slug>/lessons/<slug:lesson_slug>/", views.lesson_detail, name="lesson"),
     path("<slug:slug>/lessons/<slug:lesson_slug>/edit/", views.lesson_edit, name="lesson_edit"),
     path(
         "<slug:slug>/lessons/<slug:lesson_slug>/complete/",

@@ -13,29 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.refusals import refusal_as_message
 from core.spreadsheets import csv_download, spreadsheet_safe
-from courses.access import can_read_lessons, is_course_teacher, is_enrolled
+from courses.access import course_for_reader, course_for_teacher, is_course_teacher, is_enrolled
 from courses.markdown import render_markdown
 from courses.models import Course
 from grading import selectors, services
 from grading.forms import AssignmentForm, RegradeRequestForm, ReviewForm, SubmissionForm
 from grading.models import Assignment, Submission
 
-
-def _get_course_for_reader(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not can_read_lessons(request.user, course):
-        if course.is_published:
-            raise PermissionDenied("Enroll in the course to see its assignments.")
-        raise Http404("No such course.")
-    return course
-
-
-def _get_course_for_teacher(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not is_course_teacher(request.user, course):
-        raise PermissionDenied("Only this course's teachers can do that.")
-    return course
+READER_DENIED = "Enroll in the course to see its assignments."
 
 
 def _get_assignment(request: HttpRequest, course: Course, assignment_id: int) -> Assignment:
@@ -60,7 +47,7 @@ def _get_submission(request: HttpRequest, course: Course, submission_id: int) ->
 @login_required
 @require_GET
 def assignment_list(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_reader(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     teaching = is_course_teacher(request.user, course)
     standings = selectors.course_assignments(
         course=course, student=None if teaching else request.user, teacher=teaching
@@ -75,7 +62,7 @@ def assignment_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_create(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     form = AssignmentForm(request.POST or None, course=course)
     if request.method == "POST" and form.is_valid():
         assignment = services.assignment_create(
@@ -89,7 +76,7 @@ def assignment_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_edit(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     assignment = _get_assignment(request, course, assignment_id)
     form = AssignmentForm(request.POST or None, instance=assignment, course=course)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +95,7 @@ def assignment_edit(request: HttpRequest, slug: str, assignment_id: int) -> Http
 @login_required
 @require_GET
 def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    course = _get_course_for_reader(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     assignment = _get_assignment(request, course, assignment_id)
     teaching = is_course_teacher(request.user, course)
     submissions = list(selectors.student_submissions(assignment=assignment, student=request.user))
@@ -138,7 +125,7 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
 @login_required
 @require_POST
 def submission_create(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    course = _get_course_for_reader(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     assignment = _get_assignment(request, course, assignment_id)
     if not is_enrolled(request.user, course):
         raise PermissionDenied("Only enrolled students submit; teachers review.")
@@ -202,23 +189,21 @@ def submission_status(request: HttpRequest, slug: str, submission_id: int) -> Ht
 @login_required
 @require_POST
 def submission_review(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     submission = _get_submission(request, course, submission_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(submission)
     override = form.cleaned_data["action"] == "override"
-    try:
+    with refusal_as_message(request) as refused:
         services.submission_review(
             submission=submission,
             reviewer=request.user,
             score=form.cleaned_data["score"] if override else None,
             comment=form.cleaned_data["comment"],
         )
-    except DomainError as refused:
-        messages.error(request, str(refused))
-    else:
+    if not refused:
         messages.success(request, "Score overridden." if override else "Grade approved.")
     return redirect(request.POST.get("next") or submission.get_absolute_url())
 
@@ -234,13 +219,11 @@ def submission_regrade_request(request: HttpRequest, slug: str, submission_id: i
     if not form.is_valid():
         messages.error(request, "Say what you think the grader got wrong.")
         return redirect(submission)
-    try:
+    with refusal_as_message(request) as refused:
         services.submission_regrade_request(
             submission=submission, reason=form.cleaned_data["reason"]
         )
-    except DomainError as refused:
-        messages.error(request, str(refused))
-    else:
+    if not refused:
         messages.success(request, "Your teacher has been asked to look at this submission again.")
     return redirect(submission)
 
@@ -248,7 +231,7 @@ def submission_regrade_request(request: HttpRequest, slug: str, submission_id: i
 @login_required
 @require_POST
 def submission_regrade(request: HttpRequest, slug: str, submission_id: int) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     submission = _get_submission(request, course, submission_id)
     queued = services.submissions_regrade(assignment=submission.assignment, submission=submission)
     messages.success(request, "Queued for regrading." if queued else "Still being graded.")
@@ -258,7 +241,7 @@ def submission_regrade(request: HttpRequest, slug: str, submission_id: int) -> H
 @login_required
 @require_POST
 def assignment_regrade(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     assignment = _get_assignment(request, course, assignment_id)
     queued = services.submissions_regrade(assignment=assignment)
     messages.success(request, f"{queued} submissions queued for regrading.")
@@ -268,7 +251,7 @@ def assignment_regrade(request: HttpRequest, slug: str, assignment_id: int) -> H
 @login_required
 @require_GET
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     filter_name = request.GET.get("filter", "needs_review")
     if filter_name not in selectors.REVIEW_FILTERS:
         filter_name = "needs_review"
@@ -295,7 +278,7 @@ def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     book = selectors.gradebook(course=course)
     context = {"course": course, "book": book, "histograms": selectors.score_histograms(book)}
     return render(request, "grading/gradebook.html", context)
@@ -304,7 +287,7 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     book = selectors.gradebook(course=course)
     response, writer = csv_download(f"{course.slug}-gradebook.csv")
     writer.writerow(

@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.access import is_enrolled
-from courses.api import course_for_reader, course_for_teacher
+from courses.access import course_for_reader, course_for_teacher, is_enrolled
 from learning import selectors, services
 from learning.models import PracticeQuestion, QuestionStatus
 from learning.views import path_student
@@ -92,7 +91,7 @@ class PathApi(APIView):
         "reviews due today and progress over four weeks: the same as the “My path” page.",
     )
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_reader(request, slug)
+        course = course_for_reader(user=request.user, slug=slug)
         student = path_student(request, course)
         return Response(path_json(selectors.student_path(course, student), request))
 
@@ -100,7 +99,7 @@ class PathApi(APIView):
 class ClassViewApi(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = course_for_teacher(user=request.user, slug=slug)
         view = selectors.class_view(course)
         return Response(
             {
@@ -144,7 +143,7 @@ class ConceptsApi(APIView):
         description="The concept graph in the import format (teachers).",
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(services.concepts_export(course_for_teacher(request, slug)))
+        return Response(services.concepts_export(course_for_teacher(user=request.user, slug=slug)))
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
@@ -153,7 +152,7 @@ class ConceptsApi(APIView):
         "nothing: any problem, such as a prerequisite cycle, is a 400 listing every problem.",
     )
     def put(self, request: Request, slug: str) -> Response:
-        course = course_for_teacher(request, slug)
+        course = course_for_teacher(user=request.user, slug=slug)
         try:
             result = services.concepts_import(course, request.data, by=request.user)
         except services.ImportRefused as error:
@@ -179,7 +178,7 @@ class PracticeAnswerApi(APIView):
         )
         if question is None:
             raise NotFound("No such question.")
-        course = course_for_reader(request, question.concept.course.slug)
+        course = course_for_reader(user=request.user, slug=question.concept.course.slug)
         if not is_enrolled(request.user, course):
             raise serializers.ValidationError(
                 {

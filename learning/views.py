@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from core.errors import DomainError
 from core.spreadsheets import csv_download, spreadsheet_safe
-from courses.access import can_read_lessons, is_course_teacher, is_enrolled
+from courses.access import course_for_reader, course_for_teacher, is_course_teacher, is_enrolled
 from courses.markdown import render_markdown
 from courses.models import Course
 from learning import charts, drafting, selectors, services
@@ -27,20 +27,7 @@ from learning.models import Concept, PracticeQuestion, QuestionStatus
 HEATMAP_PAGE_SIZE = 50
 
 
-def _course_for_teacher(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not is_course_teacher(request.user, course):
-        raise PermissionDenied("Only this course's teachers can do that.")
-    return course
-
-
-def _course_for_reader(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not can_read_lessons(request.user, course):
-        if course.is_published:
-            raise PermissionDenied("Enroll in the course to see your learning path.")
-        raise Http404("No such course.")
-    return course
+READER_DENIED = "Enroll in the course to see your learning path."
 
 
 def path_student(request: HttpRequest, course: Course) -> User:
@@ -59,7 +46,7 @@ def path_student(request: HttpRequest, course: Course) -> User:
 @login_required
 @require_GET
 def path(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course_for_reader(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     student = path_student(request, course)
     learning_path = selectors.student_path(course, student)
     return render(
@@ -82,7 +69,7 @@ def path(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
-    course = _course_for_reader(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     question = get_object_or_404(
         PracticeQuestion.objects.select_related("concept"), pk=question_id, concept__course=course
     )
@@ -136,7 +123,7 @@ def _next_question(question: PracticeQuestion, student: User) -> PracticeQuestio
 @login_required
 @require_http_methods(["GET", "POST"])
 def concepts(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     form = ConceptForm(request.POST or None, course=course)
     if request.method == "POST" and form.is_valid():
         try:
@@ -161,7 +148,7 @@ def concepts(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = ConceptForm(request.POST or None, instance=concept, course=course)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +167,7 @@ def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResp
 @login_required
 @require_POST
 def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     if not request.POST.get("confirm"):
         messages.error(request, "Tick the box to confirm: students' mastery of it goes too.")
@@ -193,7 +180,7 @@ def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
 @login_required
 @require_GET
 def concepts_export(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     response = HttpResponse(
         json.dumps(services.concepts_export(course), indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
@@ -205,7 +192,7 @@ def concepts_export(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def concepts_import(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -241,7 +228,7 @@ def concepts_import(request: HttpRequest, slug: str) -> HttpResponse:
 def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
     from learning.tasks import concept_params_fit
 
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     transaction.on_commit(lambda: concept_params_fit.delay(course.pk))
     messages.success(
         request,
@@ -254,7 +241,7 @@ def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -276,7 +263,7 @@ def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpRespons
 
 
 def _question_for_teacher(request: HttpRequest, slug: str, question_id: int) -> PracticeQuestion:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     return get_object_or_404(
         PracticeQuestion.objects.select_related("concept__course"),
         pk=question_id,
@@ -318,7 +305,7 @@ def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpRe
 @login_required
 @require_POST
 def question_draft(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = DraftForm(request.POST, concept=concept)
     if form.is_valid():
@@ -342,7 +329,7 @@ def question_draft(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
 @login_required
 @require_GET
 def class_view(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     view = selectors.class_view(course)
     page = Paginator(view.rows, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -363,7 +350,7 @@ def class_view(request: HttpRequest, slug: str) -> HttpResponse:
 def class_view_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The whole heatmap (every student, not one page) for a spreadsheet: mastery 0 to 1 per
     concept, empty where the student has no answer yet."""
-    course = _course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     view = selectors.class_view(course)
     response, writer = csv_download(f"{course.slug}-mastery.csv")
     writer.writerow(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "grading",
     "playground",
     "learning",
+    "portal",  # the site layer on top: pages composed from the apps above
 ]
 
 MIDDLEWARE = [

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from courses import views as course_views
+from courses import urls as courses_urls
 from llmasos.api import not_found_json
+from portal import urls as portal_urls
 
 
 @require_GET
@@ -36,11 +37,15 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", course_views.home, name="home"),
+    path("", include(portal_urls.urlpatterns)),
     *([path("v1/", include("inference.openai_urls"))] if settings.INFERENCE_SERVER else []),
-    path("dashboard/", course_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
-    path("courses/", include("courses.urls")),
+    # One `courses` namespace for the courses app's pages and the lesson page the portal composes
+    # (it shows the tutor panel), so `courses:lesson` keeps its name; the portal's come last.
+    path(
+        "courses/",
+        include(([*courses_urls.urlpatterns, *portal_urls.course_patterns], courses_urls.app_name)),
+    ),
     path("courses/", include("tutor.urls")),
     path("courses/", include("grading.urls")),
     path("courses/", include("learning.urls")),

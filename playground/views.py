@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.refusals import refusal_as_message
 from courses.markdown import render_markdown
 from playground import services
 from playground.forms import RunForm, SnippetForm
@@ -84,10 +84,9 @@ def snippet_save(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("playground:index")
-    try:
+    with refusal_as_message(request) as refused:
         snippet = services.snippet_save(owner=request.user, snippet=snippet, **form.cleaned_data)
-    except DomainError as refused:
-        messages.error(request, str(refused))
+    if refused:
         return redirect("playground:index")
     messages.success(request, f"Saved “{snippet.title}”.")
     return redirect(f"{reverse('playground:index')}?snippet={snippet.pk}")

@@ -11,8 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.access import is_course_teacher
-from courses.api import course_for_reader, course_for_viewer
+from courses.access import course_for_reader, course_for_viewer, is_course_teacher
 from tutor import selectors, services
 from tutor.budget import budget_state
 from tutor.models import Conversation, Message
@@ -58,14 +57,14 @@ class ConversationListApi(APIView):
 
     @extend_schema(responses=ConversationOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
-        course = course_for_viewer(request, slug)
+        course = course_for_viewer(user=request.user, slug=slug)
         who = request.query_params.get("student", "")
         if who and is_course_teacher(request.user, course):
             conversations = selectors.course_conversations(
                 course=course, student_id=int(who) if who.isdigit() else None
             )
         else:
-            course = course_for_reader(request, slug)
+            course = course_for_reader(user=request.user, slug=slug)
             conversations = selectors.student_conversations(user=request.user, course=course)
         conversations = conversations.annotate(
             message_count=Count("messages", distinct=True)

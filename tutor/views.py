@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,26 +9,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from courses.access import can_read_lessons, is_course_teacher
+from courses.access import (
+    can_read_lessons,
+    course_for_reader,
+    course_for_teacher,
+    is_course_teacher,
+)
 from courses.models import Course, Lesson
 from tutor import selectors, services
 from tutor.models import Conversation, Message, Mode
 
-
-def _get_course_for_tutor(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not can_read_lessons(request.user, course):
-        if course.is_published:
-            raise PermissionDenied("Enroll in the course to ask its tutor.")
-        raise Http404("No such course.")
-    return course
-
-
-def _get_course_for_teacher(request: HttpRequest, slug: str) -> Course:
-    course = get_object_or_404(Course, slug=slug)
-    if not is_course_teacher(request.user, course):
-        raise PermissionDenied("Only this course's teachers can see its tutor conversations.")
-    return course
+TUTOR_DENIED = "Enroll in the course to ask its tutor."
+CONVERSATIONS_DENIED = "Only this course's teachers can see its tutor conversations."
 
 
 def course_tutor_url(course: Course) -> str:
@@ -39,7 +30,7 @@ def course_tutor_url(course: Course) -> str:
 @login_required
 @require_GET
 def course_tutor(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_tutor(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=TUTOR_DENIED)
     page = Paginator(
         selectors.student_conversations(user=request.user, course=course), 20
     ).get_page(request.GET.get("page"))
@@ -86,7 +77,7 @@ def conversation_detail(request: HttpRequest, slug: str, conversation_id: int) -
 @require_POST
 def ask(request: HttpRequest, slug: str) -> HttpResponse:
     """The tutor without JavaScript: the whole answer, then the conversation page."""
-    course = _get_course_for_tutor(request, slug)
+    course = course_for_reader(user=request.user, slug=slug, denied=TUTOR_DENIED)
     lesson = None
     if request.POST.get("lesson"):
         lesson = get_object_or_404(Lesson, course=course, slug=request.POST["lesson"])
@@ -138,7 +129,9 @@ def message_rate(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
 @login_required
 @require_GET
 def insights(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(
+        user=request.user, slug=slug, denied=CONVERSATIONS_DENIED, hide_draft=False
+    )
     try:
         student_id = int(request.GET.get("student") or 0) or None
     except ValueError:

@@ -1,3 +1,9 @@
+"""`manage.py load_demo`: the demo courses, assignments, concepts and history in one go.
+
+It lives in the portal (the site layer) because it fills every app; each app loads its own part
+(`courses.demo`, `grading.demo`, `learning.demo`) and none of them imports another for it.
+"""
+
 from __future__ import annotations
 
 from typing import Any
