@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assist.budget import budget_state
 from courses.access import is_course_teacher
 from courses.api import course_for_reader, course_for_viewer
 from tutor import selectors, services
-from tutor.budget import budget_state
 from tutor.models import Conversation, Message
 
 
