@@ -7,23 +7,25 @@ permissions keep pointing at the budgets.
 """
 
 import django.db.models.deletion
+from django.apps.registry import Apps
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def _move_content_type(apps, schema_editor, *, source: str, target: str) -> None:  # type: ignore[no-untyped-def]
+def _move_content_type(apps: Apps, *, source: str, target: str) -> None:
     content_type = apps.get_model("contenttypes", "ContentType")
     if content_type.objects.filter(app_label=target, model="questionbudget").exists():
         return  # created already (a database that ran post_migrate in between): keep it
     content_type.objects.filter(app_label=source, model="questionbudget").update(app_label=target)
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    _move_content_type(apps, schema_editor, source="tutor", target="assist")
+def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    _move_content_type(apps, source="tutor", target="assist")
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    _move_content_type(apps, schema_editor, source="assist", target="tutor")
+def backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    _move_content_type(apps, source="assist", target="tutor")
 
 
 class Migration(migrations.Migration):
