@@ -48,8 +48,10 @@ class BudgetState:
 class QuotaExceeded(DomainError):
     def __init__(self, state: BudgetState) -> None:
         self.state = state
-        at = timezone.localtime(state.next_question_at).strftime("%H:%M")
-        wait = max(1, math.ceil((state.next_question_at - timezone.now()).total_seconds() / 60))
+        # An empty bucket always has a next question; "now" only satisfies the type checker.
+        next_at = state.next_question_at or timezone.now()
+        at = timezone.localtime(next_at).strftime("%H:%M")
+        wait = max(1, math.ceil((next_at - timezone.now()).total_seconds() / 60))
         super().__init__(
             f"You have no tutor questions left for now. One more comes back at {at} "
             f"(in about {wait} min)."

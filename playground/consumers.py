@@ -7,7 +7,8 @@ time_ms, problem, stopped}, `tests` {verdict, tests, problem}, `help.start`, `he
 {text}, `help.done`, `error` {code, message}, `pong`.
 
 One running program per student: a run in another tab or socket stops this one. A disconnect
-stops the program and the help at once.
+stops the program and the help at once. The AI help itself (policy, budget, prompt, guard, stream)
+is playground/help.py; this consumer checks frames and relays what it returns.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ NO_QUIZ_TOPIC = (
 BUSY_KEY = "tutor:busy:{user_id}"
 BUSY_SECONDS = 300
 # The student picks the tutor's mode; assist.policy decides what each mode lets the model do.
-_PURPOSES = {
+_PURPOSES: dict[str, Purpose] = {
     Mode.EXPLAIN: Purpose.TUTOR_EXPLAIN,
     Mode.HINT: Purpose.TUTOR_HINT,
     Mode.QUIZ: Purpose.TUTOR_QUIZ,

@@ -9,6 +9,7 @@ parentheses, so no text can end its block early, open another, and pass for inst
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 BLOCK_TAGS = ("answer", "code", "context", "lesson", "output")
@@ -35,7 +36,7 @@ class Passage(Protocol):
     def location(self) -> str: ...
 
 
-def context_block(passages: list[Passage], *, max_chars: int | None = None) -> str:
+def context_block(passages: Sequence[Passage], *, max_chars: int | None = None) -> str:
     """Numbered passages inside one <context> block; the numbers are what answers cite.
 
     `max_chars` bounds the material in the prompt: on CPU, prompt length is time to first

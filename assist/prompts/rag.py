@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from assist.prompts.blocks import Passage, context_block, neutralise
 
 SYSTEM_PROMPT = (
@@ -13,7 +15,7 @@ SYSTEM_PROMPT = (
 )
 
 
-def answer_messages(*, question: str, passages: list[Passage]) -> list[dict[str, str]]:
+def answer_messages(*, question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
     """The chat for a RAG answer."""
     return [
         {"role": "system", "content": SYSTEM_PROMPT},

@@ -7,6 +7,7 @@ Explain mode uses the RAG answer's system prompt: the same tutor, with a convers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,7 +46,7 @@ class Turn:
     answer: str
 
 
-def _context(chunks: list[Passage]) -> str:
+def _context(chunks: Sequence[Passage]) -> str:
     return context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)
 
 
@@ -58,7 +59,7 @@ def _history(turns: list[Turn]) -> list[dict[str, str]]:
 
 
 def explain_messages(
-    *, question: str, chunks: list[Passage], history: list[Turn]
+    *, question: str, chunks: Sequence[Passage], history: list[Turn]
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -76,7 +77,7 @@ HOMEWORK_CHARS = 400  # per open assignment: enough to recognise it, little to p
 def hint_messages(
     *,
     question: str,
-    chunks: list[Passage],
+    chunks: Sequence[Passage],
     history: list[Turn],
     homework: list[str] | None = None,
 ) -> list[dict[str, str]]:
@@ -100,7 +101,7 @@ def hint_messages(
     ]
 
 
-def quiz_question_messages(*, chunks: list[Passage]) -> list[dict[str, str]]:
+def quiz_question_messages(*, chunks: Sequence[Passage]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_QUESTION_PROMPT},
         {
@@ -111,7 +112,7 @@ def quiz_question_messages(*, chunks: list[Passage]) -> list[dict[str, str]]:
 
 
 def quiz_feedback_messages(
-    *, quiz_question: str, reply: str, chunks: list[Passage]
+    *, quiz_question: str, reply: str, chunks: Sequence[Passage]
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_FEEDBACK_PROMPT},
