@@ -26,9 +26,9 @@ import django
 
 django.setup()
 
+from assist.prompts.rag import SYSTEM_PROMPT
 from inference.engine import BatchedEngine, StreamStats
 from inference.model_files import generation_model_dir
-from knowledge.rag import SYSTEM_PROMPT
 
 LESSON = Path(__file__).resolve().parent.parent / "courses/demo_content/llm-how-they-work"
 

@@ -126,14 +126,22 @@ def code_grade(submission: Submission) -> dict[str, object]:
 
 
 def text_grade(submission: Submission) -> dict[str, object]:
+    from assist.policy import Purpose, decide
     from grading.text_grader import needs_review, text_answer_grade
 
     assignment = submission.assignment
+    decision = decide(
+        user=submission.student,
+        purpose=Purpose.TEXT_GRADING,
+        course=assignment.course,
+        assignment=assignment,
+    )
     grade = text_answer_grade(
         question=assignment.instructions,
         answer=submission.text,
         reference=assignment.reference_answer,
         rubric=assignment.rubric,
+        use_model=decision.allowed,
     )
     score = _points(float(assignment.max_score) * grade.fraction)
     return {
@@ -186,18 +194,31 @@ def submission_grade(*, submission_id: int) -> str:
 
 def submission_feedback_write(*, submission_id: int) -> str:
     """AI feedback on failed tests: what the failure means and a hint, never the solution."""
-    from grading.prompts import feedback_messages
+    from assist.policy import Purpose, decide
+    from assist.prompts.grading import feedback_messages
     from inference.llm import InferenceError, chat_complete
-    from tutor.guards import visible_text
 
     submission = (
-        Submission.objects.select_related("assignment__course")
+        Submission.objects.select_related("assignment__course", "student")
         .filter(pk=submission_id, feedback_status=FeedbackStatus.PENDING)
         .first()
     )
     if submission is None:
         return "skipped"
     assignment = submission.assignment
+    decision = decide(
+        user=submission.student,
+        purpose=Purpose.GRADING_FEEDBACK,
+        course=assignment.course,
+        assignment=assignment,
+    )
+    if not decision.allowed:
+        Submission.objects.filter(pk=submission.pk, feedback_status=FeedbackStatus.PENDING).update(
+            feedback_status=FeedbackStatus.NONE
+        )
+        submission.refresh_from_db()
+        submission_report(submission)
+        return "skipped"
     hidden = set(assignment.hidden_tests)
     failures = [
         (
@@ -220,8 +241,8 @@ def submission_feedback_write(*, submission_id: int) -> str:
         log.warning("no feedback for submission %s: the model is unavailable", submission_id)
         status, text = FeedbackStatus.FAILED, ""
     else:
-        # The prompt forbids solutions; the guard withholds code whatever the model wrote.
-        status, text = FeedbackStatus.READY, visible_text(reply.text, final=True).strip()
+        # The prompt forbids solutions; the policy's guard withholds code whatever it wrote.
+        status, text = FeedbackStatus.READY, decision.filter_text(reply.text).strip()
     Submission.objects.filter(pk=submission.pk, feedback_status=FeedbackStatus.PENDING).update(
         feedback=text, feedback_status=status
     )

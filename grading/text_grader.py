@@ -18,7 +18,7 @@ import numpy as np
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from grading.prompts import criterion_messages
+from assist.prompts.grading import criterion_messages
 from inference.llm import chat_complete, embed_texts
 
 # Cosine similarities (all-MiniLM-L6-v2) mapped to 0..1 credit: below LOW nothing, above HIGH all.
@@ -76,8 +76,15 @@ def _round_half(value: float) -> float:
 
 
 def text_answer_grade(
-    *, question: str, answer: str, reference: str, rubric: list[dict[str, object]]
+    *,
+    question: str,
+    answer: str,
+    reference: str,
+    rubric: list[dict[str, object]],
+    use_model: bool = True,
 ) -> TextGrade:
+    """Points per criterion. Without the model (`use_model=False`: assist's policy said no),
+    the embedding estimate stands alone at low confidence, so the teacher reviews the grade."""
     sentences = _sentences(answer)
     criteria_texts = [str(item["criterion"]) for item in rubric]
     vectors = embed_texts([answer, reference, *criteria_texts, *sentences])
@@ -94,13 +101,19 @@ def text_answer_grade(
         best = int(np.argmax(by_sentence))
         # The criterion names what must be said; the reference shows how it is said well.
         estimate = points * _credit(max(float(by_sentence[best]), similarity))
-        reply = async_to_sync(chat_complete)(
-            criterion_messages(
-                question=question, reference=reference, criterion=text, points=points, answer=answer
-            ),
-            max_tokens=8,
-        )
-        model = _model_points(reply.text, points)
+        model = None
+        if use_model:
+            reply = async_to_sync(chat_complete)(
+                criterion_messages(
+                    question=question,
+                    reference=reference,
+                    criterion=text,
+                    points=points,
+                    answer=answer,
+                ),
+                max_tokens=8,
+            )
+            model = _model_points(reply.text, points)
         if model is None:
             score, agreement = estimate, 0.3
         else:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notifications",
     "inference",
     "knowledge",
+    "assist",
     "tutor",
     "grading",
     "playground",

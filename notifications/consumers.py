@@ -7,23 +7,24 @@ events rendered as HTMX out-of-band fragments instead. The client may send `{"ty
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from core.consumers import JsonFrameConsumer
 from notifications.groups import user_group
 
 MAX_CLIENT_FRAME = 1024
+UNKNOWN_FRAME = 'Unknown frame; send {"type": "ping"}.'
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(JsonFrameConsumer):
+    max_frame = MAX_CLIENT_FRAME
+
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        user = await self.signed_in_user()
+        if user is None:
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.html = query.get("format", ["json"])[0] == "html"
@@ -35,24 +36,22 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
-            await self.close(code=1009)
-            return
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            frame = None
-        if isinstance(frame, dict) and frame.get("type") == "ping":
-            await self.send(json.dumps({"type": "pong"}))
-        elif not self.html:
-            await self.send(
-                json.dumps({"type": "error", "message": 'Unknown frame; send {"type": "ping"}.'})
-            )
+    async def frame_received(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.frame_unreadable()
+
+    async def frame_unreadable(self) -> None:
+        # This socket only listens; a page in HTML mode has nothing to show an error in.
+        if not self.html:
+            await self.send_json({"type": "error", "message": UNKNOWN_FRAME})
 
     async def live_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
         if self.html:
-            await self.send(render_to_string("notifications/_live_event.html", {"event": event}))
+            await self.send_text(
+                render_to_string("notifications/_live_event.html", {"event": event})
+            )
         else:
-            await self.send(json.dumps(event))
+            await self.send_json(event)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tutor.models import Conversation, Message, QuestionBudget
+from tutor.models import Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -29,23 +29,3 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("kind", "mode", "status", "rating", "covered")
     search_fields = ("content", "rating_comment")
     raw_id_fields = ("conversation",)
-
-
-@admin.register(QuestionBudget)
-class QuestionBudgetAdmin(admin.ModelAdmin):
-    """Admins give one student a different tutor quota here (empty = the platform default)."""
-
-    list_display = ("user", "capacity", "refill_seconds", "available", "checked_at")
-    search_fields = ("user__username",)
-    raw_id_fields = ("user",)
-    fields = ("user", "capacity", "refill_seconds", "available", "checked_at")
-    readonly_fields = ("available", "checked_at")
-
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        if not change:
-            from django.conf import settings
-            from django.utils import timezone
-
-            obj.available = float(obj.capacity or settings.TUTOR_QUOTA_QUESTIONS)
-            obj.checked_at = timezone.now()
-        super().save_model(request, obj, form, change)

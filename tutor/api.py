@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assist.budget import budget_state
 from courses.access import course_for_reader, course_for_viewer, is_course_teacher
 from tutor import selectors, services
-from tutor.budget import budget_state
 from tutor.models import Conversation, Message
 
 

@@ -8,22 +8,21 @@ translates frames: services.turn_start / reply_stream / turn_finish do the work.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from assist.budget import QuotaExceeded, budget_state
+from core.consumers import CLOSE_FORBIDDEN, JsonFrameConsumer
 from courses.access import can_read_lessons
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats
 from knowledge.rag import warm_up
 from tutor import rendering
-from tutor.budget import QuotaExceeded, budget_state
 from tutor.models import Message
 from tutor.services import PreparedTurn, TutorError, reply_stream, turn_finish, turn_start
 
@@ -31,9 +30,6 @@ logger = logging.getLogger(__name__)
 
 MAX_CLIENT_FRAME = 16 * 1024  # a 2,000-character question plus HTMX's headers fits easily
 HTML_REFRESH_SECONDS = 0.1  # re-render a growing answer at most this often in HTML mode
-CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_TOO_BIG = 1009
 
 
 @database_sync_to_async
@@ -72,14 +68,14 @@ def _conversation_id(value: Any) -> int | None:
     return int(value)
 
 
-class TutorConsumer(AsyncWebsocketConsumer):
+class TutorConsumer(JsonFrameConsumer):
+    max_frame = MAX_CLIENT_FRAME
+    bad_frame_message = "Frames are JSON objects with a type: ask, stop or ping."
     task: asyncio.Task[None] | None = None
-    open = False
 
     async def connect(self) -> None:
-        self.user = self.scope.get("user")
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
+        self.user = await self.signed_in_user()
+        if self.user is None:
             return
         course = await _course_for(self.user, self.scope["url_route"]["kwargs"]["slug"])
         if course is None:
@@ -91,7 +87,6 @@ class TutorConsumer(AsyncWebsocketConsumer):
         self.html = query.get("format", ["json"])[0] == "html"
         self.page_lesson_slug = query.get("lesson", [""])[0]
         await self.accept()
-        self.open = True
         if settings.LLM_WARM_UP and course.pk not in _warmed_courses:
             _warmed_courses.add(course.pk)
             # Not awaited: the socket is usable at once; the first answer finds models loaded.
@@ -102,43 +97,28 @@ class TutorConsumer(AsyncWebsocketConsumer):
         if self.html:
             await self.send(rendering.quota_fragment(quota))
         else:
-            await self._send_json(
-                {"type": "ready", "course": course.slug, "quota": quota.as_dict()}
-            )
+            await self.send_json({"type": "ready", "course": course.slug, "quota": quota.as_dict()})
 
     async def disconnect(self, code: int) -> None:
-        self.open = False
         if self.task and not self.task.done():
             self._stop_generation()
             # Let the task record the stopped answer and free the student's slot before the
             # consumer goes away; the engine drops the request as soon as the stream is closed.
             await asyncio.wait({self.task}, timeout=5)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
-            await self.close(code=CLOSE_TOO_BIG)
-            return
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            frame = None
-        if not isinstance(frame, dict):
-            await self._error(
-                "bad_frame", "Frames are JSON objects with a type: ask, stop or ping."
-            )
-            return
+    async def frame_received(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type", "ask")
         if kind == "ping":
-            await self._send_json({"type": "pong"})
+            await self.send_json({"type": "pong"})
         elif kind == "stop":
             if self.task and not self.task.done():
                 self._stop_generation()
             elif not self.html:
-                await self._error("not_generating", "There is no answer in progress to stop.")
+                await self.send_error("not_generating", "There is no answer in progress to stop.")
         elif kind == "ask":
             await self._ask(frame)
         else:
-            await self._error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
+            await self.send_error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
 
     def _stop_generation(self) -> None:
         # Once: a second stop (a double click, then a disconnect) must not interrupt the task
@@ -148,7 +128,7 @@ class TutorConsumer(AsyncWebsocketConsumer):
 
     async def _ask(self, frame: dict[str, Any]) -> None:
         if self.task and not self.task.done():
-            await self._error(
+            await self.send_error(
                 "busy", "The tutor is still answering; wait for it or stop it.", busy=True
             )
             return
@@ -157,17 +137,17 @@ class TutorConsumer(AsyncWebsocketConsumer):
         try:
             conversation_id = _conversation_id(frame.get("conversation"))
         except (TypeError, ValueError):
-            await self._error("bad_frame", "conversation must be a conversation id (a number).")
+            await self.send_error("bad_frame", "conversation must be a conversation id (a number).")
             return
         if not isinstance(question, str) or not isinstance(mode, str):
-            await self._error("bad_frame", "question and mode must be strings.")
+            await self.send_error("bad_frame", "question and mode must be strings.")
             return
         lesson = None
         lesson_slug = frame.get("lesson") or self.page_lesson_slug
         if lesson_slug:
             lesson = await _lesson_for(self.course, str(lesson_slug)[:200])
             if lesson is None:
-                await self._error("lesson_not_found", "That lesson is not part of this course.")
+                await self.send_error("lesson_not_found", "That lesson is not part of this course.")
                 return
         try:
             turn = await database_sync_to_async(turn_start)(
@@ -179,12 +159,12 @@ class TutorConsumer(AsyncWebsocketConsumer):
                 lesson=lesson,
             )
         except QuotaExceeded as exc:
-            await self._error("quota_exceeded", str(exc), quota=exc.state.as_dict())
+            await self.send_error("quota_exceeded", str(exc), quota=exc.state.as_dict())
             if self.html:
                 await self.send(rendering.quota_fragment(exc.state))
             return
         except TutorError as exc:
-            await self._error(exc.code, str(exc))
+            await self.send_error(exc.code, str(exc))
             return
         if self.html:
             html = await database_sync_to_async(rendering.started_fragments)(
@@ -194,7 +174,7 @@ class TutorConsumer(AsyncWebsocketConsumer):
                 html + rendering.quota_fragment(turn.budget) + rendering.status_fragment(busy=True)
             )
         else:
-            await self._send_json(
+            await self.send_json(
                 {
                     "type": "started",
                     "conversation": turn.conversation.pk,
@@ -221,12 +201,10 @@ class TutorConsumer(AsyncWebsocketConsumer):
                     first_token_ms = int((time.monotonic() - started) * 1000)
                 parts.append(piece)
                 if not self.html:
-                    await self._send_json(
-                        {"type": "token", "message": turn.reply.pk, "text": piece}
-                    )
+                    await self.send_json({"type": "token", "message": turn.reply.pk, "text": piece})
                 elif time.monotonic() - last_render >= HTML_REFRESH_SECONDS:
                     last_render = time.monotonic()
-                    await self._send(
+                    await self.send_text(
                         rendering.streaming_fragment(
                             turn.reply.pk, "".join(parts), turn.reply.citations
                         )
@@ -261,15 +239,15 @@ class TutorConsumer(AsyncWebsocketConsumer):
             # Rendered in a worker thread: the template reaches related rows (the rating form's
             # URL needs the course), which must not be queried on the event loop.
             html = await database_sync_to_async(rendering.message_fragment)(reply, oob="true")
-            await self._send(
+            await self.send_text(
                 html
                 + rendering.status_fragment(busy=False, error=reply.error)
                 + rendering.quota_fragment(quota)
             )
             return
         if reply.status == Message.Status.FAILED:
-            await self._error("inference_failed", reply.error)
-        await self._send_json(
+            await self.send_error("inference_failed", reply.error)
+        await self.send_json(
             {
                 "type": "done",
                 "conversation": turn.conversation.pk,
@@ -288,15 +266,11 @@ class TutorConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def _error(self, code: str, message: str, *, busy: bool = False, **extra: Any) -> None:
+    async def send_error(
+        self, code: str, message: str, *, busy: bool = False, **extra: Any
+    ) -> None:
+        """A JSON error frame, or in HTML mode the status line showing the message."""
         if self.html:
-            await self._send(rendering.status_fragment(busy=busy, error=message))
+            await self.send_text(rendering.status_fragment(busy=busy, error=message))
         else:
-            await self._send_json({"type": "error", "code": code, "message": message, **extra})
-
-    async def _send_json(self, frame: dict[str, Any]) -> None:
-        await self._send(json.dumps(frame))
-
-    async def _send(self, text: str) -> None:
-        if self.open:
-            await self.send(text)
+            await super().send_error(code, message, **extra)

@@ -1,4 +1,6 @@
-"""Tutor conversations, their messages (with citations and ratings) and question budgets."""
+"""Tutor conversations and their messages (with citations and ratings).
+
+Question budgets moved to assist.models: the playground charges them too."""
 
 from __future__ import annotations
 
@@ -92,23 +94,3 @@ class Message(models.Model):
     @property
     def is_tutor(self) -> bool:
         return self.role == self.Role.TUTOR
-
-
-class QuestionBudget(models.Model):
-    """A student's tutor questions: a bucket that refills one question at a time.
-
-    `available` is stored with the time it was computed; the current value is derived on read
-    (see services.budget_state), so nothing has to tick in the background.
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_budget"
-    )
-    available = models.FloatField()
-    checked_at = models.DateTimeField()
-    # Set by an admin to give one student a different budget; empty = the platform default.
-    capacity = models.PositiveIntegerField(null=True, blank=True)
-    refill_seconds = models.PositiveIntegerField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"Question budget of {self.user}"

@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from assist.budget import BudgetState
 from courses.markdown import render_markdown
-from tutor.budget import BudgetState
 from tutor.models import Message
 
 # "[2]" in text (never inside a tag): the model's citation markers, turned into links.

@@ -9,9 +9,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
+from assist.budget import budget_state
 from courses.models import Course, Lesson
 from knowledge.rag import MAX_QUESTION_CHARS
-from tutor.budget import budget_state
 from tutor.models import Conversation, Message, Mode
 from tutor.rendering import message_context
 

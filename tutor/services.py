@@ -1,8 +1,9 @@
 """A tutor turn: the student's message in, a streamed, cited reply out.
 
-turn_start (sync)   checks the conversation, spends a question, retrieves, builds the prompt and
+turn_start (sync)   checks the conversation, asks assist.policy what the model may do, charges
+                    the budget it names, retrieves, builds the prompt (assist.prompts.tutor) and
                     stores the student's message plus an empty reply;
-reply_stream (async) streams the reply's text (hint mode passes through HintGuard);
+reply_stream (async) streams the reply's text through the policy's guard (hint mode withholds code);
 turn_finish (sync)  stores what was generated, how it ended, and frees the student's slot.
 
 The consumer only translates frames around these three calls.
@@ -22,15 +23,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from assist.budget import BudgetState, charge, refund
+from assist.policy import Decision, Purpose, decide
+from assist.prompts import tutor as prompts
 from core.errors import DomainError
 from courses.models import Course, Lesson
 from grading.selectors import open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from inference.models import Chunk
 from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
-from tutor import prompts
-from tutor.budget import BudgetState, budget_refund, budget_take
-from tutor.guards import HintGuard
 from tutor.models import Conversation, Message, Mode
 
 NO_QUIZ_TOPIC = (
@@ -41,6 +42,12 @@ NO_QUIZ_TOPIC = (
 # case a server dies mid-answer; a finished or stopped answer frees it at once.
 BUSY_KEY = "tutor:busy:{user_id}"
 BUSY_SECONDS = 300
+# The student picks the tutor's mode; assist.policy decides what each mode lets the model do.
+_PURPOSES: dict[str, Purpose] = {
+    Mode.EXPLAIN: Purpose.TUTOR_EXPLAIN,
+    Mode.HINT: Purpose.TUTOR_HINT,
+    Mode.QUIZ: Purpose.TUTOR_QUIZ,
+}
 
 
 class TutorError(DomainError):
@@ -56,6 +63,7 @@ class PreparedTurn:
     question: Message
     reply: Message
     budget: BudgetState
+    decision: Decision  # what the model may do for this turn: its guard, who pays
     # The chat for the model, or None when the reply is a fixed text (nothing relevant found).
     messages: list[dict[str, str]] | None
     fixed_text: str = ""
@@ -164,12 +172,14 @@ def _plan(
             ids = [c["chunk"] for c in pending.citations if c.get("chunk")]
             chunks = list(Chunk.objects.filter(pk__in=ids).order_by("pk"))
             if chunks:
-                messages = prompts.quiz_feedback_messages(pending.content, text, chunks)
+                messages = prompts.quiz_feedback_messages(
+                    quiz_question=pending.content, reply=text, chunks=chunks
+                )
                 return Message.Kind.QUIZ_FEEDBACK, messages, chunks, ""
         chunks = _quiz_passages(conversation, text, lesson)
         if not chunks:
             return Message.Kind.QUIZ_QUESTION, None, [], NO_QUIZ_TOPIC
-        return Message.Kind.QUIZ_QUESTION, prompts.quiz_question_messages(chunks), chunks, ""
+        return Message.Kind.QUIZ_QUESTION, prompts.quiz_question_messages(chunks=chunks), chunks, ""
 
     chunks = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
     previous = _previous_question(conversation) if _refers_back(text) else ""
@@ -184,9 +194,11 @@ def _plan(
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
-        messages = prompts.hint_messages(text, chunks, history, homework)
+        messages = prompts.hint_messages(
+            question=text, chunks=chunks, history=history, homework=homework
+        )
     else:
-        messages = prompts.explain_messages(text, chunks, history)
+        messages = prompts.explain_messages(question=text, chunks=chunks, history=history)
     return Message.Kind.ANSWER, messages, chunks, ""
 
 
@@ -221,12 +233,15 @@ def turn_start(
         lesson = lesson or conversation.lesson
     if lesson is not None and lesson.course_id != course.pk:
         raise TutorError("lesson_not_found", "That lesson is not part of this course.")
+    decision = decide(user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson)
+    if not decision.allowed:
+        raise TutorError("tutor_off", "The tutor is turned off here.")
     if not cache.add(BUSY_KEY.format(user_id=user.pk), 1, timeout=BUSY_SECONDS):
         raise TutorError(
             "busy", "The tutor is still answering your last question; wait or stop it."
         )
     try:
-        budget = budget_take(user=user)
+        budget = charge(user=user, decision=decision)
         try:
             with transaction.atomic():
                 if conversation is None:
@@ -254,7 +269,7 @@ def turn_start(
                 )
                 Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         except BaseException:
-            budget_refund(user=user)
+            refund(user=user, decision=decision)
             raise
     except BaseException:
         cache.delete(BUSY_KEY.format(user_id=user.pk))
@@ -265,6 +280,7 @@ def turn_start(
         question=question,
         reply=reply,
         budget=budget,
+        decision=decision,
         messages=messages,
         fixed_text=fixed,
     )
@@ -276,15 +292,15 @@ async def reply_stream(turn: PreparedTurn) -> AsyncIterator[str | StreamStats]:
         yield turn.fixed_text
         yield StreamStats(0, 0, "not_covered")
         return
-    guard = HintGuard() if turn.reply.mode == Mode.HINT else None
+    guard = turn.decision.new_guard()
     async for piece in chat_stream(turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS):
         if isinstance(piece, StreamStats):
-            tail = guard.finish() if guard else ""
+            tail = guard.finish()
             if tail:
                 yield tail
             yield piece
         else:
-            shown = guard.feed(piece) if guard else piece
+            shown = guard.feed(piece)
             if shown:
                 yield shown
 
@@ -318,7 +334,7 @@ def turn_finish(
         ]
     )
     if status == Message.Status.FAILED:
-        budget_refund(user=turn.user)
+        refund(user=turn.user, decision=turn.decision)
     cache.delete(BUSY_KEY.format(user_id=turn.user.pk))
     return reply
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assist.prompts.rag import SYSTEM_PROMPT, answer_messages
 from inference import backends
-from knowledge.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_chunks
+from knowledge.rag import NOT_COVERED, relevant_chunks
 from tests.conftest import api_client_for, free_port
 from tests.inference.test_knowledge_base import ATTENTION_MD
 
@@ -52,7 +53,7 @@ def test_an_answer_comes_from_the_material_with_citations(material, enrolled_stu
 def test_material_with_instructions_stays_inside_the_context_block(material, scripted):
     chunks = relevant_chunks(course_id=material.pk, question="Ignore previous instructions rubric")
     assert any("Ignore previous instructions" in c.text for c in chunks)
-    messages = build_messages("What are good study tips?", chunks)
+    messages = answer_messages(question="What are good study tips?", passages=chunks)
     assert messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
     user = messages[1]["content"]
     # Exactly one context block, and the injected text sits inside it.

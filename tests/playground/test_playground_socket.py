@@ -9,8 +9,8 @@ import time
 import pytest
 from channels.db import database_sync_to_async
 
+from assist.guards import WITHHELD
 from tests.playground.conftest import connected, frames_until, playground_socket, printed
-from tutor.guards import WITHHELD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

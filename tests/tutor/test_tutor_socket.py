@@ -15,15 +15,16 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db.models import F
 
+from assist.guards import WITHHELD
+from assist.models import QuestionBudget
+from assist.prompts import tutor as prompts
 from courses import services as course_services
 from inference import backends
 from inference.backends import InferenceError
 from knowledge.rag import NOT_COVERED
 from tests.inference.doubles import ScriptedBackend
 from tests.tutor.sockets import ask, connected, tutor_socket, until
-from tutor import prompts
-from tutor.guards import WITHHELD
-from tutor.models import Conversation, Message, QuestionBudget
+from tutor.models import Conversation, Message
 from tutor.services import BUSY_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,13 +1,13 @@
 """Prompts for the playground's AI help: explain, why does it fail, how to improve.
 
 Pure functions. The student's code and output go inside delimited blocks and are neutralised. In
-an assignment's context the help follows the tutor's hint rules: no solution, no code (and the
-consumer's hint guard withholds fenced code whatever the model writes).
+an assignment's context the policy makes the help hint-only: the prompt adds the tutor's hint
+rules (no solution, no code) and the hint guard withholds fenced code whatever the model writes.
 """
 
 from __future__ import annotations
 
-from grading.prompts import neutralise
+from assist.prompts.blocks import neutralise
 
 MAX_CODE_CHARS = 4000
 MAX_OUTPUT_CHARS = 1500
@@ -31,9 +31,17 @@ HINT_RULES = (
 
 
 def help_messages(
-    *, kind: str, code: str, selection: str = "", output: str = "", assignment: str = ""
+    *,
+    kind: str,
+    code: str,
+    selection: str = "",
+    output: str = "",
+    assignment: str = "",
+    hint_only: bool = False,
 ) -> list[dict[str, str]]:
-    system = BASE + (HINT_RULES if assignment else "")
+    """`assignment`: the instructions of the graded assignment the code is for ("" if none);
+    `hint_only`: the policy's verdict (assist.policy.Decision.hint_only)."""
+    system = BASE + (HINT_RULES if hint_only else "")
     parts = []
     if assignment:
         parts.append(f"The assignment: {neutralise(assignment)[:1200]}")

@@ -1,17 +1,19 @@
 """The tutor's prompts, one small pure function per mode (tests read exactly what the model gets).
 
-Course material goes inside the <context> block built by `knowledge.rag` and is data, never
+Course material goes inside the <context> block (`blocks.context_block`) and is data, never
 instructions; the student's own text is neutralised the same way so it cannot close the block.
+Explain mode uses the RAG answer's system prompt: the same tutor, with a conversation around it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from inference.models import Chunk
-from knowledge.rag import SYSTEM_PROMPT, context_block, neutralise
+from assist.prompts.blocks import Passage, context_block, neutralise
+from assist.prompts.rag import SYSTEM_PROMPT
 
 HISTORY_CHARS = 600  # per earlier turn: enough to resolve "it" and "that", small enough to prefill
 
@@ -44,7 +46,7 @@ class Turn:
     answer: str
 
 
-def _context(chunks: list[Chunk]) -> str:
+def _context(chunks: Sequence[Passage]) -> str:
     return context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)
 
 
@@ -57,7 +59,7 @@ def _history(turns: list[Turn]) -> list[dict[str, str]]:
 
 
 def explain_messages(
-    question: str, chunks: list[Chunk], history: list[Turn]
+    *, question: str, chunks: Sequence[Passage], history: list[Turn]
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -73,7 +75,11 @@ HOMEWORK_CHARS = 400  # per open assignment: enough to recognise it, little to p
 
 
 def hint_messages(
-    question: str, chunks: list[Chunk], history: list[Turn], homework: list[str] | None = None
+    *,
+    question: str,
+    chunks: Sequence[Passage],
+    history: list[Turn],
+    homework: list[str] | None = None,
 ) -> list[dict[str, str]]:
     """`homework`: the course's open assignments ("title: instructions"), so the model knows
     what it must not solve; the hint guard withholds code whatever it writes."""
@@ -95,7 +101,7 @@ def hint_messages(
     ]
 
 
-def quiz_question_messages(chunks: list[Chunk]) -> list[dict[str, str]]:
+def quiz_question_messages(*, chunks: Sequence[Passage]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_QUESTION_PROMPT},
         {
@@ -106,7 +112,7 @@ def quiz_question_messages(chunks: list[Chunk]) -> list[dict[str, str]]:
 
 
 def quiz_feedback_messages(
-    quiz_question: str, reply: str, chunks: list[Chunk]
+    *, quiz_question: str, reply: str, chunks: Sequence[Passage]
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": QUIZ_FEEDBACK_PROMPT},

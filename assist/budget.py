@@ -3,6 +3,9 @@
 A leaky bucket stored as (available, checked_at): reading it adds what refilled since, so no
 timer is needed. Teachers and admins are not limited. Admins set a per-student capacity or refill
 time in the admin; everyone else gets TUTOR_QUOTA_QUESTIONS and TUTOR_QUOTA_REFILL_SECONDS.
+
+The tutor and the playground's AI help draw on the same bucket. Which purpose is charged at all
+is assist.policy's decision: callers go through `charge` / `refund` with that decision.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from assist.models import QuestionBudget
+from assist.policy import BudgetKind, Decision
 from core.errors import DomainError
-from tutor.models import QuestionBudget
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,10 @@ class BudgetState:
 class QuotaExceeded(DomainError):
     def __init__(self, state: BudgetState) -> None:
         self.state = state
-        at = timezone.localtime(state.next_question_at).strftime("%H:%M")
-        wait = max(1, math.ceil((state.next_question_at - timezone.now()).total_seconds() / 60))
+        # An empty bucket always has a next question; "now" only satisfies the type checker.
+        next_at = state.next_question_at or timezone.now()
+        at = timezone.localtime(next_at).strftime("%H:%M")
+        wait = max(1, math.ceil((next_at - timezone.now()).total_seconds() / 60))
         super().__init__(
             f"You have no tutor questions left for now. One more comes back at {at} "
             f"(in about {wait} min)."
@@ -119,3 +125,20 @@ def budget_refund(*, user: Any) -> None:
         budget.available = min(float(capacity), _refilled(budget, now) + 1)
         budget.checked_at = now
         budget.save(update_fields=["available", "checked_at"])
+
+
+def charge(*, user: Any, decision: Decision) -> BudgetState:
+    """Pay for one model request as `decision` says: from the question budget, or nothing.
+
+    Raises QuotaExceeded when the budget is empty. A purpose that charges nothing reports an
+    unlimited state, which is what a teacher already sees today.
+    """
+    if decision.budget == BudgetKind.QUESTIONS:
+        return budget_take(user=user)
+    return BudgetState(unlimited=True)
+
+
+def refund(*, user: Any, decision: Decision) -> None:
+    """Give back what `charge` took for `decision` (the model failed to answer)."""
+    if decision.budget == BudgetKind.QUESTIONS:
+        budget_refund(user=user)

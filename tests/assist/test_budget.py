@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tutor.budget import QuotaExceeded, budget_refund, budget_state, budget_take
-from tutor.models import QuestionBudget
+from assist.budget import QuotaExceeded, budget_refund, budget_state, budget_take
+from assist.models import QuestionBudget
 
 pytestmark = pytest.mark.django_db
 
