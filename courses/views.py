@@ -15,7 +15,7 @@ from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPrev
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from grading import selectors as grading_selectors
-from learning import selectors as learning_selectors
+from learning.selectors import paths as learning_paths
 from tutor.selectors import tutor_panel
 
 
@@ -285,7 +285,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for course in teaching:
             course.to_review = waiting.get(course.pk, 0)
     enrollments = selectors.student_enrollments(user=user)
-    paths = learning_selectors.path_summaries(user, [e.course_id for e, _ in enrollments])
+    paths = learning_paths.path_summaries(
+        student=user, course_ids=[e.course_id for e, _ in enrollments]
+    )
     context = {
         "enrollments": [
             (enrollment, progress, paths.get(enrollment.course_id))

@@ -15,12 +15,14 @@ from rest_framework.views import APIView
 
 from courses.access import is_enrolled
 from courses.api import course_for_reader, course_for_teacher
-from learning import selectors, services
 from learning.models import PracticeQuestion, QuestionStatus
+from learning.selectors import classroom, paths
+from learning.services import concepts as concept_services
+from learning.services import practice as practice_services
 from learning.views import path_student
 
 
-def _activity(activity: selectors.Activity | None, request: Request) -> dict[str, str] | None:
+def _activity(activity: paths.Activity | None, request: Request) -> dict[str, str] | None:
     if activity is None:
         return None
     return {
@@ -31,7 +33,7 @@ def _activity(activity: selectors.Activity | None, request: Request) -> dict[str
     }
 
 
-def _recommendation(item: selectors.Recommendation, request: Request) -> dict[str, Any]:
+def _recommendation(item: paths.Recommendation, request: Request) -> dict[str, Any]:
     return {
         "concept": item.state.concept.slug,
         "name": item.state.concept.name,
@@ -41,7 +43,7 @@ def _recommendation(item: selectors.Recommendation, request: Request) -> dict[st
     }
 
 
-def path_json(path: selectors.StudentPath, request: Request) -> dict[str, Any]:
+def path_json(path: paths.StudentPath, request: Request) -> dict[str, Any]:
     return {
         "course": path.course.slug,
         "student": path.student.username,
@@ -94,14 +96,14 @@ class PathApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         course = course_for_reader(request, slug)
         student = path_student(request, course)
-        return Response(path_json(selectors.student_path(course, student), request))
+        return Response(path_json(paths.student_path(course=course, student=student), request))
 
 
 class ClassViewApi(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, slug: str) -> Response:
         course = course_for_teacher(request, slug)
-        view = selectors.class_view(course)
+        view = classroom.class_view(course=course)
         return Response(
             {
                 "concepts": [c.slug for c in view.concepts],
@@ -144,7 +146,7 @@ class ConceptsApi(APIView):
         description="The concept graph in the import format (teachers).",
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(services.concepts_export(course_for_teacher(request, slug)))
+        return Response(concept_services.concepts_export(course=course_for_teacher(request, slug)))
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
@@ -155,8 +157,10 @@ class ConceptsApi(APIView):
     def put(self, request: Request, slug: str) -> Response:
         course = course_for_teacher(request, slug)
         try:
-            result = services.concepts_import(course, request.data, by=request.user)
-        except services.ImportRefused as error:
+            result = concept_services.concepts_import(
+                course=course, data=request.data, by=request.user
+            )
+        except concept_services.ImportRefused as error:
             raise serializers.ValidationError({"problems": error.problems}) from error
         return Response(
             {"created": result.created, "updated": result.updated, "questions": result.questions}
@@ -189,7 +193,7 @@ class PracticeAnswerApi(APIView):
             )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.practice_answer_submit(
+        result = practice_services.practice_answer_submit(
             question=question, student=request.user, response=data.validated_data["answer"]
         )
         return Response(

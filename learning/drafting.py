@@ -19,7 +19,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import transaction
 
 from courses.models import Lesson
 from learning.models import Concept, PracticeQuestion, QuestionKind, QuestionStatus
@@ -181,13 +180,13 @@ def question_draft_request(
         source_lesson=lesson,
         created_by=by,
     )
-    transaction.on_commit(lambda: practice_question_draft.delay(question.pk))
+    practice_question_draft.delay_on_commit(question.pk)
     return question
 
 
 def question_draft_write(*, question_id: int) -> str:
     from inference.llm import InferenceError, chat_complete
-    from learning.services import question_problems
+    from learning.services.practice import question_problems
 
     question = (
         PracticeQuestion.objects.select_related("concept", "source_lesson")

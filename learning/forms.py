@@ -9,7 +9,7 @@ from django import forms
 
 from courses.models import Course
 from learning.models import Concept, PracticeQuestion, QuestionKind
-from learning.services import question_problems
+from learning.services.practice import question_problems
 
 MAX_IMPORT_BYTES = 1024 * 1024
 
