@@ -2,5 +2,6 @@
 
 - paths: a student's path (mastery, what next and why, reviews, progress) and the dashboard's
   per-course summary;
-- classroom: a teacher's class view (heatmap, stuck students, hardest concepts).
+- classroom: a teacher's class view (heatmap, stuck students, hardest concepts);
+- concepts: the concept slugs of a course, for grading's concept-catalogue hook.
 """
