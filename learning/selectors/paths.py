@@ -358,7 +358,8 @@ def student_path(*, course: Course, student: Any, now: datetime | None = None) -
         recommendations.append(recommendation)
     start_of_today, end_of_today = _today(now)
     cards = ReviewCard.objects.filter(student=student, concept__course=course).order_by("due")
-    reviews_due, upcoming = [], []
+    reviews_due: list[ReviewItem] = []
+    upcoming: list[ReviewItem] = []
     for card in cards:
         concept = course_graph.by_id[card.concept_id]
         if card.due <= end_of_today:
