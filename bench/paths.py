@@ -9,7 +9,7 @@ prerequisites each, one lesson and two approved questions per concept), S enroll
 A practice answers spread over them, each a BKT observation with its mastery trace, the mastery
 rows and the FSRS review cards of mastered concepts, as the services would have written them.
 
-Then times, for random students, `learning.selectors.student_path` (what the page and the API
+Then times, for random students, `learning.selectors.paths.student_path` (what the page and the API
 compute) and the whole "My path" page through Django's test client, and the class view
 (selector and page, heatmap of all students by concepts, stuck students, hardest concepts).
 Prints JSON: p50/p95 in ms and the number of SQL queries. Nothing is asserted; the targets are
@@ -238,7 +238,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
     connection.force_debug_cursor = True
 
-    from learning import selectors
+    from learning.selectors import classroom, paths
 
     started = time.perf_counter()
     course, teacher, users, sizes = _build(args.students, args.concepts, args.attempts, args.seed)
@@ -246,7 +246,7 @@ def main() -> None:
     rng = random.Random(args.seed + 1)
 
     def one_path() -> None:
-        selectors.student_path(course, rng.choice(users))
+        paths.student_path(course=course, student=rng.choice(users))
 
     student_client = Client()
 
@@ -272,7 +272,9 @@ def main() -> None:
         "build_s": round(built_s, 1),
         "my_path_selector": _timed(one_path, args.runs),
         "my_path_page": _timed(path_page, args.runs),
-        "class_view_selector": _timed(lambda: selectors.class_view(course), max(5, args.runs // 3)),
+        "class_view_selector": _timed(
+            lambda: classroom.class_view(course=course), max(5, args.runs // 3)
+        ),
         "class_view_page": _timed(class_page, max(5, args.runs // 3)),
         "targets": {"my_path_p50_ms": 50, "class_view_p50_ms": 1000},
     }

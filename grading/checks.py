@@ -180,10 +180,13 @@ def rubric_problems(rubric: Any) -> list[str]:
 
 
 def concepts_problem(course: Any, concepts: list[str]) -> str:
-    """Once a course has a concept graph, assignments may only name its concepts."""
-    from learning.models import Concept
+    """Once a course has a concept graph, assignments may only name its concepts.
 
-    known = set(Concept.objects.filter(course=course).values_list("slug", flat=True))
+    The graph is the learning app's; grading reads it through the catalogue learning registers
+    (grading/hooks.py), so that grading does not import learning."""
+    from grading.hooks import concepts_known
+
+    known = concepts_known(course=course)
     if known and (unknown := sorted(set(concepts) - known)):
         return (
             f"The course has no concept called {', '.join(unknown)}; "

@@ -7,8 +7,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from learning import graph, services
+from learning import graph
 from learning.models import Concept, Mastery, Observation, PracticeQuestion, ReviewCard
+from learning.services import concepts as concept_services
+from learning.services import practice
 
 
 class ConceptAdminForm(forms.ModelForm):
@@ -36,7 +38,7 @@ class ConceptAdminForm(forms.ModelForm):
         slug = data.get("slug") or self.instance.slug
         if course is None or not slug:
             return data
-        requires = services.course_requires(course)
+        requires = concept_services.course_requires(course=course)
         requires[slug] = set()
         for prerequisite in data.get("prerequisites", []):
             if prerequisite.course_id != course.pk:
@@ -79,14 +81,14 @@ class PracticeQuestionAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[PracticeQuestion]) -> None:
         approved = 0
         for question in queryset.exclude(status="drafting"):
-            if not services.question_problems(
+            if not practice.question_problems(
                 kind=question.kind,
                 prompt=question.prompt,
                 choices=question.choices,
                 answer_index=question.answer_index,
                 accepted_answers=question.accepted_answers,
             ):
-                services.question_update(question=question, approve=True)
+                practice.question_update(question=question, approve=True)
                 approved += 1
         messages.success(request, f"{approved} questions approved; incomplete ones were skipped.")
 

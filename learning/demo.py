@@ -26,13 +26,9 @@ from courses.services import enrollment_create
 from learning import bkt
 from learning.graph import topological_order
 from learning.models import Observation, PracticeAnswer, PracticeQuestion, ReviewCard
-from learning.services import (
-    concepts_import,
-    course_requires,
-    mastery_recompute,
-    practice_answer_submit,
-    practice_evidence,
-)
+from learning.services.concepts import concepts_import, course_requires
+from learning.services.mastery import mastery_recompute
+from learning.services.practice import practice_answer_submit, practice_evidence
 
 # (days ago, concept, question number, right?) in time order; questions alternate so that the
 # repeat cool-down never discards an answer. Reviews of mastered concepts are answered on time
@@ -86,7 +82,7 @@ def demo_concepts_load(*, course: Course) -> int:
     path = DEMO_CONTENT_DIR / course.slug / "concepts.json"
     if not path.exists():
         return 0
-    concepts_import(course, json.loads(Path(path).read_text(encoding="utf-8")))
+    concepts_import(course=course, data=json.loads(Path(path).read_text(encoding="utf-8")))
     return course.concepts.count()
 
 
@@ -122,7 +118,7 @@ def demo_classmates_load(*, course: Course) -> int:
     if not classmates:
         return 0
     order = topological_order(
-        course_requires(course), list(course.concepts.values_list("slug", flat=True))
+        course_requires(course=course), list(course.concepts.values_list("slug", flat=True))
     )
     questions = _approved_questions(course)
     written = 0
@@ -195,7 +191,7 @@ def _classmate_practice(
         if not answers:
             break
         answers = PracticeAnswer.objects.bulk_create(answers)
-        Observation.objects.bulk_create(practice_evidence(answer) for answer in answers)
+        Observation.objects.bulk_create(practice_evidence(answer=answer) for answer in answers)
         mastery_recompute(student_id=student.pk, concept=concept)
         written += len(answers)
         if stuck and p_known < settings.LEARNING_MASTERY_THRESHOLD:

@@ -19,7 +19,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import transaction
 
 from assist.policy import Purpose, decide
 from assist.prompts import drafting as prompts
@@ -147,13 +146,13 @@ def question_draft_request(
         source_lesson=lesson,
         created_by=by,
     )
-    transaction.on_commit(lambda: practice_question_draft.delay(question.pk))
+    practice_question_draft.delay_on_commit(question.pk)
     return question
 
 
 def question_draft_write(*, question_id: int) -> str:
     from inference.llm import InferenceError, chat_complete
-    from learning.services import question_problems
+    from learning.services.practice import question_problems
 
     question = (
         PracticeQuestion.objects.select_related("concept", "source_lesson__course", "created_by")

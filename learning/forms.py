@@ -10,7 +10,7 @@ from django import forms
 from core.forms import choice_field
 from courses.models import Course, Lesson
 from learning.models import Concept, PracticeQuestion, QuestionKind
-from learning.services import question_problems
+from learning.services.practice import question_problems
 
 MAX_IMPORT_BYTES = 1024 * 1024
 

@@ -9,10 +9,10 @@ log = logging.getLogger(__name__)
 
 
 def submission_scored_record(sender: Any, *, submission: Any, **kwargs: Any) -> None:
-    from learning.services import submission_record
+    from learning.services.evidence import submission_record
 
     try:
-        submission_record(submission)
+        submission_record(submission=submission)
     except Exception:
         # The grade stands whatever happens here; mastery catches up at the next recompute.
         log.exception("could not record submission %s as learning evidence", submission.pk)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,9 +19,12 @@ from core.spreadsheets import csv_download, spreadsheet_safe
 from courses.access import course_for_reader, course_for_teacher, is_course_teacher, is_enrolled
 from courses.markdown import render_markdown
 from courses.models import Course
-from learning import charts, drafting, selectors, services
+from learning import charts, drafting
 from learning.forms import AnswerForm, ConceptForm, DraftForm, ImportForm, QuestionForm
 from learning.models import Concept, PracticeQuestion, QuestionStatus
+from learning.selectors import classroom, paths
+from learning.services import concepts as concept_services
+from learning.services import practice as practice_services
 
 HEATMAP_PAGE_SIZE = 50
 
@@ -48,7 +50,7 @@ def path_student(request: HttpRequest, course: Course) -> User:
 def path(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     student = path_student(request, course)
-    learning_path = selectors.student_path(course, student)
+    learning_path = paths.student_path(course=course, student=student)
     return render(
         request,
         "learning/path.html",
@@ -85,7 +87,7 @@ def practice(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
             )
         elif form.is_valid():
             try:
-                result = services.practice_answer_submit(
+                result = practice_services.practice_answer_submit(
                     question=question, student=request.user, response=form.cleaned_data["answer"]
                 )
             except DomainError as error:
@@ -127,7 +129,7 @@ def concepts(request: HttpRequest, slug: str) -> HttpResponse:
     form = ConceptForm(request.POST or None, course=course)
     if request.method == "POST" and form.is_valid():
         try:
-            concept = services.concept_save(course=course, **form.service_fields())
+            concept = concept_services.concept_save(course=course, **form.service_fields())
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -153,7 +155,7 @@ def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResp
     form = ConceptForm(request.POST or None, instance=concept, course=course)
     if request.method == "POST" and form.is_valid():
         try:
-            services.concept_save(course=course, concept=concept, **form.service_fields())
+            concept_services.concept_save(course=course, concept=concept, **form.service_fields())
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -182,7 +184,7 @@ def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
 def concepts_export(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     response = HttpResponse(
-        json.dumps(services.concepts_export(course), indent=2, ensure_ascii=False),
+        json.dumps(concept_services.concepts_export(course=course), indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-concepts.json"'
@@ -196,8 +198,10 @@ def concepts_import(request: HttpRequest, slug: str) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            result = services.concepts_import(course, form.cleaned_data["parsed"], by=request.user)
-        except services.ImportRefused as error:
+            result = concept_services.concepts_import(
+                course=course, data=form.cleaned_data["parsed"], by=request.user
+            )
+        except concept_services.ImportRefused as error:
             for problem in error.problems[:20]:
                 form.add_error(None, problem)
         else:
@@ -229,7 +233,7 @@ def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
     from learning.tasks import concept_params_fit
 
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
-    transaction.on_commit(lambda: concept_params_fit.delay(course.pk))
+    concept_params_fit.delay_on_commit(course.pk)
     messages.success(
         request,
         "Fitting the knowledge-tracing parameters from the class's answers; concepts with too "
@@ -245,7 +249,7 @@ def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpRespons
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.question_create(concept=concept, by=request.user, **form.question_fields)
+        practice_services.question_create(concept=concept, by=request.user, **form.question_fields)
         messages.success(request, "Question added; students can practise it now.")
         return redirect("learning:questions", course.slug, concept.slug)
     listing = list(concept.questions.select_related("source_lesson").order_by("status", "id"))
@@ -281,7 +285,9 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
         approve = "approve" in request.POST
-        services.question_update(question=question, approve=approve, **form.question_fields)
+        practice_services.question_update(
+            question=question, approve=approve, **form.question_fields
+        )
         messages.success(
             request, "Question approved: students can practise it now." if approve else "Saved."
         )
@@ -330,7 +336,7 @@ def question_draft(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
 @require_GET
 def class_view(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
-    view = selectors.class_view(course)
+    view = classroom.class_view(course=course)
     page = Paginator(view.rows, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -351,7 +357,7 @@ def class_view_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The whole heatmap (every student, not one page) for a spreadsheet: mastery 0 to 1 per
     concept, empty where the student has no answer yet."""
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
-    view = selectors.class_view(course)
+    view = classroom.class_view(course=course)
     response, writer = csv_download(f"{course.slug}-mastery.csv")
     writer.writerow(
         ["username", "name", *(spreadsheet_safe(c.name) for c in view.concepts), "mastered"]

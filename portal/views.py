@@ -17,7 +17,7 @@ from courses.access import can_read_lessons, course_for_viewer, is_course_teache
 from courses.markdown import render_markdown
 from courses.models import Lesson
 from grading import selectors as grading_selectors
-from learning import selectors as learning_selectors
+from learning.selectors import paths as learning_paths
 from tutor.selectors import tutor_panel
 
 
@@ -38,7 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for course in teaching:
             course.to_review = waiting.get(course.pk, 0)
     enrollments = selectors.student_enrollments(user=user)
-    paths = learning_selectors.path_summaries(user, [e.course_id for e, _ in enrollments])
+    paths = learning_paths.path_summaries(
+        student=user, course_ids=[e.course_id for e, _ in enrollments]
+    )
     context = {
         "enrollments": [
             (enrollment, progress, paths.get(enrollment.course_id))

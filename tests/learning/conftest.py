@@ -9,12 +9,13 @@ import pytest
 
 from accounts.models import User
 from courses.models import Course
-from learning import services
 from learning.models import Concept, PracticeQuestion, QuestionKind, QuestionStatus
+from learning.services import concepts as concept_services
+from learning.services import practice
 
 # dot-products → attention → multi-head, and values → attention
 GRAPH = {
-    "format": services.EXPORT_FORMAT,
+    "format": concept_services.EXPORT_FORMAT,
     "concepts": [
         {
             "slug": "dot-products",
@@ -55,7 +56,7 @@ GRAPH = {
 
 @pytest.fixture
 def concepts(course: Course) -> dict[str, Concept]:
-    services.concepts_import(course, GRAPH)
+    concept_services.concepts_import(course=course, data=GRAPH)
     return {c.slug: c for c in Concept.objects.filter(course=course)}
 
 
@@ -70,7 +71,7 @@ def short_question(concepts: dict[str, Concept]) -> PracticeQuestion:
 
 
 @pytest.fixture
-def answer(choice_question: PracticeQuestion) -> Callable[..., services.PracticeResult]:
+def answer(choice_question: PracticeQuestion) -> Callable[..., practice.PracticeResult]:
     """Answer a question right or wrong at a given time (default: the choice question)."""
 
     def _answer(
@@ -78,13 +79,13 @@ def answer(choice_question: PracticeQuestion) -> Callable[..., services.Practice
         right: bool,
         at: datetime | None = None,
         question: PracticeQuestion | None = None,
-    ) -> services.PracticeResult:
+    ) -> practice.PracticeResult:
         question = question or choice_question
         if question.kind == QuestionKind.CHOICE:
             response = str(question.answer_index if right else (question.answer_index + 1) % 3)
         else:
             response = question.accepted_answers[0] if right else "nope"
-        return services.practice_answer_submit(
+        return practice.practice_answer_submit(
             question=question, student=student, response=response, at=at
         )
 

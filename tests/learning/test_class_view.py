@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from courses.services import enrollment_create
-from learning import selectors
+from learning.selectors import classroom as class_selectors
 from tests.conftest import api_client_for
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def classroom(course, concepts, answer, short_question, django_user_model):  # t
 
 
 def test_heatmap_stuck_and_hardest(course, classroom) -> None:  # type: ignore[no-untyped-def]
-    view = selectors.class_view(course)
+    view = class_selectors.class_view(course=course)
     assert [c.slug for c in view.concepts] == ["dot-products", "values", "attention", "multi-head"]
     rows = {row.student.username: row for row in view.rows}
     assert rows["ann"].cells[0] >= 0.95 and rows["ann"].mastered == 1
@@ -52,7 +52,7 @@ def test_heatmap_stuck_and_hardest(course, classroom) -> None:  # type: ignore[n
 def test_a_student_who_is_improving_is_not_stuck(course, classroom, answer) -> None:  # type: ignore[no-untyped-def]
     for step in range(3):
         answer(classroom["ben"], True, at=T0 + (10 + step) * HOUR)
-    assert selectors.class_view(course).stuck == []
+    assert class_selectors.class_view(course=course).stuck == []
 
 
 def test_the_page_and_api(client, teacher, course, classroom) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from learning import services
 from learning.models import Concept, PracticeQuestion
+from learning.services import concepts as concept_services
 from tests.conftest import api_client_for
 from tests.learning.conftest import GRAPH
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 def test_a_prerequisite_that_closes_a_cycle_is_refused_with_the_path(course, concepts) -> None:  # type: ignore[no-untyped-def]
     dot = concepts["dot-products"]
-    with pytest.raises(services.ConceptRefused) as refused:
-        services.concept_save(
+    with pytest.raises(concept_services.ConceptRefused) as refused:
+        concept_services.concept_save(
             course=course,
             concept=dot,
             slug=dot.slug,
@@ -82,7 +82,7 @@ def test_reserved_and_taken_slugs_are_refused(client, teacher, course, concepts,
 def test_export_then_import_into_another_course_round_trips(course, concepts, teacher) -> None:  # type: ignore[no-untyped-def]
     from courses import services as course_services
 
-    exported = services.concepts_export(course)
+    exported = concept_services.concepts_export(course=course)
     assert [c["slug"] for c in exported["concepts"]] == [
         "dot-products",
         "values",
@@ -93,12 +93,12 @@ def test_export_then_import_into_another_course_round_trips(course, concepts, te
     module = course_services.module_create(course=other, title="M")
     for slug in ("queries", "values", "multi-head"):
         course_services.lesson_create(module=module, title=slug, slug=slug, body="x")
-    result = services.concepts_import(other, json.loads(json.dumps(exported)))
+    result = concept_services.concepts_import(course=other, data=json.loads(json.dumps(exported)))
     assert (result.created, result.updated, result.questions) == (4, 0, 2)
-    again = services.concepts_export(other)
+    again = concept_services.concepts_export(course=other)
     assert again["concepts"] == exported["concepts"]
     # Importing the same file again updates in place and adds no duplicate questions.
-    result = services.concepts_import(other, exported)
+    result = concept_services.concepts_import(course=other, data=exported)
     assert (result.created, result.updated, result.questions) == (0, 4, 0)
 
 
@@ -139,8 +139,8 @@ BROKEN = {
 @pytest.mark.parametrize("case", BROKEN)
 def test_a_broken_file_is_refused_whole_with_the_reason(course, case) -> None:  # type: ignore[no-untyped-def]
     data, message = BROKEN[case]
-    with pytest.raises(services.ImportRefused) as refused:
-        services.concepts_import(course, data)
+    with pytest.raises(concept_services.ImportRefused) as refused:
+        concept_services.concepts_import(course=course, data=data)
     assert any(message in problem for problem in refused.value.problems), refused.value.problems
     assert not Concept.objects.filter(course=course).exists()
 
@@ -163,7 +163,7 @@ def test_export_download_and_the_api_put(client, teacher, course, concepts) -> N
     client.force_login(teacher)
     response = client.get(reverse("learning:concepts_export", args=[course.slug]))
     assert "attachment" in response["Content-Disposition"]
-    assert json.loads(response.content)["format"] == services.EXPORT_FORMAT
+    assert json.loads(response.content)["format"] == concept_services.EXPORT_FORMAT
     api = api_client_for(teacher)
     cyclic = BROKEN["cycle"][0]
     response = api.put(f"/api/courses/{course.slug}/concepts/", cyclic, format="json")

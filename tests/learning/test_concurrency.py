@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from learning import services
 from learning.models import Mastery, Observation
+from learning.services import practice
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,7 +27,7 @@ def test_the_same_answer_sent_twice_at_once_counts_once(enrolled_student, choice
     def send() -> bool:
         try:
             start.wait(timeout=10)
-            return services.practice_answer_submit(
+            return practice.practice_answer_submit(
                 question=choice_question,
                 student=enrolled_student,
                 response=str(choice_question.answer_index),

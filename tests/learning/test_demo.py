@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts.models import User
 from courses.models import Course
 from grading.models import Assignment
-from learning import selectors
 from learning.models import Concept, Observation, QuestionStatus
+from learning.selectors import classroom, paths
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_demo_assignments_and_their_tests_name_concepts_of_the_graph(demo) -> No
 
 def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(demo) -> None:  # type: ignore[no-untyped-def]
     student = User.objects.get(username="student")
-    path = selectors.student_path(Course.objects.get(slug="python-basics"), student)
+    path = paths.student_path(course=Course.objects.get(slug="python-basics"), student=student)
     assert path.mastered_count >= 3
     # Earlier reviews were done on time; the concept mastered two days ago is due.
     assert [item.concept.slug for item in path.reviews_due] == ["type-conversion"]
@@ -62,7 +62,7 @@ def test_loading_the_demo_again_keeps_the_history_as_it_is(demo) -> None:  # typ
 
 def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo, client) -> None:  # type: ignore[no-untyped-def]
     course = Course.objects.get(slug="python-basics")
-    view = selectors.class_view(course)
+    view = classroom.class_view(course=course)
     assert course.enrollments.count() == 11  # the demo student and ten classmates
     assert {(s.student.username, s.concept.slug) for s in view.stuck} == {
         ("demo-tom", "f-strings"),

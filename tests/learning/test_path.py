@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import LessonCompletion
-from learning import selectors
+from learning.selectors import paths
 from tests.conftest import api_client_for
 from tests.learning.conftest import add_question
 
@@ -31,7 +31,12 @@ ORDER = list(REQUIRES)
 
 
 def _ranked(mastered: set[str], struggles: dict[str, int] | None = None) -> list[str]:
-    return [c for c, _, _ in selectors.rank_candidates(REQUIRES, mastered, struggles or {}, ORDER)]
+    return [
+        c
+        for c, _, _ in paths.rank_candidates(
+            requires=REQUIRES, mastered=mastered, struggles=struggles or {}, order=ORDER
+        )
+    ]
 
 
 def test_recommendations_rank_by_what_they_unlock() -> None:
@@ -47,7 +52,7 @@ def test_recent_struggles_move_a_concept_up() -> None:
 def test_only_concepts_whose_prerequisites_are_mastered_are_offered() -> None:
     # With a mastered, b now unlocks z and d (2); x unlocks w (1); c and y unlock nothing.
     assert _ranked({"a"}) == ["b", "x", "c", "y"]
-    ranked = selectors.rank_candidates(REQUIRES, {"a"}, {}, ORDER)
+    ranked = paths.rank_candidates(requires=REQUIRES, mastered={"a"}, struggles={}, order=ORDER)
     assert ranked[0][2] == ["z", "d"]
     assert "w" not in _ranked({"a"}) and "d" not in _ranked({"a"})
 
@@ -61,7 +66,7 @@ def _answer_right(answer, student, times: int, start=T0, **kwargs):  # type: ign
 def test_the_path_moves_on_as_the_student_masters_concepts(
     course, concepts, enrolled_student, answer
 ) -> None:  # type: ignore[no-untyped-def]
-    path = selectors.student_path(course, enrolled_student, now=T0)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0)
     assert path.next.state.concept.slug == "dot-products"
     assert path.next.reasons[0] == "Dot products needs nothing else first: a good place to start."
     # Nothing tried yet and the lesson not read: read it first.
@@ -69,7 +74,7 @@ def test_the_path_moves_on_as_the_student_masters_concepts(
     assert [s.status for s in path.concepts] == ["ready", "ready", "locked", "locked"]
 
     _answer_right(answer, enrolled_student, 3)
-    path = selectors.student_path(course, enrolled_student, now=T0 + 3 * HOUR)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0 + 3 * HOUR)
     assert path.mastered_count == 1
     assert path.next.state.concept.slug == "values"
     assert "Mastering it unlocks Attention." in path.next.reasons
@@ -78,7 +83,7 @@ def test_the_path_moves_on_as_the_student_masters_concepts(
 
     question = add_question(concepts["values"])
     _answer_right(answer, enrolled_student, 3, start=T0 + 4 * HOUR, question=question)
-    path = selectors.student_path(course, enrolled_student, now=T0 + 8 * HOUR)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0 + 8 * HOUR)
     assert path.next.state.concept.slug == "attention"
     assert path.next.reasons[0] == (
         "You have mastered Dot products and Values; Attention builds on them."
@@ -92,7 +97,7 @@ def test_activities_go_lesson_then_questions_then_assignment(
     from grading import services as grading_services
 
     answer(enrolled_student, False, at=T0)  # tried: questions come before rereading
-    path = selectors.student_path(course, enrolled_student, now=T0 + HOUR)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0 + HOUR)
     assert path.next.activity.kind == "practice"
     # The question not yet answered comes first.
     assert path.next.activity.url == short_question.get_absolute_url()
@@ -111,7 +116,7 @@ def test_activities_go_lesson_then_questions_then_assignment(
         reference_answer="11",
         rubric=[{"criterion": "Right", "points": 10}],
     )
-    path = selectors.student_path(course, enrolled_student, now=T0 + 4 * HOUR)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0 + 4 * HOUR)
     assert path.next.state.concept.slug == "dot-products"
     assert (path.next.activity.kind, path.next.activity.title) == ("assignment", essay.title)
 
@@ -122,16 +127,22 @@ def test_a_review_shows_up_when_due_and_progress_counts_it(
 ) -> None:  # type: ignore[no-untyped-def]
     _answer_right(answer, enrolled_student, 3)
     mastered_at = T0 + 2 * HOUR
-    path = selectors.student_path(course, enrolled_student, now=mastered_at + timedelta(days=1))
+    path = paths.student_path(
+        course=course, student=enrolled_student, now=mastered_at + timedelta(days=1)
+    )
     assert path.reviews_due == []
     assert [r.concept.slug for r in path.upcoming_reviews] == ["dot-products"]
-    path = selectors.student_path(course, enrolled_student, now=mastered_at + timedelta(days=2))
+    path = paths.student_path(
+        course=course, student=enrolled_student, now=mastered_at + timedelta(days=2)
+    )
     assert [r.concept.slug for r in path.reviews_due] == ["dot-products"]
     assert path.reviews_due[0].activity.kind == "practice"
     assert not path.reviews_due[0].overdue
     assert path.progress[-1].mastered == 1
     assert path.progress[-4].mastered == 0  # three days before: not mastered yet
-    later = selectors.student_path(course, enrolled_student, now=mastered_at + timedelta(days=5))
+    later = paths.student_path(
+        course=course, student=enrolled_student, now=mastered_at + timedelta(days=5)
+    )
     assert [(r.concept.slug, r.overdue) for r in later.reviews_due] == [("dot-products", True)]
 
 
@@ -229,7 +240,7 @@ def test_lesson_completion_moves_the_activity_to_the_next_lesson(
     LessonCompletion.objects.create(
         user=enrolled_student, lesson=course.lessons.get(slug="queries")
     )
-    path = selectors.student_path(course, enrolled_student, now=T0)
+    path = paths.student_path(course=course, student=enrolled_student, now=T0)
     assert path.next.activity.title == "Values"
 
 

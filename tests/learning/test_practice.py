@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from courses.services import enrollment_create
-from learning import services
 from learning.models import Mastery, Observation, QuestionStatus, ReviewCard
+from learning.services import mastery as mastery_services
+from learning.services import practice
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -46,7 +47,7 @@ def test_answering_the_same_question_again_at_once_does_not_pump_mastery(
     [("10", True), (" 10. ", True), ("10.0", True), ("'10'", True), ("ten", False), ("1 0", False)],
 )
 def test_short_answers_are_normalised(enrolled_student, short_question, response, right) -> None:  # type: ignore[no-untyped-def]
-    result = services.practice_answer_submit(
+    result = practice.practice_answer_submit(
         question=short_question, student=enrolled_student, response=response, at=T0
     )
     assert result.correct is right
@@ -59,8 +60,8 @@ def test_short_answers_are_normalised(enrolled_student, short_question, response
 def test_bad_answers_are_refused_and_nothing_is_recorded(
     enrolled_student, choice_question, response, message
 ) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(services.PracticeRefused, match=message):
-        services.practice_answer_submit(
+    with pytest.raises(practice.PracticeRefused, match=message):
+        practice.practice_answer_submit(
             question=choice_question, student=enrolled_student, response=response
         )
     assert not Observation.objects.exists()
@@ -69,8 +70,8 @@ def test_bad_answers_are_refused_and_nothing_is_recorded(
 def test_a_draft_question_cannot_be_answered(enrolled_student, choice_question) -> None:  # type: ignore[no-untyped-def]
     choice_question.status = QuestionStatus.DRAFT
     choice_question.save()
-    with pytest.raises(services.PracticeRefused, match="not open"):
-        services.practice_answer_submit(
+    with pytest.raises(practice.PracticeRefused, match="not open"):
+        practice.practice_answer_submit(
             question=choice_question, student=enrolled_student, response="1"
         )
 
@@ -123,14 +124,14 @@ def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
     settings.LEARNING_FIT_MIN_STUDENTS = 10
     students = _enrolled_students(django_user_model, course, 12)
     _answer_three_with_one_miss(answer, students[:9])
-    results = services.concept_params_fit(course)
+    results = mastery_services.concept_params_fit(course=course)
     assert all(r.params is None for r in results)  # 9 students: not enough
 
     for student in students[9:]:
         for step in range(3):
             answer(student, True, at=T0 + step * HOUR, question=short_question)
     before = Mastery.objects.get(student=students[0], concept=concepts["dot-products"]).p_known
-    results = {r.concept.slug: r for r in services.concept_params_fit(course)}
+    results = {r.concept.slug: r for r in mastery_services.concept_params_fit(course=course)}
     fitted = results["dot-products"]
     assert fitted.params is not None and fitted.students == 12 and fitted.recomputed == 12
     concepts["dot-products"].refresh_from_db()
@@ -149,16 +150,16 @@ def test_the_nightly_refit_fits_only_courses_with_new_answers(
     settings.LEARNING_FIT_MIN_STUDENTS = 10
     students = _enrolled_students(django_user_model, course, 11)
     _answer_three_with_one_miss(answer, students[:10])
-    assert services.courses_due_for_refit() == [course]
+    assert mastery_services.courses_due_for_refit() == [course]
 
     assert concept_params_refit_due() == {course.slug: ["dot-products"]}
     concepts["dot-products"].refresh_from_db()
     assert concepts["dot-products"].fitted["answers"] == 30
-    assert services.courses_due_for_refit() == []
+    assert mastery_services.courses_due_for_refit() == []
     assert concept_params_refit_due() == {}  # nothing new: nothing refitted
 
     answer(students[10], True, at=T0 + 10 * HOUR)
-    assert services.courses_due_for_refit() == [course]
+    assert mastery_services.courses_due_for_refit() == [course]
     concept_params_refit_due()
     concepts["dot-products"].refresh_from_db()
     assert concepts["dot-products"].fitted["answers"] == 31

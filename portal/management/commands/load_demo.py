@@ -15,7 +15,7 @@ from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
 from courses.services import course_reindex_lessons
 from grading.demo import DemoAssignmentError, demo_assignments_load
 from learning.demo import demo_classmates_load, demo_concepts_load, demo_history_load
-from learning.services import ImportRefused
+from learning.services.concepts import ImportRefused
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
-"""Reads for learning paths: a student's path (mastery, what next and why, reviews, progress)
-and a teacher's class view (heatmap, stuck students, hardest concepts).
+"""Reads for a student's learning path: mastery per concept, what next and why, reviews due,
+progress, and the dashboard's one-line summary per course.
 
-Both are computed in a fixed, small number of queries whatever the size of the course; the
+The path is computed in a fixed, small number of queries whatever the size of the course; the
 figures are in bench/paths.py.
 """
 
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from courses.models import Course, Enrollment, LessonCompletion
+from courses.models import Course, LessonCompletion
 from learning import graph
 from learning.models import (
     Concept,
@@ -133,6 +133,7 @@ def _course_graph(course: Course) -> _Graph:
 
 
 def rank_candidates(
+    *,
     requires: dict[Any, set[Any]],
     mastered: set[Any],
     struggles: dict[Any, int],
@@ -320,7 +321,8 @@ def _today(now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1) - timedelta(microseconds=1)
 
 
-def student_path(course: Course, student: Any, *, now: datetime | None = None) -> StudentPath:
+def student_path(*, course: Course, student: Any, now: datetime | None = None) -> StudentPath:
+    """Everything the “My path” page and its API show, for one student in one course."""
     now = now or timezone.now()
     threshold = settings.LEARNING_MASTERY_THRESHOLD
     course_graph = _course_graph(course)
@@ -341,10 +343,10 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
             struggles[concept_id] += 1
     activities = _Activities(course, student, course_graph)
     ranked = rank_candidates(
-        course_graph.requires,
-        {s.concept.pk for s in states if s.mastered},
-        struggles,
-        [c.pk for c in course_graph.concepts],
+        requires=course_graph.requires,
+        mastered={s.concept.pk for s in states if s.mastered},
+        struggles=struggles,
+        order=[c.pk for c in course_graph.concepts],
     )
     recommendations = []
     for concept_id, score, opens in ranked[:4]:
@@ -356,7 +358,8 @@ def student_path(course: Course, student: Any, *, now: datetime | None = None) -
         recommendations.append(recommendation)
     start_of_today, end_of_today = _today(now)
     cards = ReviewCard.objects.filter(student=student, concept__course=course).order_by("due")
-    reviews_due, upcoming = [], []
+    reviews_due: list[ReviewItem] = []
+    upcoming: list[ReviewItem] = []
     for card in cards:
         concept = course_graph.by_id[card.concept_id]
         if card.due <= end_of_today:
@@ -388,7 +391,7 @@ class PathSummary:
 
 
 def path_summaries(
-    student: Any, course_ids: list[int], *, now: datetime | None = None
+    *, student: Any, course_ids: list[int], now: datetime | None = None
 ) -> dict[int, PathSummary]:
     """{course id: summary} for the courses that have concepts; three queries for them all."""
     _, end_of_today = _today(now or timezone.now())
@@ -416,121 +419,3 @@ def path_summaries(
         course_id: PathSummary(mastered.get(course_id, 0), total, due.get(course_id, 0))
         for course_id, total in concepts.items()
     }
-
-
-# --- The teacher's class view -------------------------------------------------------------------
-
-
-@dataclass
-class HeatmapRow:
-    student: Any
-    cells: list[float | None]  # mastery per concept, None = no attempt yet
-    mastered: int
-
-
-@dataclass
-class StuckStudent:
-    student: Any
-    concept: Concept
-    attempts: int
-    p_known: float
-    rise: float
-    last_attempt_at: datetime
-
-
-@dataclass
-class ConceptDifficulty:
-    concept: Concept
-    students: int  # students who attempted it
-    attempts: int
-    error_rate: float
-    mean_mastery: float
-    mastered: int
-
-
-@dataclass
-class ClassView:
-    course: Course
-    concepts: list[Concept]
-    rows: list[HeatmapRow]
-    stuck: list[StuckStudent]
-    hardest: list[ConceptDifficulty]
-    threshold: float
-
-
-def class_view(course: Course) -> ClassView:
-    threshold = settings.LEARNING_MASTERY_THRESHOLD
-    concepts = list(Concept.objects.filter(course=course).order_by("position", "id"))
-    column = {c.pk: index for index, c in enumerate(concepts)}
-    by_id = {c.pk: c for c in concepts}
-    students = [
-        e.user
-        for e in Enrollment.objects.filter(course=course)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    ]
-    cells: dict[int, list[float | None]] = {s.pk: [None] * len(concepts) for s in students}
-    for student_id, concept_id, p_known in Mastery.objects.filter(
-        concept__course=course, attempts__gt=0
-    ).values_list("student_id", "concept_id", "p_known"):
-        if student_id in cells:
-            cells[student_id][column[concept_id]] = p_known
-    rows = [
-        HeatmapRow(s, cells[s.pk], sum(1 for v in cells[s.pk] if v is not None and v >= threshold))
-        for s in students
-    ]
-    # One pass over the course's evidence, in time order, for "stuck" and "hardest".
-    trails: dict[tuple[int, int], list[tuple[float, datetime]]] = defaultdict(list)
-    attempts: dict[int, int] = defaultdict(int)
-    wrong: dict[int, int] = defaultdict(int)
-    for student_id, concept_id, correct, after, at in (
-        Observation.objects.filter(concept__course=course)
-        .order_by("at", "id")
-        .values_list("student_id", "concept_id", "correct", "mastery_after", "at")
-    ):
-        trails[(student_id, concept_id)].append((after, at))
-        attempts[concept_id] += 1
-        wrong[concept_id] += not correct
-    window = settings.LEARNING_STUCK_ATTEMPTS
-    student_by_id = {s.pk: s for s in students}
-    stuck = []
-    for (student_id, concept_id), trail in trails.items():
-        if student_id not in student_by_id or len(trail) < window or trail[-1][0] >= threshold:
-            continue
-        # Mastery after the attempt just before the window (or the prior) to after the last one.
-        start = trail[-window - 1][0] if len(trail) > window else by_id[concept_id].params.prior
-        rise = trail[-1][0] - start
-        if rise < settings.LEARNING_STUCK_RISE:
-            stuck.append(
-                StuckStudent(
-                    student_by_id[student_id],
-                    by_id[concept_id],
-                    len(trail),
-                    trail[-1][0],
-                    rise,
-                    trail[-1][1],
-                )
-            )
-    stuck.sort(key=lambda s: (-s.attempts, s.p_known))
-    hardest = []
-    for concept in concepts:
-        values = [row.cells[column[concept.pk]] for row in rows]
-        tried = [v for v in values if v is not None]
-        if not attempts[concept.pk]:
-            continue
-        hardest.append(
-            ConceptDifficulty(
-                concept,
-                len(tried),
-                attempts[concept.pk],
-                wrong[concept.pk] / attempts[concept.pk],
-                sum(tried) / len(tried) if tried else 0.0,
-                sum(v >= threshold for v in tried),
-            )
-        )
-    # Rank by a smoothed error rate, (wrong + 1) / (answers + 2), so that one wrong answer out
-    # of one does not outrank a concept half the class keeps missing.
-    hardest.sort(
-        key=lambda d: (-(d.error_rate * d.attempts + 1) / (d.attempts + 2), d.mean_mastery)
-    )
-    return ClassView(course, concepts, rows, stuck, hardest[:10], threshold)
