@@ -15,7 +15,7 @@ from django.conf import settings
 
 from inference.engine import StreamStats
 from inference.llm import chat_stream, embed_texts
-from inference.models import Chunk
+from knowledge.models import Chunk
 from knowledge.search import search
 
 MAX_QUESTION_CHARS = 2000

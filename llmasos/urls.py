@@ -25,6 +25,7 @@ admin.site.site_title = "LLMasOS admin"
 
 api_patterns = [
     path("", include("courses.api_urls")),
+    path("", include("knowledge.api_urls")),
     path("", include("tutor.api_urls")),
     path("", include("grading.api_urls")),
     path("", include("playground.api_urls")),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("dashboard/", course_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("courses/", include("courses.urls")),
+    path("courses/", include("knowledge.urls")),
     path("courses/", include("tutor.urls")),
     path("courses/", include("grading.urls")),
     path("courses/", include("learning.urls")),

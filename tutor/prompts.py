@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from inference.models import Chunk
+from knowledge.models import Chunk
 from knowledge.rag import SYSTEM_PROMPT, context_block, neutralise
 
 HISTORY_CHARS = 600  # per earlier turn: enough to resolve "it" and "that", small enough to prefill

@@ -1,4 +1,6 @@
-"""Course material pages: upload, live ingestion status, delete, download, search."""
+"""Course material pages: upload, live ingestion status, delete, download, search.
+
+Mounted under /courses/<slug>/ (knowledge/urls.py) like the rest of a course's pages."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses import services
 from courses.access import can_read_lessons
-from courses.models import Material
 from courses.views import _get_course_for_teacher, _get_course_for_viewer
+from knowledge import services
+from knowledge.models import Material
 
 MAX_FILES_PER_UPLOAD = 20
 SEARCH_MAX_QUERY = 500
@@ -43,14 +45,14 @@ def material_list(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             for material in failed:
                 messages.error(request, f"{material.original_name}: {material.error}")
-        return redirect("courses:materials", slug=course.slug)
+        return redirect("knowledge:materials", slug=course.slug)
     materials = [m.as_status() for m in course.materials.select_related("course")]
     context = {
         "course": course,
         "materials": materials,
         "upload_limit_mb": settings.KB_MAX_UPLOAD_MB,
     }
-    return render(request, "courses/materials.html", context)
+    return render(request, "knowledge/materials.html", context)
 
 
 @login_required
@@ -60,7 +62,7 @@ def material_delete(request: HttpRequest, slug: str, material_id: int) -> HttpRe
     material = get_object_or_404(Material, pk=material_id, course=course)
     services.material_delete(material=material)
     messages.success(request, f"“{material.original_name}” and its passages were removed.")
-    return redirect("courses:materials", slug=course.slug)
+    return redirect("knowledge:materials", slug=course.slug)
 
 
 @login_required
@@ -100,5 +102,5 @@ def course_search(request: HttpRequest, slug: str) -> HttpResponse:
     hits = [hit.as_dict() for hit in search(course_id=course.pk, query=query, k=8)] if query else []
     context = {"course": course, "query": query, "hits": hits}
     if request.htmx:
-        return render(request, "courses/search.html#results", context)
-    return render(request, "courses/search.html", context)
+        return render(request, "knowledge/search.html#results", context)
+    return render(request, "knowledge/search.html", context)

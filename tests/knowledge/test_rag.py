@@ -9,7 +9,7 @@ from django.urls import reverse
 from inference import backends
 from knowledge.rag import NOT_COVERED, SYSTEM_PROMPT, build_messages, relevant_chunks
 from tests.conftest import api_client_for, free_port
-from tests.inference.test_knowledge_base import ATTENTION_MD
+from tests.knowledge.test_knowledge_base import ATTENTION_MD
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def test_a_missing_model_is_a_clear_503(material, enrolled_student, settings, tm
 def test_the_admin_uploads_through_the_same_pipeline(
     kb_dirs, client, admin_user, course, django_capture_on_commit_callbacks
 ):
-    from courses.models import Material
+    from knowledge.models import Material
 
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
