@@ -152,7 +152,7 @@ def test_the_admin_uploads_through_the_same_pipeline(
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:courses_material_add"),
+            reverse("admin:knowledge_material_add"),
             {"course": course.pk, "file": SimpleUploadedFile("attention.md", ATTENTION_MD)},
         )
     assert response.status_code == 302
