@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import pre_delete
+
 from courses.models import Lesson
 from courses.signals import lesson_changed
 from knowledge import services
@@ -20,7 +22,5 @@ def on_lesson_deleting(sender: Any, *, instance: Lesson, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from django.db.models.signals import pre_delete
-
     lesson_changed.connect(on_lesson_changed, dispatch_uid="knowledge.lesson_changed")
     pre_delete.connect(on_lesson_deleting, sender=Lesson, dispatch_uid="knowledge.lesson_deleting")

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 
 from courses.models import Course
-from knowledge.models import Material, MaterialStatus
+from knowledge.index import index_remove
+from knowledge.models import Chunk, Material, MaterialStatus
 
 MATERIAL_KINDS = {
     ".pdf": "pdf",
@@ -81,7 +82,9 @@ def material_delete(*, material: Material) -> None:
 
 
 def material_report(material: Material) -> None:
-    """Push a material's status to its uploader's and the course teachers' open pages."""
+    """Push a material's status to its uploader's and the course teachers' open pages.
+
+    Positional on purpose: knowledge.ingest calls it back as `report(material)`."""
     from notifications.services import live_event_send
 
     recipients = set(material.course.teachers.values_list("id", flat=True))
@@ -105,9 +108,6 @@ def lesson_forget_passages(*, lesson_id: int, course_id: int) -> None:
     The rows go with the lesson (ON DELETE CASCADE); the FAISS index is a file, so its entries
     are removed here, after the deletion commits (a rolled-back deletion keeps them).
     """
-    from knowledge.index import index_remove
-    from knowledge.models import Chunk
-
     ids = list(Chunk.objects.filter(lesson_id=lesson_id).values_list("id", flat=True))
     if not ids:
         return
