@@ -48,8 +48,9 @@ from django.core.management import call_command
 
 from accounts.models import Role, User
 from courses import services
-from inference.models import Chunk, KnowledgeBaseState
+from knowledge import services as knowledge_services
 from knowledge.index import DIMENSION, index_rebuild, loaded_index
+from knowledge.models import Chunk, KnowledgeBaseState
 from knowledge.search import search
 
 QUERIES = [
@@ -101,7 +102,7 @@ def main() -> None:
     embed_texts(["warm up"])  # load the model outside the timing
     # With CELERY_TASK_ALWAYS_EAGER the upload runs the whole ingestion task before returning.
     started = time.perf_counter()
-    material = services.material_create(
+    material = knowledge_services.material_create(
         course=course, uploaded_by=teacher, upload=SimpleUploadedFile("corpus.html", corpus)
     )
     ingest_s = time.perf_counter() - started

@@ -10,8 +10,6 @@ from courses.models import (
     Enrollment,
     Lesson,
     LessonCompletion,
-    Material,
-    MaterialStatus,
     Module,
 )
 
@@ -55,63 +53,6 @@ class LessonAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Lesson, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         services.lesson_reindex(lesson=obj)  # the knowledge base follows admin edits too
-
-
-@admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
-    """Upload here or on the course's Material page; both go through the same service."""
-
-    list_display = (
-        "original_name",
-        "course",
-        "kind",
-        "status",
-        "progress",
-        "chunk_count",
-        "created_at",
-    )
-    list_filter = ("status", "kind", "course")
-    search_fields = ("original_name",)
-    fields = (
-        "course",
-        "file",
-        "original_name",
-        "kind",
-        "size",
-        "status",
-        "progress",
-        "chunk_count",
-        "error",
-        "uploaded_by",
-    )
-    readonly_fields = (
-        "original_name",
-        "kind",
-        "size",
-        "status",
-        "progress",
-        "chunk_count",
-        "error",
-        "uploaded_by",
-    )
-
-    def save_model(self, request: HttpRequest, obj: Material, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = services.material_create(
-            course=obj.course, uploaded_by=request.user, upload=form.cleaned_data["file"]
-        )
-        obj.pk = created.pk
-        if created.status == MaterialStatus.FAILED:
-            self.message_user(request, f"{created.original_name}: {created.error}", "error")
-
-    def delete_model(self, request: HttpRequest, obj: Material) -> None:
-        services.material_delete(material=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for material in queryset:
-            services.material_delete(material=material)
 
 
 @admin.register(Enrollment)

@@ -13,12 +13,6 @@ urlpatterns = [
     path("courses/<slug:slug>/modules/", api.ModuleCreateApi.as_view(), name="api-modules"),
     path("courses/<slug:slug>/lessons/", api.LessonCollectionApi.as_view(), name="api-lessons"),
     path(
-        "courses/<slug:slug>/materials/", api.MaterialCollectionApi.as_view(), name="api-materials"
-    ),
-    path("materials/<int:material_id>/", api.MaterialDetailApi.as_view(), name="api-material"),
-    path("courses/<slug:slug>/search/", api.CourseSearchApi.as_view(), name="api-search"),
-    path("courses/<slug:slug>/ask/", api.CourseAskApi.as_view(), name="api-ask"),
-    path(
         "courses/<slug:slug>/lessons/<slug:lesson_slug>/",
         api.LessonDetailApi.as_view(),
         name="api-lesson",

@@ -1,4 +1,6 @@
-"""Everything that changes courses, modules, lessons, enrollment and announcements."""
+"""Everything that changes courses, modules, lessons, enrollment and announcements.
+
+Course material lives in the knowledge app (knowledge/services.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,9 @@ from courses.models import (
     Enrollment,
     Lesson,
     LessonCompletion,
-    Material,
-    MaterialStatus,
     Module,
 )
+from courses.signals import lesson_changed
 
 
 class EnrollmentError(DomainError):
@@ -84,10 +85,8 @@ def lesson_create(*, module: Module, title: str, slug: str, body: str) -> Lesson
 
 
 def lesson_reindex(*, lesson: Lesson) -> None:
-    """Lessons are part of the course's knowledge base; re-embed one after it changes."""
-    from courses.tasks import lesson_ingest as lesson_ingest_task
-
-    lesson_ingest_task.delay_on_commit(lesson.pk)
+    """Lessons are part of the course's knowledge base; tell it (by signal) that one changed."""
+    lesson_changed.send(sender=Lesson, lesson=lesson)
 
 
 def course_reindex_lessons(*, course: Course) -> int:
@@ -157,85 +156,3 @@ def announcement_deliver(*, announcement_id: int) -> int:
         delivered_at=timezone.now(), recipients=len(student_ids)
     )
     return len(student_ids)
-
-
-# --- Course material (the knowledge base's files) ---------------------------------------------
-
-MATERIAL_KINDS = {
-    ".pdf": "pdf",
-    ".html": "html",
-    ".htm": "html",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-}
-
-
-def material_upload_problem(*, name: str, size: int) -> str | None:
-    """Why an upload cannot be ingested, or None. Checked before anything is stored."""
-    from django.conf import settings
-
-    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if extension not in MATERIAL_KINDS:
-        return (
-            f"Unsupported file type “{extension or name}”: upload PDF, HTML, Markdown "
-            f"or plain text (.pdf, .html, .md, .txt)."
-        )
-    if size == 0:
-        return "The file is empty."
-    limit = settings.KB_MAX_UPLOAD_MB
-    if size > limit * 1024 * 1024:
-        return f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit} MB."
-    return None
-
-
-def material_create(*, course: Course, uploaded_by: Any, upload: Any) -> Material:
-    """Store an upload and queue its ingestion, or record at once why it cannot be used."""
-    from courses.tasks import material_ingest as material_ingest_task
-
-    name = upload.name.rsplit("/", 1)[-1][:255]
-    problem = material_upload_problem(name=name, size=upload.size)
-    if problem:
-        return Material.objects.create(
-            course=course,
-            uploaded_by=uploaded_by,
-            original_name=name,
-            kind="",
-            size=upload.size,
-            status=MaterialStatus.FAILED,
-            progress=100,
-            error=problem,
-        )
-    extension = "." + name.rsplit(".", 1)[-1].lower()
-    material = Material(
-        course=course,
-        uploaded_by=uploaded_by,
-        original_name=name,
-        kind=MATERIAL_KINDS[extension],
-        size=upload.size,
-    )
-    material.file.save(name, upload, save=False)
-    material.save()
-    material_ingest_task.delay_on_commit(material.pk)
-    return material
-
-
-def material_delete(*, material: Material) -> None:
-    from knowledge.ingest import material_remove_chunks
-
-    material_remove_chunks(material=material)
-    if material.file:
-        material.file.delete(save=False)
-    material.delete()
-
-
-def material_report(material: Material) -> None:
-    """Push a material's status to its uploader's and the course teachers' open pages."""
-    from notifications.services import live_event_send
-
-    recipients = set(material.course.teachers.values_list("id", flat=True))
-    if material.uploaded_by_id:
-        recipients.add(material.uploaded_by_id)
-    event = material.as_status()
-    for user_id in recipients:
-        live_event_send(user_id=user_id, event=event)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses import views, views_materials
+from courses import views
 
 app_name = "courses"
 
@@ -18,18 +18,6 @@ urlpatterns = [
     path("<slug:slug>/modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),
     path("<slug:slug>/lessons/new/", views.lesson_create, name="lesson_create"),
     path("<slug:slug>/preview/", views.markdown_preview, name="markdown_preview"),
-    path("<slug:slug>/materials/", views_materials.material_list, name="materials"),
-    path(
-        "<slug:slug>/materials/<int:material_id>/delete/",
-        views_materials.material_delete,
-        name="material_delete",
-    ),
-    path(
-        "<slug:slug>/materials/<int:material_id>/file/",
-        views_materials.material_file,
-        name="material_file",
-    ),
-    path("<slug:slug>/search/", views_materials.course_search, name="search"),
     path("<slug:slug>/lessons/<slug:lesson_slug>/edit/", views.lesson_edit, name="lesson_edit"),
     path(
         "<slug:slug>/lessons/<slug:lesson_slug>/complete/",

@@ -19,18 +19,7 @@ from courses.access import (
 )
 from courses.forms import AnnouncementForm, CourseForm, LessonForm, MarkdownPreviewForm, ModuleForm
 from courses.markdown import render_markdown
-from courses.models import Course, Lesson, Module
-
-
-def _get_course_for_viewer(request: HttpRequest, slug: str) -> Course:
-    # Kept for courses/views_materials.py, which moves to the knowledge app in parallel; new
-    # code calls courses.access directly.
-    return course_for_viewer(user=request.user, slug=slug)
-
-
-def _get_course_for_teacher(request: HttpRequest, slug: str) -> Course:
-    # As above; pages answer 403 (not 404) for another's draft, as they always have.
-    return course_for_teacher(user=request.user, slug=slug, hide_draft=False)
+from courses.models import Lesson, Module
 
 
 def _require_author(request: HttpRequest) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import F
 
-from inference.models import Chunk, KnowledgeBaseState
+from knowledge.models import Chunk, KnowledgeBaseState
 
 DIMENSION = 384  # all-MiniLM-L6-v2
 

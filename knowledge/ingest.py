@@ -9,12 +9,12 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F
 
-from courses.models import Lesson, Material, MaterialStatus
+from courses.models import Lesson
 from inference.embeddings import embed_texts
-from inference.models import Chunk
 from knowledge.chunking import Passage, chunk_sections
 from knowledge.index import index_add, index_remove
 from knowledge.limits import parse_limited
+from knowledge.models import Chunk, Material, MaterialStatus
 from knowledge.parsing import ParseError, parse
 
 logger = logging.getLogger(__name__)

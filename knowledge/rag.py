@@ -16,7 +16,7 @@ from django.conf import settings
 from assist.prompts.rag import answer_messages
 from inference.engine import StreamStats
 from inference.llm import chat_stream, embed_texts
-from inference.models import Chunk
+from knowledge.models import Chunk
 from knowledge.search import search
 
 MAX_QUESTION_CHARS = 2000

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference.embeddings import embed_texts
-from inference.models import Chunk
 from knowledge.index import LoadedCourseIndex, loaded_index, tokenize_for_bm25
+from knowledge.models import Chunk
 
 CANDIDATES = 50
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 and rank 5 stay close

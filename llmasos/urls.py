@@ -26,6 +26,7 @@ admin.site.site_title = "LLMasOS admin"
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("courses.api_urls")),
+    path("", include("knowledge.api_urls")),
     path("", include("tutor.api_urls")),
     path("", include("grading.api_urls")),
     path("", include("playground.api_urls")),
@@ -46,6 +47,7 @@ urlpatterns = [
         "courses/",
         include(([*courses_urls.urlpatterns, *portal_urls.course_patterns], courses_urls.app_name)),
     ),
+    path("courses/", include("knowledge.urls")),
     path("courses/", include("tutor.urls")),
     path("courses/", include("grading.urls")),
     path("courses/", include("learning.urls")),

@@ -30,7 +30,7 @@ from core.errors import DomainError
 from courses.models import Course, Lesson
 from grading.selectors import open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
-from inference.models import Chunk
+from knowledge.models import Chunk
 from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
 from tutor.models import Conversation, Message, Mode
 

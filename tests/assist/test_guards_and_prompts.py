@@ -50,7 +50,7 @@ def _chunk(text, *, title="Study tips", heading="Tips"):
     class FakeLesson:
         pass
 
-    from inference.models import Chunk
+    from knowledge.models import Chunk
 
     chunk = Chunk(text=text, heading=heading)
     chunk.lesson_id = 1

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role, User
 from courses import services
-from tests.inference.pdfs import pdf_with_pages
+from tests.knowledge.pdfs import pdf_with_pages
 from tests.platform.conftest import BROWSER_MARKS, NOTIFICATION_SOCKET, wait_for_socket
 
 pytestmark = BROWSER_MARKS

@@ -65,7 +65,8 @@ async def test_material_is_ingested_by_the_worker_with_live_progress(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from courses.models import Material
+    from knowledge import services as knowledge_services
+    from knowledge.models import Material
 
     key = (await database_sync_to_async(Token.objects.get_or_create)(user=teacher))[0].key
     socket = WebsocketCommunicator(
@@ -73,7 +74,7 @@ async def test_material_is_ingested_by_the_worker_with_live_progress(
     )
     assert (await socket.connect())[0]
     body = b"# Attention\n\n" + b"Queries meet keys and the softmax makes weights. " * 200
-    material = await database_sync_to_async(services.material_create)(
+    material = await database_sync_to_async(knowledge_services.material_create)(
         course=course, uploaded_by=teacher, upload=SimpleUploadedFile("notes.md", body)
     )
 

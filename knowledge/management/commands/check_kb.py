@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from inference.models import Chunk
 from knowledge.index import index_ids
 from knowledge.management.course_option import add_course_argument, selected_courses
+from knowledge.models import Chunk
 
 
 class Command(BaseCommand):

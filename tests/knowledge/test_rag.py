@@ -10,7 +10,7 @@ from assist.prompts.rag import SYSTEM_PROMPT, answer_messages
 from inference import backends
 from knowledge.rag import NOT_COVERED, relevant_chunks
 from tests.conftest import api_client_for, free_port
-from tests.inference.test_knowledge_base import ATTENTION_MD
+from tests.knowledge.test_knowledge_base import ATTENTION_MD
 
 pytestmark = pytest.mark.django_db
 
@@ -148,12 +148,12 @@ def test_a_missing_model_is_a_clear_503(material, enrolled_student, settings, tm
 def test_the_admin_uploads_through_the_same_pipeline(
     kb_dirs, client, admin_user, course, django_capture_on_commit_callbacks
 ):
-    from courses.models import Material
+    from knowledge.models import Material
 
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:courses_material_add"),
+            reverse("admin:knowledge_material_add"),
             {"course": course.pk, "file": SimpleUploadedFile("attention.md", ATTENTION_MD)},
         )
     assert response.status_code == 302

@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses import services
-from courses.models import Material, MaterialStatus
-from inference.models import Chunk
 from knowledge.index import index_ids
+from knowledge.models import Chunk, Material, MaterialStatus
 from tests.conftest import api_client_for
-from tests.inference.pdfs import pdf_with_pages
+from tests.knowledge.pdfs import pdf_with_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +217,7 @@ def test_the_materials_page_uploads_several_files_and_shows_status(
     client.force_login(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("courses:materials", args=[course.slug]),
+            reverse("knowledge:materials", args=[course.slug]),
             {
                 "files": [
                     SimpleUploadedFile("a.md", ATTENTION_MD),
@@ -232,7 +231,7 @@ def test_the_materials_page_uploads_several_files_and_shows_status(
         assert "2 file(s) uploaded" in page
         assert "c.exe: Unsupported file type" in page
         assert page.count("Waiting…") == 2  # queued: ingestion runs when the upload commits
-    page = client.get(reverse("courses:materials", args=[course.slug])).content.decode()
+    page = client.get(reverse("knowledge:materials", args=[course.slug])).content.decode()
     assert page.count('<span class="badge">Ready</span>') == 2
 
 

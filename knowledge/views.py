@@ -1,4 +1,6 @@
-"""Course material pages: upload, live ingestion status, delete, download, search."""
+"""Course material pages: upload, live ingestion status, delete, download, search.
+
+Mounted under /courses/<slug>/ (knowledge/urls.py) like the rest of a course's pages."""
 
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses import services
-from courses.access import can_read_lessons
-from courses.models import Material
-from courses.views import _get_course_for_teacher, _get_course_for_viewer
+from courses.access import can_read_lessons, course_for_teacher, course_for_viewer
+from knowledge import services
+from knowledge.models import Material
 
 MAX_FILES_PER_UPLOAD = 20
 SEARCH_MAX_QUERY = 500
@@ -22,7 +23,7 @@ SEARCH_MAX_QUERY = 500
 @login_required
 @require_http_methods(["GET", "POST"])
 def material_list(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         if not uploads:
@@ -43,30 +44,30 @@ def material_list(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             for material in failed:
                 messages.error(request, f"{material.original_name}: {material.error}")
-        return redirect("courses:materials", slug=course.slug)
+        return redirect("knowledge:materials", slug=course.slug)
     materials = [m.as_status() for m in course.materials.select_related("course")]
     context = {
         "course": course,
         "materials": materials,
         "upload_limit_mb": settings.KB_MAX_UPLOAD_MB,
     }
-    return render(request, "courses/materials.html", context)
+    return render(request, "knowledge/materials.html", context)
 
 
 @login_required
 @require_POST
 def material_delete(request: HttpRequest, slug: str, material_id: int) -> HttpResponse:
-    course = _get_course_for_teacher(request, slug)
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     material = get_object_or_404(Material, pk=material_id, course=course)
     services.material_delete(material=material)
     messages.success(request, f"“{material.original_name}” and its passages were removed.")
-    return redirect("courses:materials", slug=course.slug)
+    return redirect("knowledge:materials", slug=course.slug)
 
 
 @login_required
 @require_GET
 def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResponse:
-    course = _get_course_for_viewer(request, slug)
+    course = course_for_viewer(user=request.user, slug=slug)
     if not can_read_lessons(request.user, course):
         raise PermissionDenied("Enroll in the course to open its material.")
     material = get_object_or_404(Material, pk=material_id, course=course)
@@ -93,12 +94,12 @@ def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResp
 def course_search(request: HttpRequest, slug: str) -> HttpResponse:
     from knowledge.search import search
 
-    course = _get_course_for_viewer(request, slug)
+    course = course_for_viewer(user=request.user, slug=slug)
     if not can_read_lessons(request.user, course):
         raise PermissionDenied("Enroll in the course to search its material.")
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY]
     hits = [hit.as_dict() for hit in search(course_id=course.pk, query=query, k=8)] if query else []
     context = {"course": course, "query": query, "hits": hits}
     if request.htmx:
-        return render(request, "courses/search.html#results", context)
-    return render(request, "courses/search.html", context)
+        return render(request, "knowledge/search.html#results", context)
+    return render(request, "knowledge/search.html", context)

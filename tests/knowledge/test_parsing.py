@@ -9,7 +9,7 @@ import pytest
 from knowledge.chunking import OVERLAP_CHARS, TARGET_CHARS, chunk_sections
 from knowledge.limits import parse_limited
 from knowledge.parsing import ParseError, Section
-from tests.inference.pdfs import encrypted_pdf, pdf_bomb, pdf_with_pages
+from tests.knowledge.pdfs import encrypted_pdf, pdf_bomb, pdf_with_pages
 
 
 def _parse(tmp_path, name: str, data: bytes, kind: str) -> list[Section]:

@@ -1,0 +1,21 @@
+"""Ingestion tasks. They moved here from courses/tasks.py; `name=` keeps the old task names,
+which messages already queued by an older deployment (and a running worker's registry) carry."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="courses.tasks.material_ingest", acks_late=True, reject_on_worker_lost=True)
+def material_ingest(material_id: int) -> str:
+    from knowledge.ingest import material_ingest as ingest
+    from knowledge.services import material_report
+
+    return ingest(material_id=material_id, report=material_report).status
+
+
+@shared_task(name="courses.tasks.lesson_ingest", acks_late=True, reject_on_worker_lost=True)
+def lesson_ingest(lesson_id: int) -> int:
+    from knowledge.ingest import lesson_ingest as ingest
+
+    return ingest(lesson_id=lesson_id)

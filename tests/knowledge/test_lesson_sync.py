@@ -1,0 +1,71 @@
+"""Lesson edits reach the knowledge base by signal (courses imports nothing of knowledge):
+saved lessons are re-indexed, deleted lessons leave the index, whichever way they change.
+
+Uses the real packaged embedder.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from courses import services
+from courses.models import Course
+from knowledge.index import index_ids
+from knowledge.models import Chunk
+
+pytestmark = pytest.mark.django_db
+
+
+def _index_lessons(course: Course, capture: Any) -> set[int]:
+    with capture(execute=True):
+        assert services.course_reindex_lessons(course=course) == 3
+    ids = set(Chunk.objects.filter(course=course).values_list("id", flat=True))
+    assert ids and index_ids(course.pk) == ids
+    return ids
+
+
+def test_a_lesson_saved_in_the_admin_is_indexed(
+    kb_dirs, client, admin_user, course, django_capture_on_commit_callbacks
+):
+    lesson = course.lessons.get(slug="values")
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:courses_lesson_change", args=[lesson.pk]),
+            {
+                "module": lesson.module_id,
+                "title": lesson.title,
+                "slug": lesson.slug,
+                "body": "## Mixing\nValues are averaged with the attention weights.",
+                "position": lesson.position,
+            },
+        )
+    assert response.status_code == 302
+    passages = Chunk.objects.filter(lesson=lesson)
+    assert [p.heading for p in passages] == ["Mixing"]
+    assert index_ids(course.pk) == {p.pk for p in passages}
+
+
+def test_a_deleted_lesson_leaves_the_index(kb_dirs, course, django_capture_on_commit_callbacks):
+    ids = _index_lessons(course, django_capture_on_commit_callbacks)
+    lesson = course.lessons.get(slug="multi-head")
+    gone = set(Chunk.objects.filter(lesson=lesson).values_list("id", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        lesson.delete()
+    assert gone and index_ids(course.pk) == ids - gone
+    call_command("check_kb", course.slug, stdout=(out := io.StringIO()))
+    assert "ok (" in out.getvalue()
+
+
+def test_deleting_a_course_with_indexed_lessons_works(
+    kb_dirs, course, django_capture_on_commit_callbacks
+):
+    _index_lessons(course, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        course.delete()
+    assert not Chunk.objects.exists()
