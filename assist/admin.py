@@ -15,7 +15,7 @@ class QuestionBudgetAdmin(admin.ModelAdmin):
     fields = ("user", "capacity", "refill_seconds", "available", "checked_at")
     readonly_fields = ("available", "checked_at")
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         if not change:
             from django.conf import settings
             from django.utils import timezone

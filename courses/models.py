@@ -78,7 +78,7 @@ class Lesson(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         self.course_id = self.module.course_id
         super().save(*args, **kwargs)
 

@@ -82,7 +82,7 @@ def _install_conveniences() -> None:
     def exit(code: object = None) -> None:
         raise SystemExit(code)
 
-    builtins.exit = builtins.quit = exit  # type: ignore[attr-defined]
+    builtins.exit = builtins.quit = exit
 
 
 def _write_all(fd: int, data: bytes) -> None:

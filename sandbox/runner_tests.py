@@ -210,8 +210,8 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
         ended = time.monotonic()
         os.close(read_end)
         _stop(process, killed is not None)
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
+        process.stdout.close()
+        process.stderr.close()
         if uid is not None and (killed or process.returncode != 0):
             kill_uid(uid)  # belt and braces: nothing of the run may outlive it
     return _Raw(report_events(report), stdout, stderr, killed, process.returncode, ended)

@@ -60,18 +60,18 @@ def _fresh_channel_layers() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _no_background_warm_up(settings) -> None:  # type: ignore[no-untyped-def]
+def _no_background_warm_up(settings) -> None:
     # A warm-up thread could outlive its test and its database; test_tutor_socket.py runs it.
     settings.LLM_WARM_UP = False
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _eager_celery(settings) -> Iterator[None]:
     """Tasks run inline unless a test starts a real worker (see `celery_worker_process`)."""
     from llmasos.celery import app
 
@@ -99,27 +99,27 @@ def _user(username: str, role: str, **extra: object) -> User:
 
 
 @pytest.fixture
-def student(db) -> User:  # type: ignore[no-untyped-def]
+def student(db) -> User:
     return _user("alice", Role.STUDENT, first_name="Alice")
 
 
 @pytest.fixture
-def other_student(db) -> User:  # type: ignore[no-untyped-def]
+def other_student(db) -> User:
     return _user("bob", Role.STUDENT)
 
 
 @pytest.fixture
-def teacher(db) -> User:  # type: ignore[no-untyped-def]
+def teacher(db) -> User:
     return _user("tara", Role.TEACHER, first_name="Tara")
 
 
 @pytest.fixture
-def other_teacher(db) -> User:  # type: ignore[no-untyped-def]
+def other_teacher(db) -> User:
     return _user("otto", Role.TEACHER)
 
 
 @pytest.fixture
-def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+def admin_user(db) -> User:
     return User.objects.create_superuser("root", "root@example.org", PASSWORD)
 
 
@@ -165,7 +165,7 @@ def enrolled_student(student: User, course: Course) -> User:
 
 
 @pytest.fixture
-def kb_dirs(settings, tmp_path):  # type: ignore[no-untyped-def]
+def kb_dirs(settings, tmp_path):
     """A private knowledge base (FAISS files, uploads) for one test."""
     settings.KB_DIR = str(tmp_path / "kb")
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -177,7 +177,7 @@ def kb_dirs(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def scripted():  # type: ignore[no-untyped-def]
+def scripted():
     """The named model double (tests/inference/doubles.py) as the generation backend."""
     from inference import backends
     from tests.inference.doubles import ScriptedBackend
@@ -243,7 +243,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @pytest.fixture
-def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def asgi_server(transactional_db) -> Iterator[str]:
     """The real ASGI app under uvicorn, on the test database. Yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
@@ -320,7 +320,7 @@ def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
 
 
 @pytest.fixture
-def worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+def worker_process(transactional_db) -> Iterator[subprocess.Popen]:
     """A real Celery worker (one process, solo pool) on the test database and broker."""
     with celery_worker("--pool=solo", "-l", "INFO") as process:
         yield process

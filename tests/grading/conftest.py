@@ -41,7 +41,7 @@ def _sandbox_works() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_ai_feedback(settings) -> None:  # type: ignore[no-untyped-def]
+def _no_ai_feedback(settings) -> None:
     # Feedback is a second model call per failed submission; test_grader.py turns it on.
     settings.GRADING_FEEDBACK = False
 
@@ -86,7 +86,7 @@ def text_assignment(course: Course, teacher: User) -> Assignment:
 
 
 @pytest.fixture
-def submit(django_capture_on_commit_callbacks) -> Callable[..., Submission]:  # type: ignore[no-untyped-def]
+def submit(django_capture_on_commit_callbacks) -> Callable[..., Submission]:
     """Submit and grade through the task path (eager Celery), as the on-commit hook would."""
 
     def _submit(assignment: Assignment, student: User, **answer: str) -> Submission:

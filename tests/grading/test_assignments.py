@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 PYTEST_STYLE = "from mymod import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
 
 
-def _code_payload(**overrides):  # type: ignore[no-untyped-def]
+def _code_payload(**overrides):
     return {
         "title": "Add",
         "kind": "code",

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_assignments(settings) -> list[Assignment]:  # type: ignore[no-untyped-def]
+def demo_assignments(settings) -> list[Assignment]:
     settings.DEBUG = True
     call_command("load_demo", stdout=io.StringIO())
     return list(Assignment.objects.filter(course__slug="python-basics"))

@@ -15,7 +15,7 @@ from tests.grading.conftest import HALF_RIGHT, RIGHT
 pytestmark = pytest.mark.django_db
 
 
-def _queued(assignment, student, code=RIGHT) -> Submission:  # type: ignore[no-untyped-def]
+def _queued(assignment, student, code=RIGHT) -> Submission:
     return submission_create(assignment=assignment, student=student, code=code)
 
 

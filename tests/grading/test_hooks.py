@@ -19,12 +19,12 @@ def no_catalogues() -> Iterator[None]:
     hooks._concept_catalogues.update(saved)
 
 
-def test_without_a_catalogue_every_concept_is_accepted(no_catalogues) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_catalogue_every_concept_is_accepted(no_catalogues) -> None:
     assert hooks.concepts_known(course=object()) == set()
     assert concepts_problem(object(), ["anything", "at-all"]) == ""
 
 
-def test_a_registered_catalogue_limits_the_concepts(no_catalogues) -> None:  # type: ignore[no-untyped-def]
+def test_a_registered_catalogue_limits_the_concepts(no_catalogues) -> None:
     course = object()
     hooks.concept_catalogue_register(
         uid="test", catalogue=lambda *, course: {"loops"} if course is not None else set()

@@ -33,7 +33,7 @@ def run_uids(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """The uid of every sandbox run the grader starts (a spy: the real run_tests still runs)."""
     uids: list[int | None] = []
 
-    def spy(**kwargs):  # type: ignore[no-untyped-def]
+    def spy(**kwargs):
         result = run_tests(**kwargs)
         uids.append(result.run_uid)
         return result
@@ -43,7 +43,7 @@ def run_uids(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
 
 
 @pytest.fixture
-def hostile_assignment(course, teacher):  # type: ignore[no-untyped-def]
+def hostile_assignment(course, teacher):
     return assignment_create(
         course=course,
         created_by=teacher,

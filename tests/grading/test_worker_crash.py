@@ -61,7 +61,7 @@ def _wait_for(submission_id: int, timeout: float = 90, **expected: object) -> Su
 
 
 @pytest.fixture
-def prefork_worker(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+def prefork_worker(transactional_db) -> Iterator[subprocess.Popen]:
     with celery_worker(
         "--pool=prefork", "--concurrency=1", "-l", "WARNING", GRADING_FEEDBACK="false"
     ) as process:

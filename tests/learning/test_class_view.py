@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def classroom(course, concepts, answer, short_question, django_user_model):  # type: ignore[no-untyped-def]
+def classroom(course, concepts, answer, short_question, django_user_model):
     """ann masters dot products; ben keeps getting it wrong; cat has not started."""
     people = {}
     for name in ("ann", "ben", "cat"):
@@ -33,7 +33,7 @@ def classroom(course, concepts, answer, short_question, django_user_model):  # t
     return people
 
 
-def test_heatmap_stuck_and_hardest(course, classroom) -> None:  # type: ignore[no-untyped-def]
+def test_heatmap_stuck_and_hardest(course, classroom) -> None:
     view = class_selectors.class_view(course=course)
     assert [c.slug for c in view.concepts] == ["dot-products", "values", "attention", "multi-head"]
     rows = {row.student.username: row for row in view.rows}
@@ -49,13 +49,13 @@ def test_heatmap_stuck_and_hardest(course, classroom) -> None:  # type: ignore[n
     assert hardest.error_rate == pytest.approx(5 / 9)
 
 
-def test_a_student_who_is_improving_is_not_stuck(course, classroom, answer) -> None:  # type: ignore[no-untyped-def]
+def test_a_student_who_is_improving_is_not_stuck(course, classroom, answer) -> None:
     for step in range(3):
         answer(classroom["ben"], True, at=T0 + (10 + step) * HOUR)
     assert class_selectors.class_view(course=course).stuck == []
 
 
-def test_the_page_and_api(client, teacher, course, classroom) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_and_api(client, teacher, course, classroom) -> None:
     client.force_login(teacher)
     html = client.get(reverse("learning:class", args=[course.slug])).content.decode()
     assert 'data-testid="heatmap"' in html
@@ -69,7 +69,7 @@ def test_the_page_and_api(client, teacher, course, classroom) -> None:  # type: 
     assert [s["student"] for s in data["students"]] == ["ann", "ben", "cat"]
 
 
-def test_the_heatmap_downloads_as_csv(client, teacher, course, classroom) -> None:  # type: ignore[no-untyped-def]
+def test_the_heatmap_downloads_as_csv(client, teacher, course, classroom) -> None:
     classroom["cat"].first_name = "=HYPERLINK(evil)"
     classroom["cat"].save()
     client.force_login(teacher)
@@ -98,7 +98,7 @@ def test_the_heatmap_downloads_as_csv(client, teacher, course, classroom) -> Non
 
 def test_a_teacher_cannot_see_another_courses_class_view(
     client, other_teacher, enrolled_student, course, classroom
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for user in (other_teacher, enrolled_student):
         client.force_login(user)
         assert client.get(reverse("learning:class", args=[course.slug])).status_code == 403
@@ -106,7 +106,7 @@ def test_a_teacher_cannot_see_another_courses_class_view(
         assert api_client_for(user).get(f"/api/courses/{course.slug}/class/").status_code == 403
 
 
-def test_the_heatmap_is_paginated(client, teacher, course, concepts, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_the_heatmap_is_paginated(client, teacher, course, concepts, django_user_model) -> None:
     for number in range(55):
         user = django_user_model.objects.create_user(f"p{number:02}", password="x")
         enrollment_create(user=user, course=course)

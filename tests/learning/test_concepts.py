@@ -17,7 +17,7 @@ from tests.learning.conftest import GRAPH
 pytestmark = pytest.mark.django_db
 
 
-def test_a_prerequisite_that_closes_a_cycle_is_refused_with_the_path(course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_a_prerequisite_that_closes_a_cycle_is_refused_with_the_path(course, concepts) -> None:
     dot = concepts["dot-products"]
     with pytest.raises(concept_services.ConceptRefused) as refused:
         concept_services.concept_save(
@@ -33,7 +33,7 @@ def test_a_prerequisite_that_closes_a_cycle_is_refused_with_the_path(course, con
 
 def test_the_concepts_page_shows_the_cycle_and_keeps_the_graph(
     client, teacher, course, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(teacher)
     url = reverse("learning:concept_edit", args=[course.slug, "values"])
     response = client.post(
@@ -50,7 +50,7 @@ def _bkt() -> dict[str, str]:
 
 def test_a_teacher_adds_a_concept_with_prerequisites_and_lessons(
     client, teacher, course, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(teacher)
     lesson = course.lessons.get(slug="multi-head")
     response = client.post(
@@ -70,7 +70,7 @@ def test_a_teacher_adds_a_concept_with_prerequisites_and_lessons(
 
 
 @pytest.mark.parametrize("slug", ["export", "attention"])
-def test_reserved_and_taken_slugs_are_refused(client, teacher, course, concepts, slug) -> None:  # type: ignore[no-untyped-def]
+def test_reserved_and_taken_slugs_are_refused(client, teacher, course, concepts, slug) -> None:
     client.force_login(teacher)
     response = client.post(
         reverse("learning:concepts", args=[course.slug]), {"name": "X", "slug": slug, **_bkt()}
@@ -79,7 +79,7 @@ def test_reserved_and_taken_slugs_are_refused(client, teacher, course, concepts,
     assert Concept.objects.filter(course=course, slug=slug).count() == (slug == "attention")
 
 
-def test_export_then_import_into_another_course_round_trips(course, concepts, teacher) -> None:  # type: ignore[no-untyped-def]
+def test_export_then_import_into_another_course_round_trips(course, concepts, teacher) -> None:
     from courses import services as course_services
 
     exported = concept_services.concepts_export(course=course)
@@ -102,7 +102,7 @@ def test_export_then_import_into_another_course_round_trips(course, concepts, te
     assert (result.created, result.updated, result.questions) == (0, 4, 0)
 
 
-def _broken(change) -> dict:  # type: ignore[no-untyped-def]
+def _broken(change) -> dict:
     data = copy.deepcopy(GRAPH)
     change(data)
     return data
@@ -137,7 +137,7 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("case", BROKEN)
-def test_a_broken_file_is_refused_whole_with_the_reason(course, case) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_file_is_refused_whole_with_the_reason(course, case) -> None:
     data, message = BROKEN[case]
     with pytest.raises(concept_services.ImportRefused) as refused:
         concept_services.concepts_import(course=course, data=data)
@@ -145,7 +145,7 @@ def test_a_broken_file_is_refused_whole_with_the_reason(course, case) -> None:  
     assert not Concept.objects.filter(course=course).exists()
 
 
-def test_the_import_page_reports_malformed_json_and_big_files(client, teacher, course) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_page_reports_malformed_json_and_big_files(client, teacher, course) -> None:
     client.force_login(teacher)
     url = reverse("learning:concepts_import", args=[course.slug])
     response = client.post(url, {"text": '{"format": '})
@@ -159,7 +159,7 @@ def test_the_import_page_reports_malformed_json_and_big_files(client, teacher, c
     assert Concept.objects.filter(course=course).count() == 4
 
 
-def test_export_download_and_the_api_put(client, teacher, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_export_download_and_the_api_put(client, teacher, course, concepts) -> None:
     client.force_login(teacher)
     response = client.get(reverse("learning:concepts_export", args=[course.slug]))
     assert "attachment" in response["Content-Disposition"]
@@ -175,7 +175,7 @@ def test_export_download_and_the_api_put(client, teacher, course, concepts) -> N
 
 def test_only_the_courses_teachers_manage_concepts(
     client, other_teacher, enrolled_student, course, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for user in (other_teacher, enrolled_student):
         client.force_login(user)
         for name in ("concepts", "concepts_export", "class"):
@@ -188,7 +188,7 @@ def test_only_the_courses_teachers_manage_concepts(
     assert client.get(reverse("learning:concepts", args=["no-such-course"])).status_code == 404
 
 
-def test_assignments_may_only_name_the_courses_concepts(teacher, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_assignments_may_only_name_the_courses_concepts(teacher, course, concepts) -> None:
     api = api_client_for(teacher)
     body = {
         "title": "Essay",
@@ -212,7 +212,7 @@ def test_assignments_may_only_name_the_courses_concepts(teacher, course, concept
     assert response.status_code == 201
 
 
-def test_admin_refuses_a_cycle(client, admin_user, course, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_admin_refuses_a_cycle(client, admin_user, course, concepts) -> None:
     client.force_login(admin_user)
     dot = concepts["dot-products"]
     url = reverse("admin:learning_concept_change", args=[dot.pk])
@@ -237,7 +237,7 @@ def test_admin_refuses_a_cycle(client, admin_user, course, concepts) -> None:  #
 
 def test_the_fit_button_runs_the_fit_and_delete_needs_confirmation(
     client, teacher, course, concepts, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(teacher)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("learning:concepts_fit", args=[course.slug]), follow=True)
@@ -260,7 +260,7 @@ def test_the_fit_button_runs_the_fit_and_delete_needs_confirmation(
 )
 def test_test_tags_must_name_real_tests_and_the_assignments_concepts(
     teacher, course, concepts, tags, message
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.grading.conftest import RIGHT, TESTS
 
     response = api_client_for(teacher).post(
@@ -280,7 +280,7 @@ def test_test_tags_must_name_real_tests_and_the_assignments_concepts(
     assert message in json.dumps(response.json())
 
 
-def test_the_admin_approves_only_complete_questions(client, admin_user, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_approves_only_complete_questions(client, admin_user, concepts) -> None:
     from learning.models import QuestionStatus
 
     complete = PracticeQuestion.objects.filter(concept=concepts["dot-products"]).first()

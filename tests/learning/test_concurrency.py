@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 
-def test_the_same_answer_sent_twice_at_once_counts_once(enrolled_student, choice_question) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_answer_sent_twice_at_once_counts_once(enrolled_student, choice_question) -> None:
     start = threading.Barrier(2)
 
     def send() -> bool:

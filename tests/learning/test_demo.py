@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings) -> None:  # type: ignore[no-untyped-def]
+def demo(settings) -> None:
     settings.DEBUG = True
     call_command("load_demo", stdout=io.StringIO())
 
 
-def test_each_demo_course_has_a_concept_graph_with_questions(demo) -> None:  # type: ignore[no-untyped-def]
+def test_each_demo_course_has_a_concept_graph_with_questions(demo) -> None:
     for course in Course.objects.all():
         concepts = Concept.objects.filter(course=course).prefetch_related("lessons", "questions")
         assert concepts.count() >= 10, course.slug
@@ -34,7 +34,7 @@ def test_each_demo_course_has_a_concept_graph_with_questions(demo) -> None:  # t
             assert kinds == {"choice", "short"}, concept.slug
 
 
-def test_demo_assignments_and_their_tests_name_concepts_of_the_graph(demo) -> None:  # type: ignore[no-untyped-def]
+def test_demo_assignments_and_their_tests_name_concepts_of_the_graph(demo) -> None:
     slugs = set(Concept.objects.filter(course__slug="python-basics").values_list("slug", flat=True))
     for assignment in Assignment.objects.filter(course__slug="python-basics"):
         assert set(assignment.concepts) <= slugs, assignment.title
@@ -43,7 +43,7 @@ def test_demo_assignments_and_their_tests_name_concepts_of_the_graph(demo) -> No
             assert set(tags) <= set(assignment.concepts), assignment.title
 
 
-def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(demo) -> None:
     student = User.objects.get(username="student")
     path = paths.student_path(course=Course.objects.get(slug="python-basics"), student=student)
     assert path.mastered_count >= 3
@@ -54,13 +54,13 @@ def test_the_demo_student_has_mastered_concepts_a_review_due_and_a_next_step(dem
     assert any(point.mastered for point in path.progress)
 
 
-def test_loading_the_demo_again_keeps_the_history_as_it_is(demo) -> None:  # type: ignore[no-untyped-def]
+def test_loading_the_demo_again_keeps_the_history_as_it_is(demo) -> None:
     count = Observation.objects.count()
     call_command("load_demo", stdout=io.StringIO())
     assert Observation.objects.count() == count > 0
 
 
-def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo, client) -> None:
     course = Course.objects.get(slug="python-basics")
     view = classroom.class_view(course=course)
     assert course.enrollments.count() == 11  # the demo student and ten classmates
@@ -77,7 +77,7 @@ def test_the_demo_teacher_has_a_class_with_someone_stuck_and_hard_concepts(demo,
     assert not User.objects.get(username="demo-tom").has_usable_password()
 
 
-def test_loading_the_demo_leaves_a_real_user_with_a_classmates_name_alone(settings) -> None:  # type: ignore[no-untyped-def]
+def test_loading_the_demo_leaves_a_real_user_with_a_classmates_name_alone(settings) -> None:
     settings.DEBUG = True
     real = User.objects.create_user("demo-tom", email="tom@school.example", password="x" * 20)
     call_command("load_demo", stdout=io.StringIO())

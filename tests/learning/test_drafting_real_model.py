@@ -21,7 +21,7 @@ LESSON = LESSON / "02-values-variables-and-types.md"
 
 
 @pytest.fixture(autouse=True)
-def _real_model(settings):  # type: ignore[no-untyped-def]
+def _real_model(settings):
     settings.LLM_BACKEND = "local"
     settings.LEARNING_DRAFT_MAX_TOKENS = 120  # the layout is short; a ramble is cut, as in use
     backends.reset_backend()
@@ -30,7 +30,7 @@ def _real_model(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("kind", [QuestionKind.SHORT, QuestionKind.CHOICE])
-def test_the_real_model_drafts_a_question_in_the_layout(teacher, kind) -> None:  # type: ignore[no-untyped-def]
+def test_the_real_model_drafts_a_question_in_the_layout(teacher, kind) -> None:
     course = courses.course_create(author=teacher, title="Python", slug="python", summary="")
     module = courses.module_create(course=course, title="Values")
     lesson = courses.lesson_create(

@@ -21,13 +21,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _sandbox(settings) -> None:  # type: ignore[no-untyped-def]
+def _sandbox(settings) -> None:
     require_sandbox()
     settings.GRADING_FEEDBACK = False
 
 
 @pytest.fixture
-def tagged(code_assignment, concepts):  # type: ignore[no-untyped-def]
+def tagged(code_assignment, concepts):
     """test_negative checks values; the other tests count for both concepts."""
     code_assignment.concepts = ["dot-products", "values"]
     code_assignment.test_concepts = {"TestAdd.test_negative": ["values"]}
@@ -35,13 +35,13 @@ def tagged(code_assignment, concepts):  # type: ignore[no-untyped-def]
     return code_assignment
 
 
-def _mastery(student, concept) -> float:  # type: ignore[no-untyped-def]
+def _mastery(student, concept) -> float:
     return Mastery.objects.get(student=student, concept=concept).p_known
 
 
 def test_mastery_rises_after_right_results_and_falls_after_wrong_ones(
     tagged, enrolled_student, submit, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     dot = concepts["dot-products"]
     right = submit(tagged, enrolled_student, code=RIGHT)
     assert right.verdict == "passed"
@@ -58,7 +58,7 @@ def test_mastery_rises_after_right_results_and_falls_after_wrong_ones(
 
 def test_a_test_tagged_with_a_concept_counts_for_that_concept(
     tagged, enrolled_student, submit, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     half = submit(tagged, enrolled_student, code=HALF_RIGHT)
     outcomes = {t["name"]: t["outcome"] for t in half.tests}
     assert outcomes["TestAdd.test_negative"] == "failed"
@@ -72,7 +72,7 @@ def test_a_test_tagged_with_a_concept_counts_for_that_concept(
 
 def test_a_syntax_error_counts_as_wrong_and_a_teachers_override_replaces_the_evidence(
     tagged, enrolled_student, submit, teacher, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     broken = submit(tagged, enrolled_student, code="def add(a, b) return a + b\n")
     assert broken.verdict == "error"
     assert set(Observation.objects.filter(submission=broken).values_list("correct", flat=True)) == {
@@ -90,7 +90,7 @@ def test_a_syntax_error_counts_as_wrong_and_a_teachers_override_replaces_the_evi
 
 def test_concepts_outside_the_graph_are_ignored(
     code_assignment, enrolled_student, submit, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     code_assignment.concepts = ["dot-products", "not-in-the-graph"]
     code_assignment.save()
     submit(code_assignment, enrolled_student, code=RIGHT)
@@ -101,13 +101,13 @@ def test_concepts_outside_the_graph_are_ignored(
 
 def test_the_student_hears_the_verdict_only_once_mastery_counts_it(
     tagged, enrolled_student, submit, teacher, concepts, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Whoever opens My path on seeing "Passed" must find the pass already counted."""
     from grading import grader
 
     told: list[tuple[Decimal, int]] = []  # (score the student is shown, right answers counted)
 
-    def report_and_note(submission) -> None:  # type: ignore[no-untyped-def]
+    def report_and_note(submission) -> None:
         if submission.is_done:
             right = Observation.objects.filter(submission=submission, correct=True).count()
             told.append((submission.score, right))

@@ -57,7 +57,7 @@ def test_only_concepts_whose_prerequisites_are_mastered_are_offered() -> None:
     assert "w" not in _ranked({"a"}) and "d" not in _ranked({"a"})
 
 
-def _answer_right(answer, student, times: int, start=T0, **kwargs):  # type: ignore[no-untyped-def]
+def _answer_right(answer, student, times: int, start=T0, **kwargs):
     for step in range(times):
         answer(student, True, at=start + step * HOUR, **kwargs)
 
@@ -65,7 +65,7 @@ def _answer_right(answer, student, times: int, start=T0, **kwargs):  # type: ign
 @pytest.mark.django_db
 def test_the_path_moves_on_as_the_student_masters_concepts(
     course, concepts, enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = paths.student_path(course=course, student=enrolled_student, now=T0)
     assert path.next.state.concept.slug == "dot-products"
     assert path.next.reasons[0] == "Dot products needs nothing else first: a good place to start."
@@ -93,7 +93,7 @@ def test_the_path_moves_on_as_the_student_masters_concepts(
 @pytest.mark.django_db
 def test_activities_go_lesson_then_questions_then_assignment(
     course, concepts, enrolled_student, answer, choice_question, short_question, teacher
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from grading import services as grading_services
 
     answer(enrolled_student, False, at=T0)  # tried: questions come before rereading
@@ -124,7 +124,7 @@ def test_activities_go_lesson_then_questions_then_assignment(
 @pytest.mark.django_db
 def test_a_review_shows_up_when_due_and_progress_counts_it(
     course, concepts, enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _answer_right(answer, enrolled_student, 3)
     mastered_at = T0 + 2 * HOUR
     path = paths.student_path(
@@ -149,7 +149,7 @@ def test_a_review_shows_up_when_due_and_progress_counts_it(
 @pytest.mark.django_db
 def test_a_review_missed_for_days_says_since_when(
     client, course, concepts, enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mastered = datetime.now(UTC) - timedelta(days=5)  # first review was due three days ago
     _answer_right(answer, enrolled_student, 3, start=mastered - 2 * HOUR)
     client.force_login(enrolled_student)
@@ -163,7 +163,7 @@ def test_a_review_missed_for_days_says_since_when(
 @pytest.mark.django_db
 def test_the_dashboard_headlines_each_path(
     client, course, concepts, enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(enrolled_student)
     page = client.get(reverse("dashboard")).content.decode()
     assert "0 of 4 concepts mastered</p>" in page
@@ -175,7 +175,7 @@ def test_the_dashboard_headlines_each_path(
 @pytest.mark.django_db
 def test_the_page_and_the_api_show_the_same_path(
     client, course, concepts, enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _answer_right(answer, enrolled_student, 3, start=datetime.now(UTC) - timedelta(hours=5))
     client.force_login(enrolled_student)
     page = client.get(reverse("learning:path", args=[course.slug])).content.decode()
@@ -196,7 +196,7 @@ def test_the_page_and_the_api_show_the_same_path(
 @pytest.mark.django_db
 def test_who_may_see_a_path(
     client, course, concepts, enrolled_student, other_student, teacher, other_teacher
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     url = reverse("learning:path", args=[course.slug])
     mine = f"{url}?student={enrolled_student.pk}"
     client.force_login(teacher)
@@ -226,7 +226,7 @@ def test_who_may_see_a_path(
 
 
 @pytest.mark.django_db
-def test_a_course_without_concepts_says_so(client, course, enrolled_student) -> None:  # type: ignore[no-untyped-def]
+def test_a_course_without_concepts_says_so(client, course, enrolled_student) -> None:
     client.force_login(enrolled_student)
     response = client.get(reverse("learning:path", args=[course.slug]))
     assert "no concept map yet" in response.content.decode()
@@ -235,7 +235,7 @@ def test_a_course_without_concepts_says_so(client, course, enrolled_student) -> 
 @pytest.mark.django_db
 def test_lesson_completion_moves_the_activity_to_the_next_lesson(
     course, concepts, enrolled_student
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     concepts["dot-products"].lessons.add(course.lessons.get(slug="values"))
     LessonCompletion.objects.create(
         user=enrolled_student, lesson=course.lessons.get(slug="queries")
@@ -245,7 +245,7 @@ def test_lesson_completion_moves_the_activity_to_the_next_lesson(
 
 
 @pytest.mark.django_db
-def test_a_lesson_names_its_concepts(client, course, concepts, enrolled_student) -> None:  # type: ignore[no-untyped-def]
+def test_a_lesson_names_its_concepts(client, course, concepts, enrolled_student) -> None:
     client.force_login(enrolled_student)
     html = client.get(course.lessons.get(slug="queries").get_absolute_url()).content.decode()
     assert "Concepts in this lesson: Dot products, Attention" in html

@@ -17,7 +17,7 @@ HOUR = timedelta(hours=1)
 pytestmark = pytest.mark.django_db
 
 
-def test_mastery_follows_bkt_by_hand(enrolled_student, answer, concepts) -> None:  # type: ignore[no-untyped-def]
+def test_mastery_follows_bkt_by_hand(enrolled_student, answer, concepts) -> None:
     first = answer(enrolled_student, True, at=T0)
     assert first.correct and first.counted
     assert first.mastery_before == pytest.approx(0.2)
@@ -32,7 +32,7 @@ def test_mastery_follows_bkt_by_hand(enrolled_student, answer, concepts) -> None
 
 def test_answering_the_same_question_again_at_once_does_not_pump_mastery(
     enrolled_student, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     answer(enrolled_student, True, at=T0)
     again = answer(enrolled_student, True, at=T0 + timedelta(minutes=2))
     assert again.correct and not again.counted
@@ -46,7 +46,7 @@ def test_answering_the_same_question_again_at_once_does_not_pump_mastery(
     ("response", "right"),
     [("10", True), (" 10. ", True), ("10.0", True), ("'10'", True), ("ten", False), ("1 0", False)],
 )
-def test_short_answers_are_normalised(enrolled_student, short_question, response, right) -> None:  # type: ignore[no-untyped-def]
+def test_short_answers_are_normalised(enrolled_student, short_question, response, right) -> None:
     result = practice.practice_answer_submit(
         question=short_question, student=enrolled_student, response=response, at=T0
     )
@@ -59,7 +59,7 @@ def test_short_answers_are_normalised(enrolled_student, short_question, response
 )
 def test_bad_answers_are_refused_and_nothing_is_recorded(
     enrolled_student, choice_question, response, message
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with pytest.raises(practice.PracticeRefused, match=message):
         practice.practice_answer_submit(
             question=choice_question, student=enrolled_student, response=response
@@ -67,7 +67,7 @@ def test_bad_answers_are_refused_and_nothing_is_recorded(
     assert not Observation.objects.exists()
 
 
-def test_a_draft_question_cannot_be_answered(enrolled_student, choice_question) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_question_cannot_be_answered(enrolled_student, choice_question) -> None:
     choice_question.status = QuestionStatus.DRAFT
     choice_question.save()
     with pytest.raises(practice.PracticeRefused, match="not open"):
@@ -78,7 +78,7 @@ def test_a_draft_question_cannot_be_answered(enrolled_student, choice_question) 
 
 def test_mastery_creates_a_review_card_and_fsrs_due_dates_move_with_answers(
     enrolled_student, answer, short_question, concepts
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     answer(enrolled_student, True, at=T0)
     answer(enrolled_student, True, at=T0 + HOUR, question=short_question)
     assert not ReviewCard.objects.exists()
@@ -103,14 +103,14 @@ def test_mastery_creates_a_review_card_and_fsrs_due_dates_move_with_answers(
     assert card.due - wrong.answer.created_at < long_interval / 3
 
 
-def _enrolled_students(user_model, course, count: int) -> list:  # type: ignore[no-untyped-def]
+def _enrolled_students(user_model, course, count: int) -> list:
     students = [user_model.objects.create_user(f"s{n}", password="x") for n in range(count)]
     for student in students:
         enrollment_create(user=student, course=course)
     return students
 
 
-def _answer_three_with_one_miss(answer, students: list) -> None:  # type: ignore[no-untyped-def]
+def _answer_three_with_one_miss(answer, students: list) -> None:
     """Three answers each, one of them wrong, the miss moving from answer to answer."""
     for number, student in enumerate(students):
         for step in range(3):
@@ -119,7 +119,7 @@ def _answer_three_with_one_miss(answer, students: list) -> None:  # type: ignore
 
 def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
     settings, course, concepts, answer, short_question, django_user_model
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.LEARNING_FIT_MIN_ANSWERS = 30
     settings.LEARNING_FIT_MIN_STUDENTS = 10
     students = _enrolled_students(django_user_model, course, 12)
@@ -143,7 +143,7 @@ def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
 
 def test_the_nightly_refit_fits_only_courses_with_new_answers(
     settings, course, concepts, answer, django_user_model
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from learning.tasks import concept_params_refit_due
 
     settings.LEARNING_FIT_MIN_ANSWERS = 30

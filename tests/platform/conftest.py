@@ -47,7 +47,7 @@ NOTIFICATION_SOCKET = '[ws-connect^="/ws/notifications/"]'
 TUTOR_SOCKET = ".tutor-panel"
 
 
-def wait_for_socket(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for_socket(page, selector: str) -> None:
     """Until the HTMX websocket opened by the element at `selector` is connected.
 
     htmx loads deferred, so the predicate must hold (not throw) before it exists.

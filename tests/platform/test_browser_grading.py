@@ -46,14 +46,14 @@ def _short_feedback(monkeypatch):
 
 
 @pytest.fixture
-def grading_site(_short_feedback, transactional_db, asgi_server, worker_process, settings):  # type: ignore[no-untyped-def]
+def grading_site(_short_feedback, transactional_db, asgi_server, worker_process, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     demo_assignments_load(course=Course.objects.get(slug="python-basics"))
     return asgi_server
 
 
-def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(page, base: str, username: str) -> None:
     page.context.clear_cookies()
     account = next(a for a in DEMO_ACCOUNTS if a.username == username)
     page.goto(f"{base}/accounts/login/")
@@ -63,7 +63,7 @@ def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped
     expect(page.get_by_role("heading", name="Hello")).to_be_visible()
 
 
-def _type_code(page, field_id: str, code: str) -> None:  # type: ignore[no-untyped-def]
+def _type_code(page, field_id: str, code: str) -> None:
     page.wait_for_function("(id) => window.llmasosEditors?.has(id)", arg=field_id)
     page.evaluate("([id, code]) => window.llmasosEditors.get(id).setValue(code)", [field_id, code])
 

@@ -19,7 +19,7 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def demo_site(transactional_db, asgi_server, settings):  # type: ignore[no-untyped-def]
+def demo_site(transactional_db, asgi_server, settings):
     # The server process checks passwords with the real hashers, so hash them that way here.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()

@@ -24,7 +24,7 @@ HEADLINE = DEMO_ASSIGNMENTS_DIR / "python-basics" / "01-trim-a-headline"
 
 
 @pytest.fixture
-def path_site(transactional_db, asgi_server, monkeypatch, settings):  # type: ignore[no-untyped-def]
+def path_site(transactional_db, asgi_server, monkeypatch, settings):
     monkeypatch.setenv("GRADING_FEEDBACK", "false")  # read by the worker at start-up
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
@@ -35,13 +35,13 @@ def path_site(transactional_db, asgi_server, monkeypatch, settings):  # type: ig
     return asgi_server
 
 
-def _slicing_mastery(page, base: str) -> int:  # type: ignore[no-untyped-def]
+def _slicing_mastery(page, base: str) -> int:
     page.goto(f"{base}/courses/python-basics/path/")
     cell = page.get_by_test_id("mastery-slicing")
     return int(re.sub(r"\D", "", cell.text_content() or ""))
 
 
-def test_my_path_moves_with_reviews_and_submissions(path_site, worker_process, page):  # type: ignore[no-untyped-def]
+def test_my_path_moves_with_reviews_and_submissions(path_site, worker_process, page):
     base = path_site
     _sign_in(page, base, "student")
     # The dashboard headlines the path before the student opens it.

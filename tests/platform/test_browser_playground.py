@@ -22,13 +22,13 @@ def _short_help(monkeypatch):
 
 
 @pytest.fixture
-def playground_site(_short_help, transactional_db, asgi_server, settings):  # type: ignore[no-untyped-def]
+def playground_site(_short_help, transactional_db, asgi_server, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     return asgi_server
 
 
-def _type_code(page, code: str) -> None:  # type: ignore[no-untyped-def]
+def _type_code(page, code: str) -> None:
     page.wait_for_function("() => window.llmasosEditors?.has('id_code')")
     page.evaluate("(code) => window.llmasosEditors.get('id_code').setValue(code)", code)
 

@@ -26,7 +26,7 @@ def _short_answers(monkeypatch):
 
 
 @pytest.fixture
-def tutor_site(_short_answers, transactional_db, asgi_server, settings):  # type: ignore[no-untyped-def]
+def tutor_site(_short_answers, transactional_db, asgi_server, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     course = Course.objects.get(slug="llm-how-they-work")

@@ -19,7 +19,7 @@ def _sandbox_works() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _short_runs(settings) -> None:  # type: ignore[no-untyped-def]
+def _short_runs(settings) -> None:
     settings.PLAYGROUND_WALL_SECONDS = 5
     settings.PLAYGROUND_CPU_SECONDS = 3
 

@@ -118,7 +118,7 @@ async def test_a_disconnect_kills_the_program_within_a_second(student, monkeypat
     runs: list[sandbox.ProgramRun] = []
     start = sandbox.ProgramRun.start.__func__  # type: ignore[attr-defined]
 
-    async def spy(cls, **kwargs):  # type: ignore[no-untyped-def]
+    async def spy(cls, **kwargs):
         run = await start(cls, **kwargs)
         runs.append(run)
         return run

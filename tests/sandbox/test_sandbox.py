@@ -57,7 +57,7 @@ def run(solution: str, tests: str, **kwargs: object) -> SandboxResult:
     kwargs.setdefault("limits", FAST)
     return run_tests(
         solution=textwrap.dedent(solution), test_source=textwrap.dedent(tests), **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def outcomes(result: SandboxResult) -> dict[str, str]:
@@ -454,7 +454,7 @@ def test_runs_in_parallel_do_not_interfere() -> None:
 # --- limits from settings -------------------------------------------------------------------------
 
 
-def test_limits_come_from_settings_and_overrides_win(settings) -> None:  # type: ignore[no-untyped-def]
+def test_limits_come_from_settings_and_overrides_win(settings) -> None:
     settings.SANDBOX_CPU_SECONDS = 3.0
     settings.SANDBOX_OUTPUT_KB = 16
 
