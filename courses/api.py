@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -14,17 +15,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from courses import access, selectors, services
 from courses.markdown import markdown_errors, render_markdown
 from courses.models import Course, Lesson, Module
 from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission  # a stub-only protocol
 
-def _validate_markdown(value: str) -> str:
+
+def _validate_markdown(value: str) -> None:
     errors = markdown_errors(value)
     if errors:
         raise serializers.ValidationError(errors)
-    return value
 
 
 class CourseOutputSerializer(serializers.ModelSerializer):
@@ -33,7 +37,15 @@ class CourseOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = ("slug", "title", "summary", "description", "is_published", "lesson_count", "url")
+        fields: tuple[str, ...] = (
+            "slug",
+            "title",
+            "summary",
+            "description",
+            "is_published",
+            "lesson_count",
+            "url",
+        )
 
 
 class CourseCollectionApi(APIView):
@@ -59,7 +71,7 @@ class CourseCollectionApi(APIView):
                 raise serializers.ValidationError({"slug": [problem]})
             return data
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
@@ -81,11 +93,13 @@ class CourseCollectionApi(APIView):
         summary="Create a course (teachers)",
     )
     def post(self, request: Request) -> Response:
-        if not request.user.can_author_courses:
+        user = request.user
+        assert isinstance(user, User)  # the default permission, IsAuthenticated, guards POST
+        if not user.can_author_courses:
             raise PermissionDenied("Only teachers can create courses.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        course = services.course_create(author=request.user, **data.validated_data)
+        course = services.course_create(author=user, **data.validated_data)
         return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
 
 

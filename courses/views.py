@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest, HtmxRequest
 from core.refusals import refusal_as_message
 from courses import selectors, services
 from courses.access import (
@@ -22,13 +23,13 @@ from courses.markdown import render_markdown
 from courses.models import Lesson, Module
 
 
-def _require_author(request: HttpRequest) -> None:
+def _require_author(request: AuthenticatedRequest) -> None:
     if not request.user.can_author_courses:
         raise PermissionDenied("Only teachers can create courses. Ask an admin to make you one.")
 
 
 @require_GET
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(selectors.catalog(query=query), 12).get_page(request.GET.get("page"))
     context = {"page": page, "query": query}
@@ -39,7 +40,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def course_create(request: HttpRequest) -> HttpResponse:
+def course_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_author(request)
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,7 +4,7 @@ notification socket as `submission.status` frames."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -24,6 +24,9 @@ from grading.checks import (
     text_assignment_problems,
 )
 from grading.models import Assignment, Kind, ScorePolicy, Submission
+
+if TYPE_CHECKING:
+    from courses.models import Course, Lesson
 
 
 def _assignment_for_reader(request: Request, assignment_id: int) -> Assignment:
@@ -52,14 +55,18 @@ def _submission_for_viewer(request: Request, submission_id: int) -> tuple[Submis
 
 @extend_schema_serializer(component_name="Assignment")
 class AssignmentOutputSerializer(serializers.ModelSerializer):
-    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    lesson = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    course: serializers.SlugRelatedField[Course] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    lesson: serializers.SlugRelatedField[Lesson] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     visible_tests = serializers.SerializerMethodField()
 
     class Meta:
         model = Assignment
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "course",
             "lesson",
@@ -110,7 +117,7 @@ class AssignmentListApi(APIView):
         lesson = serializers.SlugField(required=False, allow_blank=True)
         due_at = serializers.DateTimeField(required=False, allow_null=True)
         max_score = serializers.DecimalField(
-            max_digits=6, decimal_places=2, min_value=Decimal("0.5"), default=10
+            max_digits=6, decimal_places=2, min_value=Decimal("0.5"), default=Decimal(10)
         )
         max_attempts = serializers.IntegerField(min_value=0, max_value=1000, default=5)
         score_policy = serializers.ChoiceField(
@@ -332,7 +339,10 @@ class GradebookApi(APIView):
                 "students": [
                     {
                         "username": student.username,
-                        "scores": [None if s is None else float(s.score) for s in counted],
+                        "scores": [
+                            None if s is None or s.score is None else float(s.score)
+                            for s in counted
+                        ],
                         "total": float(total),
                     }
                     for student, counted, total in book.rows

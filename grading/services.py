@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -169,7 +170,7 @@ def submissions_regrade(*, assignment: Assignment, submission: Submission | None
     for submission_id in ids:
         _grade_later(submission_id)
     for queued in Submission.objects.filter(pk__in=ids).select_related("assignment__course"):
-        transaction.on_commit(lambda queued=queued: submission_report(queued))
+        transaction.on_commit(partial(submission_report, queued))
     return len(ids)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from core.errors import DomainError
 from core.refusals import refusal_as_message
 from core.spreadsheets import csv_download, spreadsheet_safe
@@ -124,7 +126,7 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
 
 @login_required
 @require_POST
-def submission_create(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+def submission_create(request: AuthenticatedRequest, slug: str, assignment_id: int) -> HttpResponse:
     course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     assignment = _get_assignment(request, course, assignment_id)
     if not is_enrolled(request.user, course):
@@ -143,14 +145,16 @@ def submission_create(request: HttpRequest, slug: str, assignment_id: int) -> Ht
         except DomainError as refused:
             error = str(refused)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if request.htmx:
         if submission is not None:
             submission.refresh_from_db()  # an eager or fast worker may have graded it already
-        context = {"s": selectors.submission_frame(submission) if submission else None}
+        context: dict[str, Any] = {
+            "s": selectors.submission_frame(submission) if submission else None
+        }
         context["error"] = error
         return render(request, "grading/_submit_outcome.html", context)
-    if error:
+    if error or submission is None:
         messages.error(request, error)
         return redirect(assignment)
     return redirect(submission)
@@ -193,7 +197,7 @@ def submission_review(request: HttpRequest, slug: str, submission_id: int) -> Ht
     submission = _get_submission(request, course, submission_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(submission)
     override = form.cleaned_data["action"] == "override"
     with refusal_as_message(request) as refused:
@@ -303,7 +307,7 @@ def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
             [
                 student.username,
                 spreadsheet_safe(student.get_full_name()),
-                *("" if s is None else _plain(s.score) for s in counted),
+                *("" if s is None or s.score is None else _plain(s.score) for s in counted),
                 _plain(total),
             ]
         )

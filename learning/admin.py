@@ -33,7 +33,8 @@ class ConceptAdminForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns
         course = data.get("course") or getattr(self.instance, "course", None)
         slug = data.get("slug") or self.instance.slug
         if course is None or not slug:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from core.errors import DomainError
 from core.spreadsheets import csv_download, spreadsheet_safe
@@ -70,7 +71,7 @@ def path(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+def practice(request: AuthenticatedRequest, slug: str, question_id: int) -> HttpResponse:
     course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     question = get_object_or_404(
         PracticeQuestion.objects.select_related("concept"), pk=question_id, concept__course=course
@@ -244,7 +245,7 @@ def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def questions(request: HttpRequest, slug: str, concept_slug: str) -> HttpResponse:
+def questions(request: AuthenticatedRequest, slug: str, concept_slug: str) -> HttpResponse:
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     form = QuestionForm(request.POST or None)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedRequest
 from courses import selectors
 from courses.access import can_read_lessons, course_for_viewer, is_course_teacher
 from courses.markdown import render_markdown
@@ -30,13 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     teaching = list(selectors.teacher_courses(user=user)) if user.can_author_courses else None
     if teaching:
         waiting = grading_selectors.review_counts(course_ids=[c.pk for c in teaching])
         for course in teaching:
-            course.to_review = waiting.get(course.pk, 0)
+            # Set at run time for the template's "To review" column; not a model field.
+            course.to_review = waiting.get(course.pk, 0)  # type: ignore[attr-defined]
     enrollments = selectors.student_enrollments(user=user)
     paths = learning_paths.path_summaries(
         student=user, course_ids=[e.course_id for e, _ in enrollments]

@@ -90,7 +90,7 @@ def test_broken_assignments_are_refused_with_the_reason(course, teacher, overrid
 
 def test_a_text_assignment_needs_a_reference_and_a_rubric(course, teacher):
     api = api_client_for(teacher)
-    payload = {"title": "Why tuples", "kind": "text", "instructions": "Why?"}
+    payload: dict[str, object] = {"title": "Why tuples", "kind": "text", "instructions": "Why?"}
     refused = api.post("/api/courses/attention/assignments/", payload, format="json")
     assert refused.status_code == 400
     assert {"reference_answer", "rubric"} <= set(refused.json())

@@ -82,6 +82,7 @@ def answer(choice_question: PracticeQuestion) -> Callable[..., practice.Practice
     ) -> practice.PracticeResult:
         question = question or choice_question
         if question.kind == QuestionKind.CHOICE:
+            assert question.answer_index is not None
             response = str(question.answer_index if right else (question.answer_index + 1) % 3)
         else:
             response = question.accepted_answers[0] if right else "nope"

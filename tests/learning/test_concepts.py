@@ -284,6 +284,7 @@ def test_the_admin_approves_only_complete_questions(client, admin_user, concepts
     from learning.models import QuestionStatus
 
     complete = PracticeQuestion.objects.filter(concept=concepts["dot-products"]).first()
+    assert complete is not None
     complete.status = QuestionStatus.DRAFT
     complete.save()
     empty = PracticeQuestion.objects.create(

@@ -57,6 +57,17 @@ def test_only_concepts_whose_prerequisites_are_mastered_are_offered() -> None:
     assert "w" not in _ranked({"a"}) and "d" not in _ranked({"a"})
 
 
+def _next(path: paths.StudentPath) -> paths.Recommendation:
+    """The path's recommendation: these tests always expect one."""
+    assert path.next is not None
+    return path.next
+
+
+def _activity(item: paths.Recommendation | paths.ReviewItem) -> paths.Activity:
+    assert item.activity is not None
+    return item.activity
+
+
 def _answer_right(answer, student, times: int, start=T0, **kwargs):
     for step in range(times):
         answer(student, True, at=start + step * HOUR, **kwargs)
@@ -67,25 +78,26 @@ def test_the_path_moves_on_as_the_student_masters_concepts(
     course, concepts, enrolled_student, answer
 ) -> None:
     path = paths.student_path(course=course, student=enrolled_student, now=T0)
-    assert path.next.state.concept.slug == "dot-products"
-    assert path.next.reasons[0] == "Dot products needs nothing else first: a good place to start."
+    assert _next(path).state.concept.slug == "dot-products"
+    assert _next(path).reasons[0] == "Dot products needs nothing else first: a good place to start."
     # Nothing tried yet and the lesson not read: read it first.
-    assert (path.next.activity.kind, path.next.activity.title) == ("lesson", "Queries and keys")
+    activity = _activity(_next(path))
+    assert (activity.kind, activity.title) == ("lesson", "Queries and keys")
     assert [s.status for s in path.concepts] == ["ready", "ready", "locked", "locked"]
 
     _answer_right(answer, enrolled_student, 3)
     path = paths.student_path(course=course, student=enrolled_student, now=T0 + 3 * HOUR)
     assert path.mastered_count == 1
-    assert path.next.state.concept.slug == "values"
-    assert "Mastering it unlocks Attention." in path.next.reasons
+    assert _next(path).state.concept.slug == "values"
+    assert "Mastering it unlocks Attention." in _next(path).reasons
     locked = path.concepts[2]
     assert locked.status == "locked" and [c.slug for c in locked.missing] == ["values"]
 
     question = add_question(concepts["values"])
     _answer_right(answer, enrolled_student, 3, start=T0 + 4 * HOUR, question=question)
     path = paths.student_path(course=course, student=enrolled_student, now=T0 + 8 * HOUR)
-    assert path.next.state.concept.slug == "attention"
-    assert path.next.reasons[0] == (
+    assert _next(path).state.concept.slug == "attention"
+    assert _next(path).reasons[0] == (
         "You have mastered Dot products and Values; Attention builds on them."
     )
 
@@ -98,10 +110,10 @@ def test_activities_go_lesson_then_questions_then_assignment(
 
     answer(enrolled_student, False, at=T0)  # tried: questions come before rereading
     path = paths.student_path(course=course, student=enrolled_student, now=T0 + HOUR)
-    assert path.next.activity.kind == "practice"
+    assert _activity(_next(path)).kind == "practice"
     # The question not yet answered comes first.
-    assert path.next.activity.url == short_question.get_absolute_url()
-    assert "You missed it 1 time in the last 7 days" in " ".join(path.next.reasons)
+    assert _activity(_next(path)).url == short_question.get_absolute_url()
+    assert "You missed it 1 time in the last 7 days" in " ".join(_next(path).reasons)
 
     answer(enrolled_student, True, at=T0 + HOUR, question=short_question)
     answer(enrolled_student, False, at=T0 + 2 * HOUR)
@@ -117,8 +129,9 @@ def test_activities_go_lesson_then_questions_then_assignment(
         rubric=[{"criterion": "Right", "points": 10}],
     )
     path = paths.student_path(course=course, student=enrolled_student, now=T0 + 4 * HOUR)
-    assert path.next.state.concept.slug == "dot-products"
-    assert (path.next.activity.kind, path.next.activity.title) == ("assignment", essay.title)
+    assert _next(path).state.concept.slug == "dot-products"
+    activity = _activity(_next(path))
+    assert (activity.kind, activity.title) == ("assignment", essay.title)
 
 
 @pytest.mark.django_db
@@ -136,7 +149,7 @@ def test_a_review_shows_up_when_due_and_progress_counts_it(
         course=course, student=enrolled_student, now=mastered_at + timedelta(days=2)
     )
     assert [r.concept.slug for r in path.reviews_due] == ["dot-products"]
-    assert path.reviews_due[0].activity.kind == "practice"
+    assert _activity(path.reviews_due[0]).kind == "practice"
     assert not path.reviews_due[0].overdue
     assert path.progress[-1].mastered == 1
     assert path.progress[-4].mastered == 0  # three days before: not mastered yet
@@ -241,7 +254,7 @@ def test_lesson_completion_moves_the_activity_to_the_next_lesson(
         user=enrolled_student, lesson=course.lessons.get(slug="queries")
     )
     path = paths.student_path(course=course, student=enrolled_student, now=T0)
-    assert path.next.activity.title == "Values"
+    assert _activity(_next(path)).title == "Values"
 
 
 @pytest.mark.django_db

@@ -131,14 +131,14 @@ def test_fitting_parameters_needs_enough_data_then_recomputes_mastery(
         for step in range(3):
             answer(student, True, at=T0 + step * HOUR, question=short_question)
     before = Mastery.objects.get(student=students[0], concept=concepts["dot-products"]).p_known
-    results = {r.concept.slug: r for r in mastery_services.concept_params_fit(course=course)}
-    fitted = results["dot-products"]
+    fits = {r.concept.slug: r for r in mastery_services.concept_params_fit(course=course)}
+    fitted = fits["dot-products"]
     assert fitted.params is not None and fitted.students == 12 and fitted.recomputed == 12
     concepts["dot-products"].refresh_from_db()
     assert concepts["dot-products"].fitted["answers"] == 36
     after = Mastery.objects.get(student=students[0], concept=concepts["dot-products"]).p_known
     assert after != pytest.approx(before)
-    assert results["values"].params is None
+    assert fits["values"].params is None
 
 
 def test_the_nightly_refit_fits_only_courses_with_new_answers(
