@@ -100,7 +100,9 @@ class SearchHitSerializer(serializers.Serializer):
 
 class CitationSerializer(serializers.Serializer):
     n = serializers.IntegerField()
-    source = serializers.CharField()
+    # The API's "source" key; DRF's metaclass moves declared fields off the class, so this does
+    # not shadow Field.source at run time, but the stubs see a class attribute.
+    source = serializers.CharField()  # type: ignore[assignment]
     location = serializers.CharField()
     url = serializers.CharField()
     text = serializers.CharField()

@@ -44,7 +44,9 @@ def _replace_chunks(
     vectors: list[bytes],
 ) -> int:
     """Swap a source's chunks for new ones, in the database and in the index, all or nothing."""
-    source = {"material": material} if material else {"lesson": lesson}
+    source: dict[str, Material | Lesson | None] = (
+        {"material": material} if material else {"lesson": lesson}
+    )
     with transaction.atomic():
         old_ids = list(Chunk.objects.filter(**source).values_list("id", flat=True))
         Chunk.objects.filter(id__in=old_ids).delete()

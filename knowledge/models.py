@@ -99,7 +99,11 @@ class Chunk(models.Model):
 
     @property
     def source_name(self) -> str:
-        return self.material.original_name if self.material_id else self.lesson.title
+        if self.material is not None:
+            return self.material.original_name
+        if self.lesson is None:  # ruled out by the chunk_has_one_source constraint
+            raise ValueError(f"Chunk {self.pk} has neither a material nor a lesson")
+        return self.lesson.title
 
     @property
     def location(self) -> str:
@@ -112,7 +116,7 @@ class Chunk(models.Model):
 
     @property
     def url(self) -> str:
-        if self.lesson_id:
+        if self.lesson is not None:
             anchor = f"#{slugify(self.heading)}" if self.heading else ""
             return self.lesson.get_absolute_url() + anchor
         page = f"#page={self.page}" if self.page else ""

@@ -108,7 +108,8 @@ def _parse_html(data: bytes) -> list[Section]:
         tag.decompose()
     body = soup.body or soup
     sections: list[Section] = []
-    heading, buffer = "", []
+    heading = ""
+    buffer: list[str] = []
     for element in body.find_all(
         ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "dd", "dt"]
     ):
@@ -137,7 +138,8 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 def _parse_markdown(data: bytes) -> list[Section]:
     sections: list[Section] = []
-    heading, buffer, in_code = "", [], False
+    heading, in_code = "", False
+    buffer: list[str] = []
     for line in _decode(data).splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             in_code = not in_code

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from courses.access import can_read_lessons, course_for_teacher, course_for_viewer
 from knowledge import services
 from knowledge.models import Material
@@ -91,7 +92,7 @@ def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResp
 
 @login_required
 @require_GET
-def course_search(request: HttpRequest, slug: str) -> HttpResponse:
+def course_search(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     from knowledge.search import search
 
     course = course_for_viewer(user=request.user, slug=slug)

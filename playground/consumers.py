@@ -100,6 +100,7 @@ class PlaygroundConsumer(JsonFrameConsumer):
         if problem := services.source_problem(code):
             await self.send_error("bad_code", problem)
             return
+        assert isinstance(code, str)  # source_problem() rejects anything else
         await self._stop_program()
         if self.run_task and not self.run_task.done():
             await asyncio.wait({self.run_task}, timeout=2)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from core.refusals import refusal_as_message
 from courses.markdown import render_markdown
 from playground import services
@@ -19,7 +20,7 @@ from sandbox import run_program
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playground(request: HttpRequest) -> HttpResponse:
+def playground(request: AuthenticatedRequest) -> HttpResponse:
     assignment = None
     if "assignment" in request.GET:
         assignment = services.assignment_for(
@@ -82,7 +83,7 @@ def snippet_save(request: HttpRequest) -> HttpResponse:
         snippet = get_object_or_404(Snippet, pk=request.POST["snippet"], owner=request.user)
     form = SnippetForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("playground:index")
     with refusal_as_message(request) as refused:
         snippet = services.snippet_save(owner=request.user, snippet=snippet, **form.cleaned_data)

@@ -58,8 +58,9 @@ def test_names(test_source: str) -> list[str]:
             for base in bases:
                 methods.update(dict.fromkeys(case_methods.get(base, [])))
             for item in node.body:
-                is_method = isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                if is_method and item.name.startswith("test"):
+                if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                if item.name.startswith("test"):
                     methods[item.name] = None
             case_methods[node.name] = list(methods)
             for method in methods:

@@ -82,7 +82,7 @@ def _install_conveniences() -> None:
     def exit(code: object = None) -> None:
         raise SystemExit(code)
 
-    builtins.exit = builtins.quit = exit
+    vars(builtins).update(exit=exit, quit=exit)  # replaces site's Quitter objects
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -258,7 +258,7 @@ def _program_failed(
         kind = "file_size" if exc.errno == EFBIG else "disk_full"
     else:
         kind = "error"
-    line = getattr(exc, "lineno", None) if syntax else _program_line(exc.__traceback__)
+    line = getattr(exc, "lineno", None) if syntax else _program_line(exc)
     note = f"{kind} {type(exc).__name__} {line if isinstance(line, int) else '-'}\n"
     with contextlib.suppress(OSError):  # the program closed it: the exit code has to do
         _write_all(note_fd, note.encode("ascii", "replace"))
@@ -280,13 +280,14 @@ def _program_failed(
             _write_all(2, text.encode("utf-8", "replace"))
 
 
-def _program_line(tb: object) -> int | None:
-    """The line of main.py nearest the error."""
+def _program_line(exc: BaseException) -> int | None:
+    """The line of main.py nearest where `exc` was raised."""
     line = None
+    tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == PROGRAM:  # type: ignore[attr-defined]
-            line = tb.tb_lineno  # type: ignore[attr-defined]
-        tb = tb.tb_next  # type: ignore[attr-defined]
+        if tb.tb_frame.f_code.co_filename == PROGRAM:
+            line = tb.tb_lineno
+        tb = tb.tb_next
     return line
 
 

@@ -27,6 +27,7 @@ agree).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -35,6 +36,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 import unittest
 
 INPUT_DIR = "/sandbox"
@@ -96,7 +98,7 @@ def _install_conveniences() -> None:
     def exit(code: object = None) -> None:
         raise SystemExit(code)
 
-    builtins.exit = builtins.quit = exit
+    vars(builtins).update(exit=exit, quit=exit)  # replaces site's Quitter objects
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -271,7 +273,8 @@ def _child(fd: int, config: dict) -> None:
     _set_limits(config)
     # Line-buffered, so what a student printed before a timeout or crash is still shown.
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(line_buffering=True)
+        if isinstance(stream, io.TextIOWrapper):  # always; None only without fd 1 or 2
+            stream.reconfigure(line_buffering=True)
     sys.path.insert(0, WORK_DIR)
     # The harness may already have imported a module the assignment's module is named after
     # (json, say); the student's file must win.
@@ -319,7 +322,7 @@ def _import_tests(name: str) -> object:
     return module
 
 
-def _rewrite_asserts(source: bytes, path: str) -> object:
+def _rewrite_asserts(source: bytes, path: str) -> types.CodeType:
     import ast
 
     text = source.decode("utf-8", "replace")
@@ -336,7 +339,7 @@ def _rewrite_asserts(source: bytes, path: str) -> object:
             test = node.test
             # Each operand is evaluated once, as written, and kept for the message (walrus).
             if isinstance(test, ast.Compare) and len(test.ops) == 1:
-                values = [
+                values: list[ast.expr] = [
                     ast.NamedExpr(target=name("_harness_left", ast.Store()), value=test.left),
                     ast.NamedExpr(
                         target=name("_harness_right", ast.Store()), value=test.comparators[0]
@@ -377,7 +380,7 @@ def _repr(value: object) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def _pytest_stand_in() -> object:
+def _pytest_stand_in() -> types.ModuleType:
     """Enough of pytest for plain-assert test files: raises, approx, fail, skip."""
     import math
     import re
@@ -387,7 +390,8 @@ def _pytest_stand_in() -> object:
 
     class _Raises:
         def __init__(self, expected: type | tuple[type, ...], match: str | None) -> None:
-            self.expected, self.match, self.value = expected, match, None
+            self.expected, self.match = expected, match
+            self.value: BaseException | None = None
 
         def __enter__(self) -> _Raises:
             return self
@@ -437,7 +441,7 @@ def _pytest_stand_in() -> object:
     def skip(reason: str = "") -> None:
         raise unittest.SkipTest(reason)
 
-    module.raises, module.approx, module.fail, module.skip = raises, approx, fail, skip
+    vars(module).update(raises=raises, approx=approx, fail=fail, skip=skip)
     return module
 
 
@@ -515,12 +519,16 @@ class _Result(unittest.TestResult):
         else:
             self._record(self.describe.outcome(err[1]), self.describe.error(err))
 
-    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: tuple) -> None:
+    def addSubTest(
+        self, test: unittest.TestCase, subtest: unittest.TestCase, err: tuple | None
+    ) -> None:
         if err is None:
             return
         failed = issubclass(err[0], test.failureException)
         outcome = "failed" if failed else self.describe.outcome(err[1])
-        self._record(outcome, f"{subtest._subDescription()}\n{self.describe.error(err)}")
+        # subtest is a unittest.case._SubTest; typeshed leaves out its private _subDescription.
+        where = subtest._subDescription()  # type: ignore[attr-defined]
+        self._record(outcome, f"{where}\n{self.describe.error(err)}")
 
     def addSkip(self, test: unittest.TestCase, reason: str) -> None:
         # A skipped test cannot count as passed: student code can raise SkipTest too.
@@ -599,7 +607,7 @@ class _Describer:
             return "Your code called sys.exit() or exit(), which stops the tests."
         return None
 
-    def frames(self, tb: object) -> list[traceback.FrameSummary]:
+    def frames(self, tb: types.TracebackType | None) -> list[traceback.FrameSummary]:
         kept = [frame for frame in traceback.extract_tb(tb) if frame.filename in self.paths]
         return [
             traceback.FrameSummary(
@@ -657,13 +665,16 @@ class _Describer:
                     "only the Python standard library is."
                 )
             return f"Your code raised {type(exc).__name__} on line {line} while loading: {message}"
-        line = frames[-1].lineno if frames else "?"
+        tests_line = frames[-1].lineno if frames else "?"
         if isinstance(exc, ImportError) and exc.name == self.module:
             return (
-                f"The tests could not import from your module {self.module} (line {line} of the "
-                f"tests): {message}. Check the names match the instructions."
+                f"The tests could not import from your module {self.module} (line {tests_line} of"
+                f" the tests): {message}. Check the names match the instructions."
             )
-        return f"The test file raised {type(exc).__name__} on line {line} while loading: {message}"
+        return (
+            f"The test file raised {type(exc).__name__} on line {tests_line} while loading: "
+            f"{message}"
+        )
 
 
 def _one_line(exc: BaseException) -> str:

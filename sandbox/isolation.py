@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypedDict
 
 DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's, outside any virtualenv: only /usr is mounted
 SHM_BYTES = 4 << 20  # /dev/shm: enough for multiprocessing's semaphores, no more
@@ -70,13 +71,14 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Limits:
+    # float throughout: an assignment's limits arrive as JSON numbers, so 100.0 MB is fine.
     cpu_seconds: float = 5.0  # rounded up to whole seconds (RLIMIT_CPU)
     wall_seconds: float = 10.0
-    memory_mb: int = 256  # for the student's code, on top of the interpreter and harness
-    processes: int = 32
-    file_size_mb: int = 8
-    output_kb: int = 64  # cap on stdout+stderr; exceeding it kills the run -> OUTPUT_LIMIT
-    tmp_mb: int = 32  # size of the writable tmpfs
+    memory_mb: float = 256  # for the student's code, on top of the interpreter and harness
+    processes: float = 32  # made a whole number where it is used
+    file_size_mb: float = 8
+    output_kb: float = 64  # cap on stdout+stderr; exceeding it kills the run -> OUTPUT_LIMIT
+    tmp_mb: float = 32  # size of the writable tmpfs
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -98,7 +100,7 @@ class Limits:
         if unknown:
             raise TypeError(f"Unknown sandbox limits: {', '.join(sorted(unknown))}")
         values.update({key: value for key, value in overrides.items() if value is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 class SandboxError(RuntimeError):
@@ -281,7 +283,13 @@ def drop_to(uid: int | None) -> list[str]:
     return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
 
 
-def popen_identity(uid: int | None) -> dict[str, object]:
+class PopenIdentity(TypedDict, total=False):
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def popen_identity(uid: int | None) -> PopenIdentity:
     """Popen's user/group arguments, for a machine without setpriv."""
     if uid is None or _setpriv() is not None:
         return {}

@@ -102,9 +102,10 @@ class ProgramRun:
         self._capped = False
         self._killed: str | None = None  # "stop" | "wall" | "output"
         self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        assert process.stdout is not None and process.stderr is not None  # both are PIPEs
         self._pumps = [
-            _keep(asyncio.create_task(self._pump(process.stdout, "stdout"))),  # type: ignore[arg-type]
-            _keep(asyncio.create_task(self._pump(process.stderr, "stderr"))),  # type: ignore[arg-type]
+            _keep(asyncio.create_task(self._pump(process.stdout, "stdout"))),
+            _keep(asyncio.create_task(self._pump(process.stderr, "stderr"))),
         ]
         # Runs the whole life of the process: the wall limit, reaping, cleanup, the result.
         self._finished = _keep(asyncio.create_task(self._finish()))
@@ -374,8 +375,8 @@ class ProgramRun:
                 return Verdict.TIMEOUT, f"CPU time limit of {limits.cpu_seconds:g} s exceeded."
             if number == signal.SIGKILL:  # not the CPU limit: the kernel's OOM killer, as a rule
                 return Verdict.MEMORY_LIMIT, memory
-            name = signal.Signals(number).name if number in signal.valid_signals() else number
-            return Verdict.ERROR, f"The program crashed ({name})."
+            crash = signal.Signals(number).name if number in signal.valid_signals() else number
+            return Verdict.ERROR, f"The program crashed ({crash})."
         if exit_code == 0:
             return Verdict.PASSED, ""
         if note is not None:

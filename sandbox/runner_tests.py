@@ -203,6 +203,7 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
         raise
     finally:
         os.close(write_end)
+    assert process.stdout is not None and process.stderr is not None  # both are PIPEs
     killed: str | None = None
     try:
         report, stdout, stderr, killed = _collect(process, read_end, limits, started)
@@ -221,8 +222,9 @@ def _collect(
     process: subprocess.Popen, report_fd: int, limits: Limits, started: float
 ) -> tuple[bytes, bytes, bytes, str | None]:
     """Read the report, stdout and stderr until all close, the wall limit or the output cap."""
-    out_fd = process.stdout.fileno()  # type: ignore[union-attr]
-    err_fd = process.stderr.fileno()  # type: ignore[union-attr]
+    assert process.stdout is not None and process.stderr is not None  # both are PIPEs
+    out_fd = process.stdout.fileno()
+    err_fd = process.stderr.fileno()
     chunks: dict[int, list[bytes]] = {report_fd: [], out_fd: [], err_fd: []}
     sizes = dict.fromkeys(chunks, 0)
     output_cap = to_bytes(limits.output_kb, unit=KB)

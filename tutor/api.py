@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from assist.budget import budget_state
 from courses.access import course_for_reader, course_for_viewer, is_course_teacher
+from courses.models import Lesson
 from tutor import selectors, services
 from tutor.models import Conversation, Message
 
@@ -20,13 +21,24 @@ from tutor.models import Conversation, Message
 @extend_schema_serializer(component_name="TutorConversation")
 class ConversationOutputSerializer(serializers.ModelSerializer):
     student = serializers.CharField(source="student.username")
-    lesson = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lesson: serializers.SlugRelatedField[Lesson] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     messages = serializers.IntegerField(source="message_count", read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
         model = Conversation
-        fields = ("id", "title", "student", "lesson", "messages", "created_at", "updated_at", "url")
+        fields: tuple[str, ...] = (
+            "id",
+            "title",
+            "student",
+            "lesson",
+            "messages",
+            "created_at",
+            "updated_at",
+            "url",
+        )
 
 
 @extend_schema_serializer(component_name="TutorMessage")

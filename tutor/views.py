@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedRequest
 from core.errors import DomainError
 from courses.access import (
     can_read_lessons,
@@ -104,7 +105,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def message_rate(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def message_rate(request: AuthenticatedRequest, slug: str, message_id: int) -> HttpResponse:
     message = get_object_or_404(
         Message.objects.select_related("conversation__course"),
         pk=message_id,

@@ -48,14 +48,14 @@ def test_visible_text_only_grows_as_the_raw_text_grows():
 
 def _chunk(text, *, title="Study tips", heading="Tips"):
     class FakeLesson:
-        pass
+        def __init__(self, title: str) -> None:
+            self.title = title
 
     from knowledge.models import Chunk
 
     chunk = Chunk(text=text, heading=heading)
     chunk.lesson_id = 1
-    lesson = FakeLesson()
-    lesson.title = title
+    lesson = FakeLesson(title)
     chunk._state.fields_cache["lesson"] = lesson
     return chunk
 

@@ -73,7 +73,7 @@ def test_a_pdf_is_cited_by_page(kb_dirs, teacher, course, django_capture_on_comm
         created = _upload(api_client_for(teacher), course, "notes.pdf", pdf)
     hits = (
         api_client_for(teacher)
-        .get(reverse("api-search", args=[course.slug]), {"q": "KV cache", "k": 1})
+        .get(reverse("api-search", args=[course.slug]), {"q": "KV cache", "k": "1"})
         .json()["results"]
     )
     assert hits[0]["page"] == 2 and hits[0]["location"] == "page 2"
@@ -88,11 +88,11 @@ def test_retrieval_never_crosses_courses(
         _upload(client, course, "attention.md", ATTENTION_MD)
         _upload(client, draft_course, "garden.html", GARDEN_HTML)
     results = client.get(
-        reverse("api-search", args=[course.slug]), {"q": "tomatoes sun watering", "k": 10}
+        reverse("api-search", args=[course.slug]), {"q": "tomatoes sun watering", "k": "10"}
     ).json()["results"]
     assert all(r["material"] != "garden.html" for r in results)
     results = client.get(
-        reverse("api-search", args=[draft_course.slug]), {"q": "tomatoes", "k": 10}
+        reverse("api-search", args=[draft_course.slug]), {"q": "tomatoes", "k": "10"}
     ).json()["results"]
     assert results and {r["material"] for r in results} == {"garden.html"}
 
@@ -201,7 +201,9 @@ def test_rebuild_and_check_keep_index_and_database_in_agreement(
     call_command("check_kb", course.slug, stdout=out)
     assert "ok (" in out.getvalue()
 
-    Chunk.objects.filter(course=course).first().delete()  # drift: a row gone behind the index
+    chunk = Chunk.objects.filter(course=course).first()
+    assert chunk is not None
+    chunk.delete()  # drift: a row gone behind the index
     with pytest.raises(SystemExit):
         call_command("check_kb", course.slug, stdout=(out := io.StringIO()))
     assert "1 in the index but not in the database" in out.getvalue()

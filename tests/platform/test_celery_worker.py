@@ -78,7 +78,7 @@ async def test_material_is_ingested_by_the_worker_with_live_progress(
         course=course, uploaded_by=teacher, upload=SimpleUploadedFile("notes.md", body)
     )
 
-    frames = []
+    frames: list[dict] = []
     while not frames or frames[-1]["status"] not in ("ready", "failed"):
         frame = await socket.receive_json_from(timeout=120)
         if frame.get("type") == "material.status" and frame["id"] == material.pk:

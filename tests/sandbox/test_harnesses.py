@@ -45,8 +45,8 @@ def _definitions(path: Path) -> dict[str, str]:
 
 def _imported_modules(path: Path, *, top_level_only: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = tree.body if top_level_only else list(ast.walk(tree))
-    modules = set()
+    nodes: list[ast.AST] = list(tree.body) if top_level_only else list(ast.walk(tree))
+    modules: set[str] = set()
     for node in nodes:
         if isinstance(node, ast.Import):
             modules.update(alias.name.partition(".")[0] for alias in node.names)

@@ -53,10 +53,14 @@ RIGHT = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a - b\n"
 
 
-def run(solution: str, tests: str, **kwargs: object) -> SandboxResult:
-    kwargs.setdefault("limits", FAST)
+def run(
+    solution: str, tests: str, *, module_name: str = "solution", limits: Limits = FAST
+) -> SandboxResult:
     return run_tests(
-        solution=textwrap.dedent(solution), test_source=textwrap.dedent(tests), **kwargs
+        solution=textwrap.dedent(solution),
+        test_source=textwrap.dedent(tests),
+        module_name=module_name,
+        limits=limits,
     )
 
 

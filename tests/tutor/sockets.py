@@ -56,7 +56,7 @@ async def until(
     socket: WebsocketCommunicator, frame_type: str, timeout: float = 30
 ) -> tuple[dict, list[dict]]:
     """Frames up to and including the first of `frame_type`: (that frame, the ones before it)."""
-    before = []
+    before: list[dict] = []
     while True:
         frame = await socket.receive_json_from(timeout=timeout)
         if frame["type"] == frame_type:

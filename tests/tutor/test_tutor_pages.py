@@ -183,7 +183,7 @@ async def test_a_browser_page_gets_htmx_fragments_as_the_answer_streams(
     assert 'id="tutor-log" hx-swap-oob="beforeend"' in started
     assert 'id="tutor-conversation" name="conversation" value="' in started
     assert "The tutor is answering" in started  # the stop button appears
-    frames = []
+    frames: list[str] = []
     while 'class="tutor-msg tutor-msg-tutor"' not in (frames[-1] if frames else ""):
         frames.append(await socket.receive_from(timeout=10))
     final = frames[-1]
