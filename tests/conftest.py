@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -42,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         path = str(settings.VAR_DIR / sub_dir)
         os.environ[name] = path
         setattr(settings, name, path)
-    layer = settings.CHANNEL_LAYERS["default"]
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
     if "outbox_dir" in layer.get("CONFIG", {}):
         outbox = str(settings.VAR_DIR / "test-channel-outbox")
         os.environ["CHANNEL_OUTBOX_DIR"] = outbox
