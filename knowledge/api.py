@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assist.policy import Purpose, decide
 from courses.access import course_for_reader, course_for_teacher, is_course_teacher
 from knowledge import services
 from knowledge.models import Material, MaterialStatus
@@ -164,10 +165,15 @@ class CourseAskApi(APIView):
         course = course_for_reader(user=request.user, slug=slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The AI-assist seam decides what the model may do here, as for every other path to it.
+        decision = decide(user=request.user, purpose=Purpose.RAG_ANSWER, course=course)
+        if not decision.allowed:
+            raise PermissionDenied("AI answers are not available for this course.")
         try:
             result = async_to_sync(answer)(
                 course_id=course.pk, question=data.validated_data["question"]
             )
         except InferenceError as error:
             return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        result["answer"] = decision.filter_text(str(result["answer"]))
         return Response(result)

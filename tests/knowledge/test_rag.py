@@ -164,3 +164,29 @@ def test_the_admin_uploads_through_the_same_pipeline(
         admin_user,
     )
     assert material.chunk_count >= 2
+
+
+def test_the_ask_api_follows_the_assist_decision(
+    material, enrolled_student, scripted, monkeypatch
+):
+    """A hint-only decision withholds code from the answer; a refusal asks no model at all."""
+    from assist.policy import NOTHING, BudgetKind, Decision, GuardKind, Mode
+
+    hint_only = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.NONE)
+    monkeypatch.setattr("knowledge.api.decide", lambda **_: hint_only)
+    scripted.answer = "Heads run in parallel [1]:\n```python\nheads = [h(x) for h in hs]\n```"
+    client = api_client_for(enrolled_student)
+    url = reverse("api-ask", args=[material.slug])
+    question = {"question": "How do several attention heads work together?"}
+
+    body = client.post(url, question, format="json").json()
+    assert body["answer"].startswith("Heads run in parallel [1]:")
+    assert "heads = [h(x)" not in body["answer"]
+    assert "Code withheld" in body["answer"]
+
+    monkeypatch.setattr("knowledge.api.decide", lambda **_: NOTHING)
+    calls = len(scripted.calls)
+    response = client.post(url, question, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "AI answers are not available for this course."}
+    assert len(scripted.calls) == calls
