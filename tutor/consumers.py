@@ -15,10 +15,12 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from assist.budget import QuotaExceeded, budget_state
 from core.consumers import CLOSE_FORBIDDEN, JsonFrameConsumer
-from courses.access import can_read_lessons
+from courses.access import course_for_reader
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats
 from knowledge.rag import warm_up
@@ -34,10 +36,11 @@ HTML_REFRESH_SECONDS = 0.1  # re-render a growing answer at most this often in H
 
 @database_sync_to_async
 def _course_for(user: Any, slug: str) -> Course | None:
-    course = Course.objects.filter(slug=slug).first()
-    if course is None or not can_read_lessons(user, course):
+    """The course if `user` may read its lessons, by the same lookup as the pages and the API."""
+    try:
+        return course_for_reader(user=user, slug=slug)
+    except (Http404, PermissionDenied):
         return None
-    return course
 
 
 @database_sync_to_async
