@@ -166,9 +166,7 @@ def test_the_admin_uploads_through_the_same_pipeline(
     assert material.chunk_count >= 2
 
 
-def test_the_ask_api_follows_the_assist_decision(
-    material, enrolled_student, scripted, monkeypatch
-):
+def test_the_ask_api_follows_the_assist_decision(material, enrolled_student, scripted, monkeypatch):
     """A hint-only decision withholds code from the answer; a refusal asks no model at all."""
     from assist.policy import NOTHING, BudgetKind, Decision, GuardKind, Mode
 
