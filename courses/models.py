@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(is_published=True)
 
-    def taught_by(self, user: settings.AUTH_USER_MODEL) -> CourseQuerySet:  # type: ignore[name-defined]
+    def taught_by(self, user: User) -> CourseQuerySet:
         return self.filter(teachers=user)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +95,7 @@ def code_assignment_check(
     weights: dict[str, Any],
     hidden_tests: list[str],
     limits: dict[str, Any],
-    concepts: list[str] = (),  # type: ignore[assignment]
+    concepts: Sequence[str] = (),
     test_concepts: dict[str, list[str]] | None = None,
 ) -> CodeCheck:
     check = CodeCheck()

@@ -4,6 +4,7 @@ refused) and the course's concept file, exported and imported in one JSON format
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +64,8 @@ def concept_save(
     slug: str,
     name: str,
     description: str = "",
-    prerequisites: list[Concept] = (),  # type: ignore[assignment]
-    lessons: list[Lesson] = (),  # type: ignore[assignment]
+    prerequisites: Sequence[Concept] = (),
+    lessons: Sequence[Lesson] = (),
     **params: float,
 ) -> Concept:
     """Create or change a concept; a prerequisite that would close a cycle is refused."""
