@@ -25,7 +25,7 @@ from knowledge.rag import NOT_COVERED
 from tests.inference.doubles import ScriptedBackend
 from tests.tutor.sockets import ask, connected, tutor_socket, until
 from tutor.models import Conversation, Message
-from tutor.services import BUSY_KEY
+from assist.budget import BUSY_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
