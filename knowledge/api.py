@@ -187,9 +187,7 @@ class CourseAskApi(APIView):
                 )
             except InferenceError as error:
                 refund(user=request.user, decision=decision)  # the model failed, not the student
-                return Response(
-                    {"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
-                )
+                return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         finally:
             busy_release(user=request.user)
         result["answer"] = decision.filter_text(str(result["answer"]))
