@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "llmasos.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,6 +310,9 @@ KB_PARSE_CPU_SECONDS = env_int("KB_PARSE_CPU_SECONDS", 60, minimum=1)
 KB_PARSE_WALL_SECONDS = env_int("KB_PARSE_WALL_SECONDS", 90, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # request bodies other than file uploads
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Any request body over this is refused with 413 before it is read (llmasos/body_limit.py):
+# the largest material upload plus its multipart envelope.
+REQUEST_MAX_BODY_MB = env_int("REQUEST_MAX_BODY_MB", KB_MAX_UPLOAD_MB + 1, minimum=1)
 
 # --- Platform ------------------------------------------------------------------------------------
 SITE_NAME = "LLMasOS"
