@@ -203,6 +203,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "llmasos.api.exception_handler",
+    # Every endpoint is metered: per user, per anonymous caller and per address (the cache holds
+    # the counters: Redis in production, so they hold across processes). Over a rate: 429.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "llmasos.api.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "user": env_str("API_THROTTLE_USER", "300/min"),
+        "address": env_str("API_THROTTLE_ADDRESS", "1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLMasOS API",
@@ -293,6 +305,10 @@ PLAYGROUND_WALL_SECONDS = env_float("PLAYGROUND_WALL_SECONDS", 60.0)
 PLAYGROUND_MEMORY_MB = env_int("PLAYGROUND_MEMORY_MB", 256, minimum=32)
 PLAYGROUND_OUTPUT_KB = env_int("PLAYGROUND_OUTPUT_KB", 64, minimum=1)
 PLAYGROUND_MAX_SOURCE_KB = env_int("PLAYGROUND_MAX_SOURCE_KB", 64, minimum=1)
+# Per student, across tabs and the API (playground/metering.py): runs started per minute, and
+# programs running at the same time.
+PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 30, minimum=1)
+PLAYGROUND_MAX_CONCURRENT_RUNS = env_int("PLAYGROUND_MAX_CONCURRENT_RUNS", 2, minimum=1)
 PLAYGROUND_HELP_MAX_TOKENS = env_int("PLAYGROUND_HELP_MAX_TOKENS", 300, minimum=16)
 # A text answer graded with less confidence than this waits for a teacher ("needs review").
 GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
