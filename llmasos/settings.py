@@ -192,6 +192,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Open websockets re-check their account this often and close once it is deactivated.
+WS_ACCOUNT_CHECK_SECONDS = env_float("WS_ACCOUNT_CHECK_SECONDS", 30.0)
+
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -310,3 +310,31 @@ async def test_the_socket_refuses_runs_over_the_rate_with_an_error_frame(student
     error, _ = await frames_until(socket, "error")
     assert error["code"] == "rate_limited" and "wait" in error["message"]
     await socket.disconnect()
+
+
+async def test_a_deactivated_students_running_program_is_stopped(student, settings):
+    from playground import metering
+
+    settings.WS_ACCOUNT_CHECK_SECONDS = 0.2
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
+    socket = await connected(student)
+    await socket.send_json_to({"type": "run", "code": "input()\n"})
+    await frames_until(socket, "started")
+    student.is_active = False
+    await database_sync_to_async(student.save)(update_fields=["is_active"])
+    while (frame := await socket.receive_output(timeout=5))["type"] != "websocket.close":
+        pass
+    assert frame["code"] == 4401
+    # The program ends with the socket (without waiting for the client to acknowledge the
+    # close): its run slot comes free.
+    for _ in range(50):
+        try:
+            slot = await database_sync_to_async(metering.run_admit)(user=student)
+        except metering.PlaygroundError:
+            await asyncio.sleep(0.1)
+        else:
+            metering.run_release(slot=slot)
+            break
+    else:
+        pytest.fail("the program kept running after its account was deactivated")
+    await socket.disconnect()
