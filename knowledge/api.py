@@ -34,6 +34,7 @@ class MaterialOutputSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "chunks",
+            "hidden_chars",
             "error",
             "created_at",
         )
