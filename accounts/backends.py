@@ -16,7 +16,7 @@ class LockoutBackend(AxesStandaloneBackend):
     there, and this skips it instead.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

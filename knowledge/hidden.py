@@ -55,7 +55,7 @@ def style_hides(style: str) -> bool:
 
 def _hiding_selectors(soup: Any) -> list[str]:
     """Simple selectors (.class, #id, tag) of <style> rules that hide their elements."""
-    selectors = []
+    selectors: list[str] = []
     for sheet in soup.find_all("style"):
         for selector_list, body in re.findall(r"([^{}]+)\{([^{}]*)\}", sheet.get_text()):
             if style_hides(body):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from knowledge import hidden
@@ -44,12 +45,13 @@ def parse(data: bytes, kind: str) -> list[Section]:
 def parse_document(data: bytes, kind: str) -> Document:
     if not data.strip():
         raise ParseError("The file is empty.")
-    parser = {
+    parsers: dict[str, Callable[[bytes, list[int]], list[Section]]] = {
         "pdf": _parse_pdf,
         "html": _parse_html,
         "markdown": _parse_markdown,
         "text": _parse_text,
-    }.get(kind)
+    }
+    parser = parsers.get(kind)
     if parser is None:
         raise ParseError(f"Unsupported kind {kind!r}.")
     hidden_chars = [0]  # the parsers add what they leave out

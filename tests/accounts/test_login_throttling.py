@@ -3,6 +3,8 @@ admin's and the API token endpoint. 20 wrong passwords in a row, then the right 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 GUESSES = 20
 
 
-def _guess_then_sign_in(post, username: str) -> tuple[list[int], object]:
+def _guess_then_sign_in(post, username: str) -> tuple[list[int], Any]:
     statuses = [post(username, f"guess-{n}").status_code for n in range(GUESSES)]
     return statuses, post(username, PASSWORD)
 
