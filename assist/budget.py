@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -142,3 +143,19 @@ def refund(*, user: Any, decision: Decision) -> None:
     """Give back what `charge` took for `decision` (the model failed to answer)."""
     if decision.budget == BudgetKind.QUESTIONS:
         budget_refund(user=user)
+
+
+# One generation per student at a time, across tabs, server processes and doors (the tutor
+# socket and page, the ask API). The key expires in case a server dies mid-answer; a finished or
+# stopped answer frees it at once.
+BUSY_KEY = "tutor:busy:{user_id}"
+BUSY_SECONDS = 300
+
+
+def busy_take(*, user: Any) -> bool:
+    """Claim the student's one model slot; False when an answer of theirs is still running."""
+    return bool(cache.add(BUSY_KEY.format(user_id=user.pk), 1, timeout=BUSY_SECONDS))
+
+
+def busy_release(*, user: Any) -> None:
+    cache.delete(BUSY_KEY.format(user_id=user.pk))

@@ -82,7 +82,8 @@ _RULES: dict[Purpose, Decision] = {
     Purpose.TUTOR_EXPLAIN: _EXPLAIN_CHARGED,
     Purpose.TUTOR_QUIZ: _EXPLAIN_CHARGED,
     Purpose.TUTOR_HINT: _HINT_CHARGED,
-    Purpose.RAG_ANSWER: Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE),
+    # The ask API runs the same model for the same student as the tutor: same budget.
+    Purpose.RAG_ANSWER: _EXPLAIN_CHARGED,
     Purpose.GRADING_FEEDBACK: Decision(Mode.HINT, GuardKind.HINT, BudgetKind.NONE),
     Purpose.TEXT_GRADING: Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE),
     Purpose.QUESTION_DRAFTING: Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE),

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -209,7 +210,13 @@ def submission_review(request: HttpRequest, slug: str, submission_id: int) -> Ht
         )
     if not refused:
         messages.success(request, "Score overridden." if override else "Grade approved.")
-    return redirect(request.POST.get("next") or submission.get_absolute_url())
+    # `next` comes from the form: only a page of this site, never another host (open redirect).
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = submission.get_absolute_url()
+    return redirect(target)
 
 
 @login_required

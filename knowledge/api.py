@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assist.budget import QuotaExceeded, busy_release, busy_take, charge, refund
 from assist.policy import Purpose, decide
 from courses.access import course_for_reader, course_for_teacher, is_course_teacher
 from knowledge import services
@@ -33,6 +34,7 @@ class MaterialOutputSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "chunks",
+            "hidden_chars",
             "error",
             "created_at",
         )
@@ -169,11 +171,25 @@ class CourseAskApi(APIView):
         decision = decide(user=request.user, purpose=Purpose.RAG_ANSWER, course=course)
         if not decision.allowed:
             raise PermissionDenied("AI answers are not available for this course.")
-        try:
-            result = async_to_sync(answer)(
-                course_id=course.pk, question=data.validated_data["question"]
+        # The same door as the tutor: one answer at a time per student, paid from the same budget.
+        if not busy_take(user=request.user):
+            return Response(
+                {"detail": "An answer of yours is still being written; wait for it first."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
-        except InferenceError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        try:
+            try:
+                charge(user=request.user, decision=decision)
+            except QuotaExceeded as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            try:
+                result = async_to_sync(answer)(
+                    course_id=course.pk, question=data.validated_data["question"]
+                )
+            except InferenceError as error:
+                refund(user=request.user, decision=decision)  # the model failed, not the student
+                return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        finally:
+            busy_release(user=request.user)
         result["answer"] = decision.filter_text(str(result["answer"]))
         return Response(result)

@@ -88,9 +88,9 @@ def material_ingest(*, material_id: int, report: Callable[[Material], None]) -> 
         report(material)
 
     try:
-        sections = parse_limited(Path(material.file.path), material.kind)
+        document = parse_limited(Path(material.file.path), material.kind)
         progress(30)
-        passages = chunk_sections(sections)
+        passages = chunk_sections(document.sections)
         vectors = _embed_passages(passages, lambda f: progress(30 + int(60 * f)))
         count = _replace_chunks(
             course_id=material.course_id,
@@ -102,7 +102,10 @@ def material_ingest(*, material_id: int, report: Callable[[Material], None]) -> 
     except ParseError as error:
         return _fail(material, str(error), report)
     Material.objects.filter(pk=material.pk).update(
-        status=MaterialStatus.READY, progress=100, chunk_count=count
+        status=MaterialStatus.READY,
+        progress=100,
+        chunk_count=count,
+        hidden_chars=document.hidden_chars,
     )
     material.refresh_from_db()
     report(material)

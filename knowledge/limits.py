@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from knowledge.parsing import ParseError, Section
+from knowledge.parsing import Document, ParseError, Section
 
 
 def _limit_child() -> None:  # runs in the child between fork and exec
@@ -23,7 +23,7 @@ def _limit_child() -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def parse_limited(path: Path, kind: str) -> list[Section]:
+def parse_limited(path: Path, kind: str) -> Document:
     root = Path(settings.BASE_DIR)
     try:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
@@ -67,4 +67,7 @@ def parse_limited(path: Path, kind: str) -> list[Section]:
         raise ParseError("The parser returned nothing readable.") from None
     if "error" in result:
         raise ParseError(result["error"])
-    return [Section(**section) for section in result["sections"]]
+    return Document(
+        sections=[Section(**section) for section in result["sections"]],
+        hidden_chars=int(result.get("hidden_chars", 0)),
+    )

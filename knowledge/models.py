@@ -43,6 +43,9 @@ class Material(models.Model):
     )
     progress = models.PositiveSmallIntegerField(default=0)  # percent, for the progress bar
     chunk_count = models.PositiveIntegerField(default=0)
+    # Characters of text a reader cannot see (hidden styles, white on white, zero-width), left
+    # out of the passages at ingestion (knowledge/hidden.py).
+    hidden_chars = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,6 +66,7 @@ class Material(models.Model):
             "status": self.status,
             "progress": self.progress,
             "chunks": self.chunk_count,
+            "hidden_chars": self.hidden_chars,
             "error": self.error,
         }
 

@@ -13,18 +13,19 @@ from pathlib import Path
 
 def main() -> None:
     # Imported here, not at the top: this module is also imported by the parent for its helper.
-    from knowledge.parsing import ParseError, parse
+    from knowledge.parsing import ParseError, parse_document
 
     path, kind = sys.argv[1], sys.argv[2]
     try:
-        sections = parse(Path(path).read_bytes(), kind)
+        document = parse_document(Path(path).read_bytes(), kind)
     except ParseError as error:
         print(json.dumps({"error": str(error)}))
         return
     except MemoryError:
         print(json.dumps({"error": "Reading the file needed more memory than allowed."}))
         return
-    print(json.dumps({"sections": [s.as_dict() for s in sections]}))
+    sections = [s.as_dict() for s in document.sections]
+    print(json.dumps({"sections": sections, "hidden_chars": document.hidden_chars}))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,17 @@
 
 Runs inside `parse_worker` (a child process with memory and CPU limits), so a PDF or HTML bomb
 can only kill that child. Every failure is a ParseError whose message is shown to the teacher.
+Text the reader cannot see is left out and counted (knowledge/hidden.py).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from knowledge import hidden
 
 MAX_TEXT_CHARS = 5_000_000  # ~1,000 pages of prose; more is almost certainly not a course text
 
@@ -27,18 +31,36 @@ class Section:
         return asdict(self)
 
 
+@dataclass
+class Document:
+    sections: list[Section]
+    hidden_chars: int = 0  # characters of hidden text left out of the sections
+    notes: list[str] = field(default_factory=list)
+
+
 def parse(data: bytes, kind: str) -> list[Section]:
+    return parse_document(data, kind).sections
+
+
+def parse_document(data: bytes, kind: str) -> Document:
     if not data.strip():
         raise ParseError("The file is empty.")
-    parser = {
+    parsers: dict[str, Callable[[bytes, list[int]], list[Section]]] = {
         "pdf": _parse_pdf,
         "html": _parse_html,
         "markdown": _parse_markdown,
         "text": _parse_text,
-    }.get(kind)
+    }
+    parser = parsers.get(kind)
     if parser is None:
         raise ParseError(f"Unsupported kind {kind!r}.")
-    sections = [s for s in parser(data) if s.text.strip()]
+    hidden_chars = [0]  # the parsers add what they leave out
+    sections = parser(data, hidden_chars)
+    for section in sections:
+        section.text, removed = hidden.strip_invisible(section.text)
+        section.heading, removed_in_heading = hidden.strip_invisible(section.heading)
+        hidden_chars[0] += removed + removed_in_heading
+    sections = [s for s in sections if s.text.strip()]
     total = sum(len(s.text) for s in sections)
     if total == 0:
         raise ParseError("No readable text was found in the file.")
@@ -47,7 +69,7 @@ def parse(data: bytes, kind: str) -> list[Section]:
             f"The file holds {total:,} characters of text; the limit is "
             f"{MAX_TEXT_CHARS:,}. Split it into smaller files."
         )
-    return sections
+    return Document(sections=sections, hidden_chars=hidden_chars[0])
 
 
 def _decode(data: bytes) -> str:
@@ -63,7 +85,7 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _parse_pdf(data: bytes) -> list[Section]:
+def _parse_pdf(data: bytes, hidden_chars: list[int]) -> list[Section]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -75,7 +97,14 @@ def _parse_pdf(data: bytes) -> list[Section]:
             raise ParseError("The PDF is encrypted. Upload a copy without a password.")
         sections = []
         for number, page in enumerate(reader.pages, start=1):
-            text = page.extract_text() or ""
+            state = hidden.PdfTextState()
+            text = (
+                page.extract_text(visitor_operand_before=state.operator, visitor_text=state.text)
+                or ""
+            )
+            if state.hidden:  # white or invisible text: keep only what a reader sees
+                text = "".join(state.visible)
+                hidden_chars[0] += state.hidden
             sections.append(Section(text=_tidy(text), page=number))
         return sections
     except ParseError:
@@ -100,10 +129,11 @@ _DROP_TAGS = (
 )
 
 
-def _parse_html(data: bytes) -> list[Section]:
+def _parse_html(data: bytes, hidden_chars: list[int]) -> list[Section]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
+    hidden_chars[0] += hidden.remove_hidden_html(soup)  # before <style> goes: it names classes
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     body = soup.body or soup
@@ -136,7 +166,7 @@ def _parse_html(data: bytes) -> list[Section]:
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
-def _parse_markdown(data: bytes) -> list[Section]:
+def _parse_markdown(data: bytes, hidden_chars: list[int] | None = None) -> list[Section]:
     sections: list[Section] = []
     heading, in_code = "", False
     buffer: list[str] = []
@@ -155,7 +185,7 @@ def _parse_markdown(data: bytes) -> list[Section]:
     return sections
 
 
-def _parse_text(data: bytes) -> list[Section]:
+def _parse_text(data: bytes, hidden_chars: list[int] | None = None) -> list[Section]:
     return [Section(text=_tidy(_decode(data)))]
 
 

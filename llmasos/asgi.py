@@ -19,12 +19,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from llmasos.body_limit import BodyLimitASGI  # noqa: E402
 from llmasos.routing import websocket_urlpatterns  # noqa: E402
 from llmasos.ws_security import TokenAuthMiddleware, origin_validated  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized bodies are refused before Django spools them to disk.
+        "http": BodyLimitASGI(django_asgi_app),
         "websocket": origin_validated(
             AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),

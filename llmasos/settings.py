@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # failed sign-ins counted and locked out (login page, admin, API token)
     "channels",
     "django_htmx",
     "template_partials",
@@ -67,7 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "llmasos.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "llmasos.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "llmasos.urls"
@@ -167,12 +173,28 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # django-axes' AxesStandaloneBackend
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins per username *and* address: a guesser locks only their own attempts at that
+# account, not the student at another address. Counted in the database (no cache needed).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Open websockets re-check their account this often and close once it is deactivated.
+WS_ACCOUNT_CHECK_SECONDS = env_float("WS_ACCOUNT_CHECK_SECONDS", 30.0)
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -185,6 +207,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "llmasos.api.exception_handler",
+    # Every endpoint is metered: per user, per anonymous caller and per address (the cache holds
+    # the counters: Redis in production, so they hold across processes). Over a rate: 429.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "llmasos.api.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "user": env_str("API_THROTTLE_USER", "300/min"),
+        "address": env_str("API_THROTTLE_ADDRESS", "1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLMasOS API",
@@ -275,6 +309,10 @@ PLAYGROUND_WALL_SECONDS = env_float("PLAYGROUND_WALL_SECONDS", 60.0)
 PLAYGROUND_MEMORY_MB = env_int("PLAYGROUND_MEMORY_MB", 256, minimum=32)
 PLAYGROUND_OUTPUT_KB = env_int("PLAYGROUND_OUTPUT_KB", 64, minimum=1)
 PLAYGROUND_MAX_SOURCE_KB = env_int("PLAYGROUND_MAX_SOURCE_KB", 64, minimum=1)
+# Per student, across tabs and the API (playground/metering.py): runs started per minute, and
+# programs running at the same time.
+PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 30, minimum=1)
+PLAYGROUND_MAX_CONCURRENT_RUNS = env_int("PLAYGROUND_MAX_CONCURRENT_RUNS", 2, minimum=1)
 PLAYGROUND_HELP_MAX_TOKENS = env_int("PLAYGROUND_HELP_MAX_TOKENS", 300, minimum=16)
 # A text answer graded with less confidence than this waits for a teacher ("needs review").
 GRADING_REVIEW_CONFIDENCE = env_float("GRADING_REVIEW_CONFIDENCE", 0.6)
@@ -309,6 +347,9 @@ KB_PARSE_CPU_SECONDS = env_int("KB_PARSE_CPU_SECONDS", 60, minimum=1)
 KB_PARSE_WALL_SECONDS = env_int("KB_PARSE_WALL_SECONDS", 90, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # request bodies other than file uploads
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Any request body over this is refused with 413 before it is read (llmasos/body_limit.py):
+# the largest material upload plus its multipart envelope.
+REQUEST_MAX_BODY_MB = env_int("REQUEST_MAX_BODY_MB", KB_MAX_UPLOAD_MB + 1, minimum=1)
 
 # --- Platform ------------------------------------------------------------------------------------
 SITE_NAME = "LLMasOS"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from playground import services
+from playground import metering, services
 from sandbox import run_program
 
 
@@ -42,11 +42,21 @@ class PlaygroundRunApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = run_program(
-            code=data.validated_data["code"],
-            stdin=data.validated_data.get("stdin", ""),
-            limits=services.playground_limits(),
-        )
+        try:
+            slot = metering.run_admit(user=request.user)
+        except services.PlaygroundError as refused:
+            return Response(
+                {"detail": str(refused), "code": refused.code},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        try:
+            result = run_program(
+                code=data.validated_data["code"],
+                stdin=data.validated_data.get("stdin", ""),
+                limits=services.playground_limits(),
+            )
+        finally:
+            metering.run_release(slot=slot)
         return Response(
             {
                 "stdout": result.stdout,

@@ -18,13 +18,14 @@ import logging
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from assist.budget import QuotaExceeded
 from core.consumers import JsonFrameConsumer
 from inference.llm import InferenceError
 from playground import help as ai_help
-from playground import services
+from playground import metering, services
 from sandbox import ProgramResult, ProgramRun
 
 logger = logging.getLogger(__name__)
@@ -109,17 +110,29 @@ class PlaygroundConsumer(JsonFrameConsumer):
             self.group,
             {"type": "playground.preempt", "sender": self.channel_name, "at": time.time()},
         )
+        slot = await self._admit()
+        if slot is None:
+            return
         try:
             self.program = await ProgramRun.start(code=code, limits=services.playground_limits())
         except Exception:
+            await sync_to_async(metering.run_release)(slot=slot)
             logger.exception("the playground sandbox did not start")
             await self.send_error("sandbox", "The sandbox could not start; try again in a moment.")
             return
         self.run_started_at = time.time()
         await self.send_json({"type": "started"})
-        self.run_task = asyncio.create_task(self._stream(self.program))
+        self.run_task = asyncio.create_task(self._stream(self.program, slot))
 
-    async def _stream(self, program: ProgramRun) -> None:
+    async def _admit(self) -> str | None:
+        """A run slot (playground/metering.py), or None after telling the student why not."""
+        try:
+            return await sync_to_async(metering.run_admit)(user=self.user)
+        except services.PlaygroundError as refused:
+            await self.send_error(refused.code, str(refused))
+            return None
+
+    async def _stream(self, program: ProgramRun, slot: str) -> None:
         try:
             async for stream, text in program.output():
                 await self.send_json({"type": "output", "stream": stream, "text": text})
@@ -127,6 +140,8 @@ class PlaygroundConsumer(JsonFrameConsumer):
         except asyncio.CancelledError:
             await program.stop()
             raise
+        finally:
+            await sync_to_async(metering.run_release)(slot=slot)
         await self.send_json(_exit_frame(result))
 
     async def _input(self, frame: dict[str, Any]) -> None:
@@ -180,8 +195,14 @@ class PlaygroundConsumer(JsonFrameConsumer):
         if assignment is None:
             await self.send_error("bad_assignment", "No such assignment of yours.")
             return
+        slot = await self._admit()
+        if slot is None:
+            return
         run = database_sync_to_async(services.visible_tests_run, thread_sensitive=False)
-        result = await run(assignment=assignment, code=code)
+        try:
+            result = await run(assignment=assignment, code=code)
+        finally:
+            await sync_to_async(metering.run_release)(slot=slot)
         await self.send_json({"type": "tests", **result})
 
     # --- AI help -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthenticatedRequest
 from core.refusals import refusal_as_message
 from courses.markdown import render_markdown
-from playground import services
+from playground import metering, services
 from playground.forms import RunForm, SnippetForm
 from playground.models import Snippet
 from sandbox import run_program
@@ -41,11 +41,19 @@ def playground(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = RunForm(request.POST)
         if form.is_valid():
-            result = run_program(
-                code=form.cleaned_data["code"],
-                stdin=form.cleaned_data["stdin"],
-                limits=services.playground_limits(),
-            )
+            try:
+                slot = metering.run_admit(user=request.user)
+            except services.PlaygroundError as refused:
+                form.add_error(None, str(refused))
+            else:
+                try:
+                    result = run_program(
+                        code=form.cleaned_data["code"],
+                        stdin=form.cleaned_data["stdin"],
+                        limits=services.playground_limits(),
+                    )
+                finally:
+                    metering.run_release(slot=slot)
     else:
         code = (
             snippet.code

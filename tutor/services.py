@@ -19,11 +19,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from assist.budget import BudgetState, charge, refund
+from assist.budget import BudgetState, busy_release, busy_take, charge, refund
 from assist.policy import Decision, Purpose, decide
 from assist.prompts import tutor as prompts
 from core.errors import DomainError
@@ -38,10 +37,6 @@ NO_QUIZ_TOPIC = (
     "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
     "tutor from a lesson page and choose “Quiz me” there."
 )
-# One generation per student at a time, across tabs and server processes. The key expires in
-# case a server dies mid-answer; a finished or stopped answer frees it at once.
-BUSY_KEY = "tutor:busy:{user_id}"
-BUSY_SECONDS = 300
 # The student picks the tutor's mode; assist.policy decides what each mode lets the model do.
 _PURPOSES: dict[str, Purpose] = {
     Mode.EXPLAIN: Purpose.TUTOR_EXPLAIN,
@@ -236,7 +231,7 @@ def turn_start(
     decision = decide(user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson)
     if not decision.allowed:
         raise TutorError("tutor_off", "The tutor is turned off here.")
-    if not cache.add(BUSY_KEY.format(user_id=user.pk), 1, timeout=BUSY_SECONDS):
+    if not busy_take(user=user):
         raise TutorError(
             "busy", "The tutor is still answering your last question; wait or stop it."
         )
@@ -272,7 +267,7 @@ def turn_start(
             refund(user=user, decision=decision)
             raise
     except BaseException:
-        cache.delete(BUSY_KEY.format(user_id=user.pk))
+        busy_release(user=user)
         raise
     return PreparedTurn(
         user=user,
@@ -335,7 +330,7 @@ def turn_finish(
     )
     if status == Message.Status.FAILED:
         refund(user=turn.user, decision=turn.decision)
-    cache.delete(BUSY_KEY.format(user_id=turn.user.pk))
+    busy_release(user=turn.user)
     return reply
 
 

@@ -23,7 +23,7 @@ RULES = [
     (Purpose.TUTOR_EXPLAIN, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
     (Purpose.TUTOR_QUIZ, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
     (Purpose.TUTOR_HINT, HINT_CHARGED, HINT_CHARGED),
-    (Purpose.RAG_ANSWER, EXPLAIN_FREE, EXPLAIN_FREE),
+    (Purpose.RAG_ANSWER, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
     # Help on a graded assignment must not do the homework: hints only, code withheld.
     (Purpose.PLAYGROUND_HELP, EXPLAIN_CHARGED, HINT_CHARGED),
     (Purpose.GRADING_FEEDBACK, HINT_FREE, HINT_FREE),

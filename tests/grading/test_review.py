@@ -190,3 +190,20 @@ def test_teacher_pages_are_closed_to_students_and_other_teachers(
         for name in ("review_queue", "gradebook", "gradebook_csv"):
             assert client.get(reverse(f"grading:{name}", args=["attention"])).status_code == 403
     assert api_client_for(other_teacher).get("/api/courses/attention/gradebook/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/phish", "//evil.example/x", "javascript:alert(1)"]
+)
+def test_the_redirect_after_a_review_stays_on_the_site(
+    client, code_assignment, enrolled_student, teacher, submit, target
+):
+    submission = submit(code_assignment, enrolled_student, code=HALF_RIGHT)
+    client.force_login(teacher)
+    review = reverse("grading:review", args=["attention", submission.pk])
+    response = client.post(review, {"action": "approve", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == submission.get_absolute_url()
+    queue = reverse("grading:review_queue", args=["attention"])
+    response = client.post(review, {"action": "approve", "next": queue})
+    assert response["Location"] == queue  # a page of the site is still followed

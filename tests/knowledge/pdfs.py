@@ -6,7 +6,32 @@ import io
 import zlib
 
 
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 def pdf_with_pages(pages: list[str], *, compress: bool = False) -> bytes:
+    return pdf_with_streams(
+        [f"BT /F1 12 Tf 72 720 Td ({_escaped(text)}) Tj ET".encode() for text in pages],
+        compress=compress,
+    )
+
+
+def pdf_with_hidden_text(visible: str, white: str, invisible: str) -> bytes:
+    """One page: `visible` in black, `white` in white fill, `invisible` in render mode 3."""
+    return pdf_with_streams(
+        [
+            (
+                f"BT /F1 12 Tf 72 720 Td ({_escaped(visible)}) Tj ET\n"
+                f"q 1 1 1 rg BT /F1 12 Tf 72 700 Td ({_escaped(white)}) Tj ET Q\n"
+                f"BT 3 Tr /F1 12 Tf 72 680 Td ({_escaped(invisible)}) Tj ET"
+            ).encode()
+        ]
+    )
+
+
+def pdf_with_streams(streams: list[bytes], *, compress: bool = False) -> bytes:
+    pages = streams
     objects: list[bytes] = []
     page_ids = [3 + 2 * i for i in range(len(pages))]
     font_id = 3 + 2 * len(pages)
@@ -15,9 +40,7 @@ def pdf_with_pages(pages: list[str], *, compress: bool = False) -> bytes:
     objects.append(
         b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(len(pages)).encode() + b" >>"
     )
-    for index, text in enumerate(pages):
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
+    for index, stream in enumerate(pages):
         extra = b""
         if compress:
             stream, extra = zlib.compress(stream), b" /Filter /FlateDecode"

@@ -188,3 +188,59 @@ def test_the_ask_api_follows_the_assist_decision(material, enrolled_student, scr
     assert response.status_code == 403
     assert response.json() == {"detail": "AI answers are not available for this course."}
     assert len(scripted.calls) == calls
+
+
+def test_the_ask_api_spends_the_tutor_question_budget(
+    material, enrolled_student, scripted, settings
+):
+    """Asking costs a tutor question; an empty budget is a 429 that says when the next comes."""
+    from assist.budget import budget_state
+
+    settings.TUTOR_QUOTA_QUESTIONS = 2
+    client = api_client_for(enrolled_student)
+    url = reverse("api-ask", args=[material.slug])
+    question = {"question": "How do several attention heads work together?"}
+    assert client.post(url, question, format="json").status_code == 200
+    assert budget_state(user=enrolled_student).available == 1
+    assert client.post(url, question, format="json").status_code == 200
+    calls = len(scripted.calls)
+    response = client.post(url, question, format="json")
+    assert response.status_code == 429
+    assert "no tutor questions left" in response.json()["detail"]
+    assert len(scripted.calls) == calls  # the model was not asked
+
+
+def test_the_ask_api_waits_for_the_students_running_answer(material, enrolled_student, scripted):
+    """The tutor's busy lock covers the ask API: one answer at a time per student."""
+    from assist.budget import budget_state, busy_release, busy_take
+
+    assert busy_take(user=enrolled_student)  # the tutor is answering in another tab
+    client = api_client_for(enrolled_student)
+    url = reverse("api-ask", args=[material.slug])
+    question = {"question": "How do several attention heads work together?"}
+    response = client.post(url, question, format="json")
+    assert response.status_code == 429
+    assert "still being written" in response.json()["detail"]
+    assert scripted.calls == []
+    busy_release(user=enrolled_student)
+    assert client.post(url, question, format="json").status_code == 200
+    assert busy_take(user=enrolled_student)  # the API freed the slot when it was done
+    assert budget_state(user=enrolled_student).available == 9
+
+
+def test_a_failed_model_gives_the_question_back(material, enrolled_student, settings):
+    from assist.budget import budget_state
+
+    settings.LLM_BACKEND = "openai"
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
+    backends.reset_backend()
+    try:
+        response = api_client_for(enrolled_student).post(
+            reverse("api-ask", args=[material.slug]),
+            {"question": "How do several attention heads work together?"},
+            format="json",
+        )
+    finally:
+        backends.reset_backend()
+    assert response.status_code == 503
+    assert budget_state(user=enrolled_student).available == settings.TUTOR_QUOTA_QUESTIONS

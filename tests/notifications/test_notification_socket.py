@@ -129,3 +129,28 @@ async def test_an_idle_socket_still_receives_after_a_quiet_spell(student):
     await database_sync_to_async(notification_create)(user_id=student.pk, title="Still here")
     assert (await socket.receive_json_from(timeout=5))["title"] == "Still here"
     await socket.disconnect()
+
+
+async def test_a_deactivated_accounts_socket_closes(student, settings):
+    """A socket authenticates once, at connect: deactivating the account closes it anyway."""
+    settings.WS_ACCOUNT_CHECK_SECONDS = 0.2
+    socket = _socket(token=await database_sync_to_async(_token)(student))
+    connected, _ = await socket.connect()
+    assert connected
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from())["type"] == "pong"
+    student.is_active = False
+    await database_sync_to_async(student.save)(update_fields=["is_active"])
+    closed = await socket.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    await socket.disconnect()
+
+
+async def test_an_active_accounts_socket_stays_open(student, settings):
+    settings.WS_ACCOUNT_CHECK_SECONDS = 0.1
+    socket = _socket(token=await database_sync_to_async(_token)(student))
+    assert (await socket.connect())[0]
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from())["type"] == "pong"
+    await socket.disconnect()

@@ -140,3 +140,26 @@ def test_another_courses_assignment_is_a_404_in_the_playground(client, student, 
     assert (
         client.get(f"{reverse('playground:index')}?assignment={assignment.pk}").status_code == 404
     )
+
+
+def test_runs_per_minute_are_limited_per_student(student, other_student, settings):
+    settings.PLAYGROUND_RUNS_PER_MINUTE = 2
+    api = api_client_for(student)
+    run = {"code": "print(1)"}
+    assert [api.post("/api/playground/run/", run, format="json").status_code for _ in range(2)] == [
+        200,
+        200,
+    ]
+    refused = api.post("/api/playground/run/", run, format="json")
+    assert refused.status_code == 429
+    assert "You started 2 runs this minute" in refused.json()["detail"]
+    other = api_client_for(other_student).post("/api/playground/run/", run, format="json")
+    assert other.status_code == 200
+
+
+def test_the_page_says_when_the_run_limit_is_reached(client, student, settings):
+    settings.PLAYGROUND_RUNS_PER_MINUTE = 1
+    client.force_login(student)
+    client.post(reverse("playground:index"), {"code": "print(1)\n", "stdin": ""})
+    html = client.post(reverse("playground:index"), {"code": "print(1)\n", "stdin": ""})
+    assert "You started 1 runs this minute" in html.content.decode()

@@ -274,3 +274,67 @@ async def test_a_late_stop_request_from_an_older_run_does_not_stop_a_newer_one(s
     assert printed(frames) == "tick 0\ntick 1\ntick 2\n"
     assert not [f for _, f in frames if f.get("code") == "preempted"]
     await socket.disconnect()
+
+
+async def test_concurrent_runs_are_limited_per_student_across_socket_and_api(student, settings):
+    """Programs running at once are capped per student: the socket holds a slot while its
+    program waits for input; the API refuses another run until it ends."""
+    from tests.conftest import api_client_for
+
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
+    socket = await connected(student)
+    await socket.send_json_to({"type": "run", "code": "input()\n"})
+    await frames_until(socket, "started")
+
+    def api_run():
+        client = api_client_for(student)
+        return client.post("/api/playground/run/", {"code": "print(1)"}, format="json")
+
+    refused = await database_sync_to_async(api_run)()
+    assert refused.status_code == 429
+    assert "already have 1 programs running" in refused.json()["detail"]
+    await socket.send_json_to({"type": "input", "text": "done"})
+    await frames_until(socket, "exit")
+    assert (await database_sync_to_async(api_run)()).status_code == 200
+    await socket.send_json_to({"type": "run", "code": "print(2)\n"})
+    await frames_until(socket, "exit")
+    await socket.disconnect()
+
+
+async def test_the_socket_refuses_runs_over_the_rate_with_an_error_frame(student, settings):
+    settings.PLAYGROUND_RUNS_PER_MINUTE = 1
+    socket = await connected(student)
+    await socket.send_json_to({"type": "run", "code": "print(1)\n"})
+    await frames_until(socket, "exit")
+    await socket.send_json_to({"type": "run", "code": "print(2)\n"})
+    error, _ = await frames_until(socket, "error")
+    assert error["code"] == "rate_limited" and "wait" in error["message"]
+    await socket.disconnect()
+
+
+async def test_a_deactivated_students_running_program_is_stopped(student, settings):
+    from playground import metering
+
+    settings.WS_ACCOUNT_CHECK_SECONDS = 0.2
+    settings.PLAYGROUND_MAX_CONCURRENT_RUNS = 1
+    socket = await connected(student)
+    await socket.send_json_to({"type": "run", "code": "input()\n"})
+    await frames_until(socket, "started")
+    student.is_active = False
+    await database_sync_to_async(student.save)(update_fields=["is_active"])
+    while (frame := await socket.receive_output(timeout=5))["type"] != "websocket.close":
+        pass
+    assert frame["code"] == 4401
+    # The program ends with the socket (without waiting for the client to acknowledge the
+    # close): its run slot comes free.
+    for _ in range(50):
+        try:
+            slot = await database_sync_to_async(metering.run_admit)(user=student)
+        except metering.PlaygroundError:
+            await asyncio.sleep(0.1)
+        else:
+            metering.run_release(slot=slot)
+            break
+    else:
+        pytest.fail("the program kept running after its account was deactivated")
+    await socket.disconnect()

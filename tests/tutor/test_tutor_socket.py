@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db.models import F
 
+from assist.budget import BUSY_KEY
 from assist.guards import WITHHELD
 from assist.models import QuestionBudget
 from assist.prompts import tutor as prompts
@@ -25,7 +26,6 @@ from knowledge.rag import NOT_COVERED
 from tests.inference.doubles import ScriptedBackend
 from tests.tutor.sockets import ask, connected, tutor_socket, until
 from tutor.models import Conversation, Message
-from tutor.services import BUSY_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
