@@ -38,7 +38,9 @@ from sandbox.isolation import (
     fresh_uid,
     harness_source,
     kill_uid,
+    Confinement,
     make_run_dir,
+    over_cap,
     popen_identity,
     remove_run_dir,
     report_events,
@@ -86,9 +88,11 @@ class ProgramRun:
         uid: int | None,
         limits: Limits,
         started: float,
+        confinement: Confinement | None = None,
     ) -> None:
         # Use `await ProgramRun.start(...)`; this only wires up a process it has launched.
         self.run_uid = uid
+        self._confinement = confinement
         self._process = process
         self._report_fd = report_fd
         self._run_dir = run_dir
@@ -101,6 +105,7 @@ class ProgramRun:
         self._stderr = bytearray()
         self._capped = False
         self._killed: str | None = None  # "stop" | "wall" | "output"
+        self._exceeded: str | None = None  # the cgroup cap the run hit, read at cleanup
         self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         assert process.stdout is not None and process.stderr is not None  # both are PIPEs
         self._pumps = [
@@ -121,7 +126,9 @@ class ProgramRun:
         uid = fresh_uid()
         run_dir = make_run_dir()
         read_end, write_end = -1, -1
+        confinement: Confinement | None = None
         try:
+            confinement = Confinement(limits, uid=uid)
             files = {HARNESS_NAME: harness_source(HARNESS), PROGRAM_FILE: code}
             write_inputs(run_dir, files=files, uid=uid)
             read_end, write_end = os.pipe()
@@ -139,13 +146,14 @@ class ProgramRun:
                 # For Python programs the student starts in turn (subprocess); the program's
                 # own streams are made unbuffered by the harness.
                 env={"PYTHONUNBUFFERED": "1"},
+                confinement=confinement,
             )
             process = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                pass_fds=(write_end,),
+                pass_fds=(write_end, *confinement.fds),
                 cwd="/",
                 env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
                 start_new_session=True,
@@ -156,6 +164,8 @@ class ProgramRun:
                 os.close(read_end)
             if uid is not None:
                 kill_uid(uid)  # cancelled while starting: asyncio killed bwrap; be sure
+            if confinement is not None:
+                confinement.release()
             remove_run_dir(run_dir)
             if isinstance(error, OSError):
                 raise SandboxError(f"The sandbox did not start: {error}") from error
@@ -163,7 +173,9 @@ class ProgramRun:
         finally:
             if write_end >= 0:
                 os.close(write_end)  # the harness holds the only write end now
-        return cls(process, read_end, run_dir, uid, limits, started)
+            if confinement is not None:
+                confinement.started()
+        return cls(process, read_end, run_dir, uid, limits, started, confinement)
 
     async def output(self) -> AsyncIterator[tuple[str, str]]:
         """("stdout" | "stderr", text) chunks as the program prints them.
@@ -315,6 +327,9 @@ class ProgramRun:
         if self.run_uid is not None:
             # Belt and braces, as for tests: nothing of the run may outlive it.
             await asyncio.to_thread(kill_uid, self.run_uid)
+        if self._confinement is not None:
+            self._exceeded = self._confinement.exceeded()
+            await asyncio.to_thread(self._confinement.release)
         await asyncio.to_thread(remove_run_dir, self._run_dir)
 
     def _result(self, events: list[dict]) -> ProgramResult:
@@ -339,6 +354,8 @@ class ProgramRun:
             number = trailer.get("signal")
             exit_code = -int(number) if number is not None else int(trailer.get("code") or 0)
         verdict, problem = self._verdict(reason, trailer, note, exit_code)
+        if reason not in ("stop", "output") and (capped_by := over_cap(self._exceeded, limits)):
+            verdict, problem = capped_by
         return ProgramResult(
             verdict=verdict,
             exit_code=exit_code,

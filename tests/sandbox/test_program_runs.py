@@ -17,11 +17,11 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from sandbox import Limits, ProgramResult, ProgramRun, Verdict, run_program
+from sandbox import Limits, ProgramResult, ProgramRun, Verdict, isolation, run_program
 from tests.sandbox.hostile import processes_of_uid
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=3, memory_mb=128, output_kb=16)
-SANDBOX_DIRS = os.path.join(tempfile.gettempdir(), "llmasos-sandbox-*")
+SANDBOX_DIRS = os.path.join(isolation.run_root(), "llmasos-sandbox-*")
 DEADLINE = 15  # seconds any one test may take before it counts as hung
 
 
