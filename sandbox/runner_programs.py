@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.selftest import ensure_isolated
 from sandbox.isolation import (
     HARNESS_NAME,
     KB,
@@ -116,11 +117,16 @@ class ProgramRun:
         self._finished = _keep(asyncio.create_task(self._finish()))
 
     @classmethod
-    async def start(cls, *, code: str, limits: Limits | None = None) -> ProgramRun:
+    async def start(
+        cls, *, code: str, limits: Limits | None = None, _self_test: bool = False
+    ) -> ProgramRun:
         """Launch `code` as /tmp/main.py in a fresh sandbox; returns as soon as it is running.
 
-        Raises SandboxError when bubblewrap cannot be started at all.
+        Raises SandboxError when bubblewrap cannot be started at all, or when this process's
+        start-up self-test found that the sandbox does not isolate (`_self_test` is that probe).
         """
+        if not _self_test:
+            await asyncio.to_thread(ensure_isolated)  # once per process; a thread: it blocks
         limits = limits or Limits.from_settings()
         started = time.monotonic()
         uid = fresh_uid()
@@ -426,14 +432,16 @@ def _keep(task: asyncio.Task) -> asyncio.Task:
     return task
 
 
-def run_program(*, code: str, stdin: str = "", limits: Limits | None = None) -> ProgramResult:
+def run_program(
+    *, code: str, stdin: str = "", limits: Limits | None = None, _self_test: bool = False
+) -> ProgramResult:
     """Run a program to its end with `stdin` sent at once, then end of file (the REST API).
 
     Synchronous: call it from a thread without a running event loop (a view, a worker).
     """
 
     async def run() -> ProgramResult:
-        program = await ProgramRun.start(code=code, limits=limits)
+        program = await ProgramRun.start(code=code, limits=limits, _self_test=_self_test)
         try:
             if stdin:
                 await program.send_input(stdin)

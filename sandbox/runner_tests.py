@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.discovery import TestFileError, test_names
+from sandbox.selftest import ensure_isolated
 from sandbox.isolation import (
     HARNESS_NAME,
     KB,
@@ -102,6 +103,7 @@ def run_tests(
     """
     if not module_name.isidentifier() or keyword.iskeyword(module_name):
         raise ValueError(f"{module_name!r} is not a valid Python module name.")
+    ensure_isolated()  # once per process: no code runs in a sandbox that does not isolate
     limits = limits or Limits.from_settings()
     started = time.monotonic()
     try:

@@ -165,6 +165,8 @@ def test_the_sweep_never_follows_a_planted_symlink(monkeypatch: pytest.MonkeyPat
     victim.chmod(0o644)
     victim_dir.chmod(0o755)
     an_hour_ago = time.time() - isolation.STALE_RUN_DIR_SECONDS - 60
+    for target in (victim, victim_dir):  # old enough to look stale, were the link followed
+        os.utime(target, (an_hour_ago, an_hour_ago))
     # Under the old prefix in the shared temporary directory, and (were it writable to anyone)
     # inside the private parent: both named like a stale run directory.
     planted = [
