@@ -33,6 +33,7 @@ import secrets
 import shutil
 import signal
 import stat
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, fields
@@ -229,7 +230,7 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
         "--new-session",  # no TIOCSTI into a terminal
         "--hostname",
         "sandbox",
-        *_system_mounts(),
+        *_system_mounts(sandbox_python()),
         "--proc",
         "/proc",
         "--dev",
@@ -258,16 +259,56 @@ def to_bytes(amount: float, *, unit: int) -> int:
 
 
 @functools.cache
-def _system_mounts() -> tuple[str, ...]:
-    # /usr read-only, and /lib, /bin… as on the host: symlinks on merged-/usr systems.
-    mounts = ["--ro-bind", "/usr", "/usr"]
+def _system_mounts(python: str) -> tuple[str, ...]:
+    """Read-only binds of what `python` needs and nothing else of the host: the interpreter, its
+    standard library, the shared libraries (the architecture's library directory: the
+    interpreter's and its extension modules' dependencies live there) and the time zones."""
+    mounts: list[str] = []
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = f"/{name}"
-        if os.path.islink(path):
+        if os.path.islink(path):  # merged /usr: /lib -> usr/lib... point into what is bound
             mounts += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
+        elif name.startswith("lib") and os.path.isdir(path):  # an older split /usr layout
             mounts += ["--ro-bind", path, path]
+    real = os.path.realpath(python)
+    if real != python:  # /usr/bin/python3 -> python3.11
+        mounts += ["--ro-bind", real, real, "--symlink", os.readlink(python), python]
+    else:
+        mounts += ["--ro-bind", real, real]
+    for path in _python_dirs(real):
+        mounts += ["--ro-bind", path, path]
     return tuple(mounts)
+
+
+def _python_dirs(python: str) -> list[str]:
+    """The directories `python` reads from: its standard library, its architecture's shared
+    libraries, the dynamic loader's directory and the time-zone database."""
+    script = (
+        "import sysconfig\n"
+        "print(sysconfig.get_path('stdlib')); print(sysconfig.get_path('platstdlib'))\n"
+        "print(sysconfig.get_config_var('LIBDIR') or '')\n"
+        "multiarch = sysconfig.get_config_var('MULTIARCH')\n"
+        "print(f'/usr/lib/{multiarch}' if multiarch else '')\n"
+    )
+    try:
+        answer = subprocess.run(  # noqa: S603 - the configured interpreter, a fixed script
+            [python, "-S", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+            env={"PATH": "/usr/bin:/bin"},
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SandboxError(f"The sandbox's Python ({python}) does not run: {error}") from error
+    candidates = [*answer, "/usr/lib64", "/usr/share/zoneinfo"]
+    dirs: list[str] = []
+    for path in candidates:
+        path = os.path.realpath(path)
+        inside = any(path == kept or path.startswith(kept + "/") for kept in dirs)
+        if path.startswith("/usr/") and os.path.isdir(path) and not inside:
+            dirs = [kept for kept in dirs if not kept.startswith(path + "/")] + [path]
+    return sorted(dirs)
 
 
 def _django_settings() -> object | None:

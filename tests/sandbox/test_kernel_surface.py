@@ -209,3 +209,41 @@ def test_a_planted_run_root_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 
+
+
+def test_only_what_python_needs_of_usr_is_visible() -> None:
+    code = """\
+import os, zoneinfo
+for path in ("/usr/bin/python3", "/usr/lib/python3.11/json", "/usr/bin/bwrap",
+             "/usr/bin/setpriv", "/usr/share/doc", "/usr/local", "/usr/bin/sh"):
+    print(path, os.path.exists(path))
+print("zone", zoneinfo.ZoneInfo("Europe/Paris").key)
+"""
+    result = run_program(code=code, limits=FAST)
+
+    seen = dict(line.split() for line in result.stdout.splitlines())
+    assert seen.pop("zone") == "Europe/Paris", result.stderr
+    assert seen == {
+        "/usr/bin/python3": "True",
+        "/usr/lib/python3.11/json": "True",
+        "/usr/bin/bwrap": "False",
+        "/usr/bin/setpriv": "False",
+        "/usr/share/doc": "False",
+        "/usr/local": "False",
+        "/usr/bin/sh": "False",
+    }
+
+
+@needs_cgroups
+def test_many_tiny_files_in_dev_shm_end_at_the_runs_memory_cap() -> None:
+    # /dev/shm's size is capped by bwrap; its inodes' kernel memory is charged to the run's
+    # cgroup, so 300 000 empty files (~300 MB of inodes) stop at the run's cap.
+    code = """\
+for n in range(300_000):
+    open(f"/dev/shm/{n}", "w").close()
+print("made them all")
+"""
+    result = run_program(code=code, limits=FAST)
+
+    assert result.verdict == Verdict.MEMORY_LIMIT, (result.stdout, result.problem)
+    assert "made them all" not in result.stdout
