@@ -36,9 +36,8 @@ def _refuse_jobs_without_an_isolating_sandbox(sender: str, instance: object, **_
     up, visibly idle, rather than restarting in a loop."""
     import logging
 
-    from sandbox.selftest import ensure_isolated
-
     from sandbox import SandboxError
+    from sandbox.selftest import ensure_isolated
 
     try:
         ensure_isolated()  # logs the problems at CRITICAL itself

@@ -114,7 +114,7 @@ class RunGroup:
         return ["/bin/sh", "-c", JOIN_SCRIPT, "sh", *procs, "--"]
 
     def exceeded(self) -> str | None:
-        """"processes" when a fork was refused, "memory" when the OOM killer struck, else None."""
+        """ "processes" when a fork was refused, "memory" when the OOM killer struck, else None."""
         memory_dir, pids_dir = self._dirs[0], self._dirs[-1]
         if _counter(pids_dir / "pids.events", "max") > 0:
             return "processes"

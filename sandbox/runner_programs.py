@@ -24,12 +24,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.selftest import ensure_isolated
 from sandbox.isolation import (
     HARNESS_NAME,
     KB,
     MB,
     REPORT_LIMIT,
+    Confinement,
     Limits,
     SandboxError,
     Verdict,
@@ -39,7 +39,6 @@ from sandbox.isolation import (
     fresh_uid,
     harness_source,
     kill_uid,
-    Confinement,
     make_run_dir,
     over_cap,
     popen_identity,
@@ -49,6 +48,7 @@ from sandbox.isolation import (
     to_bytes,
     write_inputs,
 )
+from sandbox.selftest import ensure_isolated
 
 HARNESS = Path(__file__).with_name("harness_programs.py")
 PROGRAM_FILE = "main.py"

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.discovery import TestFileError, test_names
-from sandbox.selftest import ensure_isolated
 from sandbox.isolation import (
     HARNESS_NAME,
     KB,
     MB,
     REPORT_LIMIT,
+    Confinement,
     Limits,
     SandboxError,
     Verdict,
@@ -52,7 +52,6 @@ from sandbox.isolation import (
     fresh_uid,
     harness_source,
     kill_uid,
-    Confinement,
     make_run_dir,
     over_cap,
     popen_identity,
@@ -63,6 +62,7 @@ from sandbox.isolation import (
     to_bytes,
     write_inputs,
 )
+from sandbox.selftest import ensure_isolated
 
 HARNESS = Path(__file__).with_name("harness_tests.py")
 

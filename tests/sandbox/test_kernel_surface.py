@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-
 import time
 from pathlib import Path
 
@@ -72,7 +71,8 @@ def test_threads_and_subprocesses_still_work_under_the_filter() -> None:
 import subprocess, sys, threading
 from concurrent.futures import ProcessPoolExecutor
 t = threading.Thread(target=print, args=("thread",)); t.start(); t.join()
-print(subprocess.run([sys.executable, "-c", "print('child')"], capture_output=True, text=True).stdout.strip())
+child = subprocess.run([sys.executable, "-c", "print('child')"], capture_output=True, text=True)
+print(child.stdout.strip())
 with ProcessPoolExecutor(2) as pool:
     print(sum(pool.map(abs, [-1, -2])))
 """
@@ -206,9 +206,6 @@ def test_a_planted_run_root_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path
 
     with pytest.raises(isolation.SandboxError):
         isolation.run_root()
-
-
-
 
 
 def test_only_what_python_needs_of_usr_is_visible() -> None:

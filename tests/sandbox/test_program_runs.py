@@ -10,7 +10,6 @@ import asyncio
 import glob
 import os
 import socket
-import tempfile
 import textwrap
 import time
 from collections.abc import AsyncIterator
