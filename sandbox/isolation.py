@@ -7,16 +7,18 @@ Each run gets a fresh random uid and gid when the worker is root (so RLIMIT_NPRO
 cannot touch each other, and a leftover process is easy to find), a new session, and bubblewrap
 with every namespace unshared: no network (a private loopback with nothing on it), its own pid
 namespace whose init is the harness (when it ends, the kernel kills every process left,
-double-forked daemons included), read-only /usr and nothing else from the host (no /etc, /home,
-/root, the project or the virtualenv), a size-limited tmpfs at /tmp as the work directory, the
-inputs bind-mounted read-only at /sandbox, a cleared environment, and no nested user namespaces.
+double-forked daemons included), read-only binds of only what Python needs of /usr and nothing
+else from the host (no /etc, /home, /root, the project or the virtualenv), a size-limited tmpfs
+at /tmp as the work directory, the inputs bind-mounted read-only at /sandbox, a cleared
+environment, and no nested user namespaces.
 The harness sets CPU, memory (address space), process, file-size, core and open-file limits before
 any student code runs. However a run ends, its runner kills the sandbox's init (and so everything
 in it), reaps bwrap, sweeps the run's uid and deletes the host temporary directory.
 
-Limits are per process: a run may use up to `processes` x `memory_mb` in total (the worker
-container's own memory limit is the backstop), and many tiny files in /tmp cost kernel memory
-beyond `tmp_mb` until the run ends.
+Every sandboxed process runs under a seccomp filter (`seccomp.py`), and the whole run sits in its
+own cgroup (`cgroups.py`) capping its total memory (tmpfs pages and inodes included) and tasks, so
+the per-process rlimits cannot add up to `processes` x `memory_mb`. Run directories live in a
+private parent (`run_root`), and the sweep of stale ones never follows a link.
 
 Only the standard library and Django's settings (when configured) are used here: the sandbox is a
 plain package below every app, so grading and the playground can share it.
@@ -33,7 +35,6 @@ import secrets
 import shutil
 import signal
 import stat
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, fields
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from sandbox import cgroups, seccomp
+from sandbox.mounts import system_mounts
 
 DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's, outside any virtualenv: only /usr is mounted
 SHM_BYTES = 4 << 20  # /dev/shm: enough for multiprocessing's semaphores, no more
@@ -230,7 +232,7 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
         "--new-session",  # no TIOCSTI into a terminal
         "--hostname",
         "sandbox",
-        *_system_mounts(sandbox_python()),
+        *system_mounts(sandbox_python()),
         "--proc",
         "/proc",
         "--dev",
@@ -256,59 +258,6 @@ def to_bytes(amount: float, *, unit: int) -> int:
     """`amount` of `unit` as whole bytes."""
     # Limits may arrive as floats (JSON from an assignment); rlimits and bwrap want integers.
     return int(amount * unit)
-
-
-@functools.cache
-def _system_mounts(python: str) -> tuple[str, ...]:
-    """Read-only binds of what `python` needs and nothing else of the host: the interpreter, its
-    standard library, the shared libraries (the architecture's library directory: the
-    interpreter's and its extension modules' dependencies live there) and the time zones."""
-    mounts: list[str] = []
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = f"/{name}"
-        if os.path.islink(path):  # merged /usr: /lib -> usr/lib... point into what is bound
-            mounts += ["--symlink", os.readlink(path), path]
-        elif name.startswith("lib") and os.path.isdir(path):  # an older split /usr layout
-            mounts += ["--ro-bind", path, path]
-    real = os.path.realpath(python)
-    if real != python:  # /usr/bin/python3 -> python3.11
-        mounts += ["--ro-bind", real, real, "--symlink", os.readlink(python), python]
-    else:
-        mounts += ["--ro-bind", real, real]
-    for path in _python_dirs(real):
-        mounts += ["--ro-bind", path, path]
-    return tuple(mounts)
-
-
-def _python_dirs(python: str) -> list[str]:
-    """The directories `python` reads from: its standard library, its architecture's shared
-    libraries, the dynamic loader's directory and the time-zone database."""
-    script = (
-        "import sysconfig\n"
-        "print(sysconfig.get_path('stdlib')); print(sysconfig.get_path('platstdlib'))\n"
-        "print(sysconfig.get_config_var('LIBDIR') or '')\n"
-        "multiarch = sysconfig.get_config_var('MULTIARCH')\n"
-        "print(f'/usr/lib/{multiarch}' if multiarch else '')\n"
-    )
-    try:
-        answer = subprocess.run(  # noqa: S603 - the configured interpreter, a fixed script
-            [python, "-S", "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-            env={"PATH": "/usr/bin:/bin"},
-        ).stdout.split()
-    except (OSError, subprocess.SubprocessError) as error:
-        raise SandboxError(f"The sandbox's Python ({python}) does not run: {error}") from error
-    candidates = [*answer, "/usr/lib64", "/usr/share/zoneinfo"]
-    dirs: list[str] = []
-    for path in candidates:
-        path = os.path.realpath(path)
-        inside = any(path == kept or path.startswith(kept + "/") for kept in dirs)
-        if path.startswith("/usr/") and os.path.isdir(path) and not inside:
-            dirs = [kept for kept in dirs if not kept.startswith(path + "/")] + [path]
-    return sorted(dirs)
 
 
 def _django_settings() -> object | None:
