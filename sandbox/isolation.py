@@ -128,7 +128,10 @@ class Confinement:
     """
 
     def __init__(self, limits: Limits, *, uid: int | None) -> None:
-        self.seccomp_fd: int | None = seccomp.filter_fd()  # None only where a test broke it
+        try:
+            self.seccomp_fd: int | None = seccomp.filter_fd()  # None only where a test broke it
+        except seccomp.SeccompUnavailable as error:  # never run without the filter
+            raise SandboxError(str(error)) from error
         self.group: cgroups.RunGroup | None = None
         if uid is not None and not drop_to(uid):
             return  # Popen itself switches uid: the shell that joins the group could not
