@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmasos.settings")
 
@@ -26,3 +26,27 @@ def _poll_the_embedded_broker_often() -> None:
 
 if str(app.conf.broker_url).startswith("sqla+"):
     _poll_the_embedded_broker_often()
+
+
+@signals.celeryd_after_setup.connect
+def _refuse_jobs_without_an_isolating_sandbox(sender: str, instance: object, **_: object) -> None:
+    """Before the worker consumes anything: no grading or playground job may run in a sandbox
+    that does not isolate (network reachable, host files visible, limits not applied). Every
+    queue shares the same workers, so a failing worker consumes nothing and says why; it stays
+    up, visibly idle, rather than restarting in a loop."""
+    import logging
+
+    from sandbox import SandboxError
+    from sandbox.selftest import ensure_isolated
+
+    try:
+        ensure_isolated()  # logs the problems at CRITICAL itself
+    except SandboxError as error:
+        queues = app.amqp.queues
+        for name in list(queues.consume_from or queues):
+            queues.deselect(name)
+        logging.getLogger("llmasos.celery").critical(
+            "Worker %s REFUSES TO CONSUME JOBS: %s Fix the sandbox and restart the worker.",
+            sender,
+            error,
+        )

@@ -19,7 +19,14 @@ from llmasos.env import env_bool, env_float, env_int, env_list, env_secret, env_
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LLMASOS_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the databases, the secret key, uploads and the broker's queue: only the service's
+# own user may read it. Files it makes from here on are 0600 and directories 0700 (static files
+# and uploads are served by this process, so nobody else needs to read them); the directory
+# itself is made private even when an older checkout created it 0755.
+os.umask(0o077)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 
 DEBUG = env_bool("DEBUG", default=True)
 

@@ -5,6 +5,10 @@ is configured, its SANDBOX_* settings, so every app that runs student code can u
 from here; the modules are:
 
 - `isolation`: the bubblewrap command, the per-run uid, the limits, run directories and cleanup;
+- `seccomp`: the system-call filter every sandboxed process runs under;
+- `cgroups`: the per-run control group capping a whole run's memory and process count;
+- `mounts`: the little of the host's /usr a sandbox sees;
+- `selftest`: the start-up check that the sandbox isolates, before any student code runs;
 - `discovery`: the tests of a test file, found without running it;
 - `runner_tests` with `harness_tests.py` inside the sandbox: graded runs of a test file;
 - `runner_programs` with `harness_programs.py` inside the sandbox: the playground's streamed,

@@ -7,16 +7,18 @@ Each run gets a fresh random uid and gid when the worker is root (so RLIMIT_NPRO
 cannot touch each other, and a leftover process is easy to find), a new session, and bubblewrap
 with every namespace unshared: no network (a private loopback with nothing on it), its own pid
 namespace whose init is the harness (when it ends, the kernel kills every process left,
-double-forked daemons included), read-only /usr and nothing else from the host (no /etc, /home,
-/root, the project or the virtualenv), a size-limited tmpfs at /tmp as the work directory, the
-inputs bind-mounted read-only at /sandbox, a cleared environment, and no nested user namespaces.
+double-forked daemons included), read-only binds of only what Python needs of /usr and nothing
+else from the host (no /etc, /home, /root, the project or the virtualenv), a size-limited tmpfs
+at /tmp as the work directory, the inputs bind-mounted read-only at /sandbox, a cleared
+environment, and no nested user namespaces.
 The harness sets CPU, memory (address space), process, file-size, core and open-file limits before
 any student code runs. However a run ends, its runner kills the sandbox's init (and so everything
 in it), reaps bwrap, sweeps the run's uid and deletes the host temporary directory.
 
-Limits are per process: a run may use up to `processes` x `memory_mb` in total (the worker
-container's own memory limit is the backstop), and many tiny files in /tmp cost kernel memory
-beyond `tmp_mb` until the run ends.
+Every sandboxed process runs under a seccomp filter (`seccomp.py`), and the whole run sits in its
+own cgroup (`cgroups.py`) capping its total memory (tmpfs pages and inodes included) and tasks, so
+the per-process rlimits cannot add up to `processes` x `memory_mb`. Run directories live in a
+private parent (`run_root`), and the sweep of stale ones never follows a link.
 
 Only the standard library and Django's settings (when configured) are used here: the sandbox is a
 plain package below every app, so grading and the playground can share it.
@@ -32,17 +34,24 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TypedDict
 
+from sandbox import cgroups, seccomp
+from sandbox.mounts import system_mounts
+
 DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's, outside any virtualenv: only /usr is mounted
 SHM_BYTES = 4 << 20  # /dev/shm: enough for multiprocessing's semaphores, no more
+SHM_INODES = 256  # and few files in it: each costs kernel memory beyond its size
+RUN_MEMORY_OVERHEAD = 64 << 20  # the cgroup's room for the interpreters themselves
 KB, MB = 1024, 1024 * 1024
 REPORT_LIMIT = 8 * MB  # the harness bounds every event; this bounds the whole report
 RUN_DIR_PREFIX = "llmasos-sandbox-"
+RUN_ROOT_NAME = "llmasos-sandbox-runs"  # the private parent, one per worker uid
 STALE_RUN_DIR_SECONDS = 3600
 STALE_SWEEP_INTERVAL = 600
 UID_RANGE = (200_000, 2**31 - 2)  # far above system users, container sub-uid ranges and nobody
@@ -67,6 +76,7 @@ class Verdict(enum.StrEnum):
     TIMEOUT = "timeout"
     MEMORY_LIMIT = "memory_limit"
     OUTPUT_LIMIT = "output_limit"
+    RESOURCE_LIMIT = "resource_limit"  # the run's cgroup refused a process (a fork bomb)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,72 @@ class SandboxError(RuntimeError):
 # --- the command ----------------------------------------------------------------------------------
 
 
+class Confinement:
+    """What one run is held in beyond the namespaces: its seccomp filter and its cgroup.
+
+    Made before the command (`sandbox_argv` takes it), its `fds` passed to the child, `started()`
+    once bwrap runs, `exceeded()` read when the run ended and `release()` always at the end.
+    """
+
+    def __init__(self, limits: Limits, *, uid: int | None) -> None:
+        try:
+            self.seccomp_fd: int | None = seccomp.filter_fd()  # None only where a test broke it
+        except seccomp.SeccompUnavailable as error:  # never run without the filter
+            raise SandboxError(str(error)) from error
+        self.group: cgroups.RunGroup | None = None
+        if uid is not None and not drop_to(uid):
+            return  # Popen itself switches uid: the shell that joins the group could not
+        try:
+            # The whole run: the student's memory, /tmp's and /dev/shm's pages (tmpfs is charged
+            # to the group) and the interpreters' own. bwrap counts as a task too, so the run's
+            # own processes stay one below RLIMIT_NPROC and the group, which can tell, bites first.
+            self.group = cgroups.run_group(
+                memory_bytes=to_bytes(limits.memory_mb + limits.tmp_mb, unit=MB)
+                + SHM_BYTES
+                + RUN_MEMORY_OVERHEAD,
+                processes=int(limits.processes),
+            )
+        except BaseException:
+            self.started()
+            raise
+
+    @property
+    def fds(self) -> tuple[int, ...]:
+        return () if self.seccomp_fd is None else (self.seccomp_fd,)
+
+    def started(self) -> None:
+        """bwrap has its own copy of the filter's descriptor: ours can go."""
+        if self.seccomp_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.seccomp_fd)
+            self.seccomp_fd = None
+
+    def exceeded(self) -> str | None:
+        """ "processes" or "memory" when the run hit the cgroup's cap, else None."""
+        return self.group.exceeded() if self.group is not None else None
+
+    def release(self) -> None:
+        """Kill anything left in the run's cgroup and remove it."""
+        self.started()
+        if self.group is not None:
+            self.group.remove()
+
+
+def over_cap(exceeded: str | None, limits: Limits) -> tuple[Verdict, str] | None:
+    """The verdict and sentence for a run that hit its cgroup's cap (None when it did not).
+
+    It outranks what the tests said: a fork bomb must not pass because its tests did.
+    """
+    if exceeded == "processes":
+        return (
+            Verdict.RESOURCE_LIMIT,
+            f"Your code started more processes than allowed ({int(limits.processes)}).",
+        )
+    if exceeded == "memory":
+        return Verdict.MEMORY_LIMIT, "The run used more memory in total than allowed."
+    return None
+
+
 def sandbox_argv(
     *,
     run_dir: Path,
@@ -117,15 +193,21 @@ def sandbox_argv(
     uid: int | None,
     harness_args: list[str],
     env: dict[str, str] | None = None,
+    confinement: Confinement | None = None,
 ) -> list[str]:
-    """The whole command of one run: drop to `uid`, bubblewrap, then the harness on Python.
+    """The whole command of one run: join the run's cgroup, drop to `uid`, bubblewrap (with the
+    seccomp filter), then the harness on Python.
 
     `env` adds variables to the sandbox's otherwise cleared environment.
     """
     extra_env = [arg for name, value in (env or {}).items() for arg in ("--setenv", name, value)]
+    group = confinement.group if confinement is not None else None
+    seccomp_fd = confinement.seccomp_fd if confinement is not None else None
     return [
+        *(group.join_argv() if group is not None else []),
         *drop_to(uid),
         *_bwrap_prefix(limits),
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *extra_env,
         "--ro-bind",
         str(run_dir),
@@ -153,7 +235,7 @@ def _bwrap_prefix(limits: Limits) -> list[str]:
         "--new-session",  # no TIOCSTI into a terminal
         "--hostname",
         "sandbox",
-        *_system_mounts(),
+        *system_mounts(sandbox_python()),
         "--proc",
         "/proc",
         "--dev",
@@ -181,19 +263,6 @@ def to_bytes(amount: float, *, unit: int) -> int:
     return int(amount * unit)
 
 
-@functools.cache
-def _system_mounts() -> tuple[str, ...]:
-    # /usr read-only, and /lib, /bin… as on the host: symlinks on merged-/usr systems.
-    mounts = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = f"/{name}"
-        if os.path.islink(path):
-            mounts += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            mounts += ["--ro-bind", path, path]
-    return tuple(mounts)
-
-
 def _django_settings() -> object | None:
     """Django's settings when configured; the runner also works without Django."""
     try:
@@ -217,10 +286,31 @@ def harness_source(path: Path) -> str:
 # --- the run's directory --------------------------------------------------------------------------
 
 
+def run_root() -> Path:
+    """The private parent of every run directory, made on first use.
+
+    Directly in the shared temporary directory, anyone could plant a symlink named like a run
+    directory for the stale sweep (run as root) to follow. Here only we can create entries: the
+    parent is ours and 0711 (bwrap, already running as the run's uid, must pass through it to
+    bind the run's directory, but nobody can list it), and it is checked, never trusted.
+    """
+    path = Path(tempfile.gettempdir()) / f"{RUN_ROOT_NAME}-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o711)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise SandboxError(f"{path} is not a directory of ours: refusing to run there.")
+    if stat.S_IMODE(info.st_mode) != 0o711:
+        # Ours and not a link (checked just above); passable, not listable (see the docstring).
+        os.chmod(path, 0o711)  # noqa: S103
+    return path
+
+
 def make_run_dir() -> Path:
     """A fresh host directory for one run's inputs (after sweeping any a killed worker left)."""
-    _remove_stale_run_dirs()
-    return Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
+    root = run_root()
+    _remove_stale_run_dirs(root)
+    return Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=root))
 
 
 def write_inputs(run_dir: Path, *, files: dict[str, str], uid: int | None) -> None:
@@ -237,28 +327,42 @@ def write_inputs(run_dir: Path, *, files: dict[str, str], uid: int | None) -> No
 
 
 def remove_run_dir(run_dir: Path) -> None:
-    """Delete a run's host directory, whatever state it was left in."""
+    """Delete a run's host directory, whatever state it was left in (never through a link)."""
     # Unprivileged, the directory is ours but read-only (0500): make it writable to empty it.
+    # Through a descriptor opened without following links: a link is never chmod-ed through.
     with contextlib.suppress(OSError):
-        run_dir.chmod(0o700)
-    shutil.rmtree(run_dir, ignore_errors=True)
+        fd = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
+    shutil.rmtree(run_dir, ignore_errors=True)  # refuses a symlink, and never follows one inside
 
 
 _last_sweep = 0.0
 
 
-def _remove_stale_run_dirs() -> None:
+def _remove_stale_run_dirs(root: Path) -> None:
     """Remove run directories a killed worker left behind (its `finally` never ran)."""
     global _last_sweep
     now = time.time()
     if now - _last_sweep < STALE_SWEEP_INTERVAL:
         return
     _last_sweep = now
-    for path in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            # Far older than any wall limit: no live run can still be using it.
-            if now - path.stat().st_mtime > STALE_RUN_DIR_SECONDS:
-                remove_run_dir(path)
+    cgroups.sweep_stale_groups()
+    ours = {os.geteuid()}
+    low, high = UID_RANGE
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)  # lstat: a link is never followed
+                if not entry.name.startswith(RUN_DIR_PREFIX) or not stat.S_ISDIR(info.st_mode):
+                    continue
+                if info.st_uid not in ours and not low <= info.st_uid <= high:
+                    continue  # not ours nor a run's: leave a foreign owner's entry alone
+                # Far older than any wall limit: no live run can still be using it.
+                if now - info.st_mtime > STALE_RUN_DIR_SECONDS:
+                    remove_run_dir(Path(entry.path))
 
 
 # --- the run's identity and its processes ---------------------------------------------------------

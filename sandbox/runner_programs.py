@@ -29,6 +29,7 @@ from sandbox.isolation import (
     KB,
     MB,
     REPORT_LIMIT,
+    Confinement,
     Limits,
     SandboxError,
     Verdict,
@@ -39,6 +40,7 @@ from sandbox.isolation import (
     harness_source,
     kill_uid,
     make_run_dir,
+    over_cap,
     popen_identity,
     remove_run_dir,
     report_events,
@@ -46,6 +48,7 @@ from sandbox.isolation import (
     to_bytes,
     write_inputs,
 )
+from sandbox.selftest import ensure_isolated
 
 HARNESS = Path(__file__).with_name("harness_programs.py")
 PROGRAM_FILE = "main.py"
@@ -86,9 +89,11 @@ class ProgramRun:
         uid: int | None,
         limits: Limits,
         started: float,
+        confinement: Confinement | None = None,
     ) -> None:
         # Use `await ProgramRun.start(...)`; this only wires up a process it has launched.
         self.run_uid = uid
+        self._confinement = confinement
         self._process = process
         self._report_fd = report_fd
         self._run_dir = run_dir
@@ -101,6 +106,7 @@ class ProgramRun:
         self._stderr = bytearray()
         self._capped = False
         self._killed: str | None = None  # "stop" | "wall" | "output"
+        self._exceeded: str | None = None  # the cgroup cap the run hit, read at cleanup
         self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         assert process.stdout is not None and process.stderr is not None  # both are PIPEs
         self._pumps = [
@@ -111,17 +117,24 @@ class ProgramRun:
         self._finished = _keep(asyncio.create_task(self._finish()))
 
     @classmethod
-    async def start(cls, *, code: str, limits: Limits | None = None) -> ProgramRun:
+    async def start(
+        cls, *, code: str, limits: Limits | None = None, _self_test: bool = False
+    ) -> ProgramRun:
         """Launch `code` as /tmp/main.py in a fresh sandbox; returns as soon as it is running.
 
-        Raises SandboxError when bubblewrap cannot be started at all.
+        Raises SandboxError when bubblewrap cannot be started at all, or when this process's
+        start-up self-test found that the sandbox does not isolate (`_self_test` is that probe).
         """
+        if not _self_test:
+            await asyncio.to_thread(ensure_isolated)  # once per process; a thread: it blocks
         limits = limits or Limits.from_settings()
         started = time.monotonic()
         uid = fresh_uid()
         run_dir = make_run_dir()
         read_end, write_end = -1, -1
+        confinement: Confinement | None = None
         try:
+            confinement = Confinement(limits, uid=uid)
             files = {HARNESS_NAME: harness_source(HARNESS), PROGRAM_FILE: code}
             write_inputs(run_dir, files=files, uid=uid)
             read_end, write_end = os.pipe()
@@ -139,13 +152,14 @@ class ProgramRun:
                 # For Python programs the student starts in turn (subprocess); the program's
                 # own streams are made unbuffered by the harness.
                 env={"PYTHONUNBUFFERED": "1"},
+                confinement=confinement,
             )
             process = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                pass_fds=(write_end,),
+                pass_fds=(write_end, *confinement.fds),
                 cwd="/",
                 env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
                 start_new_session=True,
@@ -156,6 +170,8 @@ class ProgramRun:
                 os.close(read_end)
             if uid is not None:
                 kill_uid(uid)  # cancelled while starting: asyncio killed bwrap; be sure
+            if confinement is not None:
+                confinement.release()
             remove_run_dir(run_dir)
             if isinstance(error, OSError):
                 raise SandboxError(f"The sandbox did not start: {error}") from error
@@ -163,7 +179,9 @@ class ProgramRun:
         finally:
             if write_end >= 0:
                 os.close(write_end)  # the harness holds the only write end now
-        return cls(process, read_end, run_dir, uid, limits, started)
+            if confinement is not None:
+                confinement.started()
+        return cls(process, read_end, run_dir, uid, limits, started, confinement)
 
     async def output(self) -> AsyncIterator[tuple[str, str]]:
         """("stdout" | "stderr", text) chunks as the program prints them.
@@ -315,6 +333,9 @@ class ProgramRun:
         if self.run_uid is not None:
             # Belt and braces, as for tests: nothing of the run may outlive it.
             await asyncio.to_thread(kill_uid, self.run_uid)
+        if self._confinement is not None:
+            self._exceeded = self._confinement.exceeded()
+            await asyncio.to_thread(self._confinement.release)
         await asyncio.to_thread(remove_run_dir, self._run_dir)
 
     def _result(self, events: list[dict]) -> ProgramResult:
@@ -339,6 +360,8 @@ class ProgramRun:
             number = trailer.get("signal")
             exit_code = -int(number) if number is not None else int(trailer.get("code") or 0)
         verdict, problem = self._verdict(reason, trailer, note, exit_code)
+        if reason not in ("stop", "output") and (capped_by := over_cap(self._exceeded, limits)):
+            verdict, problem = capped_by
         return ProgramResult(
             verdict=verdict,
             exit_code=exit_code,
@@ -409,14 +432,16 @@ def _keep(task: asyncio.Task) -> asyncio.Task:
     return task
 
 
-def run_program(*, code: str, stdin: str = "", limits: Limits | None = None) -> ProgramResult:
+def run_program(
+    *, code: str, stdin: str = "", limits: Limits | None = None, _self_test: bool = False
+) -> ProgramResult:
     """Run a program to its end with `stdin` sent at once, then end of file (the REST API).
 
     Synchronous: call it from a thread without a running event loop (a view, a worker).
     """
 
     async def run() -> ProgramResult:
-        program = await ProgramRun.start(code=code, limits=limits)
+        program = await ProgramRun.start(code=code, limits=limits, _self_test=_self_test)
         try:
             if stdin:
                 await program.send_input(stdin)

@@ -22,6 +22,7 @@ defence there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import keyword
@@ -41,6 +42,7 @@ from sandbox.isolation import (
     KB,
     MB,
     REPORT_LIMIT,
+    Confinement,
     Limits,
     SandboxError,
     Verdict,
@@ -51,6 +53,7 @@ from sandbox.isolation import (
     harness_source,
     kill_uid,
     make_run_dir,
+    over_cap,
     popen_identity,
     remove_run_dir,
     report_events,
@@ -59,6 +62,7 @@ from sandbox.isolation import (
     to_bytes,
     write_inputs,
 )
+from sandbox.selftest import ensure_isolated
 
 HARNESS = Path(__file__).with_name("harness_tests.py")
 
@@ -99,6 +103,7 @@ def run_tests(
     """
     if not module_name.isidentifier() or keyword.iskeyword(module_name):
         raise ValueError(f"{module_name!r} is not a valid Python module name.")
+    ensure_isolated()  # once per process: no code runs in a sandbox that does not isolate
     limits = limits or Limits.from_settings()
     started = time.monotonic()
     try:
@@ -139,7 +144,10 @@ def run_tests(
         raw = _execute(run_dir, config, limits, uid, started)
     finally:
         remove_run_dir(run_dir)
-    return _result(raw, names, limits, uid, started)
+    result = _result(raw, names, limits, uid, started)
+    if (capped_by := over_cap(raw.exceeded, limits)) is not None:
+        result = dataclasses.replace(result, verdict=capped_by[0], problem=capped_by[1])
+    return result
 
 
 @functools.cache
@@ -176,9 +184,25 @@ class _Raw:
     killed: str | None  # "wall" | "output" | None
     bwrap_status: int
     ended: float  # time.monotonic() when reading stopped
+    exceeded: str | None = None  # the cgroup cap the run hit: "processes" | "memory" | None
 
 
 def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, started: float) -> _Raw:
+    confinement = Confinement(limits, uid=uid)
+    try:
+        return _execute_confined(run_dir, config, limits, uid, started, confinement)
+    finally:
+        confinement.release()
+
+
+def _execute_confined(
+    run_dir: Path,
+    config: dict,
+    limits: Limits,
+    uid: int | None,
+    started: float,
+    confinement: Confinement,
+) -> _Raw:
     read_end, write_end = os.pipe()
     try:
         argv = sandbox_argv(
@@ -186,13 +210,14 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
             limits=limits,
             uid=uid,
             harness_args=[str(write_end), json.dumps(config)],
+            confinement=confinement,
         )
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(write_end,),
+            pass_fds=(write_end, *confinement.fds),
             cwd="/",
             env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
             start_new_session=True,
@@ -203,6 +228,7 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
         raise
     finally:
         os.close(write_end)
+        confinement.started()
     assert process.stdout is not None and process.stderr is not None  # both are PIPEs
     killed: str | None = None
     try:
@@ -215,7 +241,8 @@ def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, start
         process.stderr.close()
         if uid is not None and (killed or process.returncode != 0):
             kill_uid(uid)  # belt and braces: nothing of the run may outlive it
-    return _Raw(report_events(report), stdout, stderr, killed, process.returncode, ended)
+    exceeded = confinement.exceeded()
+    return _Raw(report_events(report), stdout, stderr, killed, process.returncode, ended, exceeded)
 
 
 def _collect(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import SANDBOX_ENV, SandboxResult, Verdict, run_tests
+from sandbox import SANDBOX_ENV, SandboxResult, Verdict, isolation, run_tests
 from tests.sandbox.hostile import (
     CORRECT_SOLUTION,
     HOSTILE_CASES,
@@ -30,7 +30,7 @@ from tests.sandbox.hostile import (
     processes_of_uid,
 )
 
-SANDBOX_DIRS = os.path.join(tempfile.gettempdir(), "llmasos-sandbox-*")
+SANDBOX_DIRS = os.path.join(isolation.run_root(), "llmasos-sandbox-*")
 
 
 def run(solution: str) -> tuple[SandboxResult, float]:

@@ -482,12 +482,12 @@ def test_limits_may_be_floats_as_an_assignment_stores_them() -> None:
 def test_run_directories_left_by_a_killed_worker_are_removed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stale = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX))
+    stale = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX, dir=isolation.run_root()))
     (stale / "solution.py").write_text(RIGHT)
     stale.chmod(0o500)
     an_hour_ago = time.time() - isolation.STALE_RUN_DIR_SECONDS - 60
     os.utime(stale, (an_hour_ago, an_hour_ago))
-    fresh = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX))  # a run still going on
+    fresh = Path(tempfile.mkdtemp(prefix=isolation.RUN_DIR_PREFIX, dir=isolation.run_root()))
     monkeypatch.setattr(isolation, "_last_sweep", 0.0)
 
     try:
