@@ -67,6 +67,7 @@ class Verdict(enum.StrEnum):
     TIMEOUT = "timeout"
     MEMORY_LIMIT = "memory_limit"
     OUTPUT_LIMIT = "output_limit"
+    TAMPERED = "tampered"  # the student's code interfered with the tests: for the teacher to see
 
 
 @dataclass(frozen=True)

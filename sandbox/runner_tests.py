@@ -31,6 +31,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,8 @@ class TestOutcome:
     __test__ = False  # not a pytest test class
 
     name: str  # "TestAdd.test_small" or "test_small"
-    outcome: str  # passed | failed | error | timeout | memory_limit | output_limit | not_run
+    # passed | failed | error | timeout | memory_limit | output_limit | not_run | skipped
+    outcome: str
     message: str  # "" when passed
     duration_ms: int
 
@@ -117,13 +119,11 @@ def run_tests(
     uid = fresh_uid()
     run_dir = make_run_dir()
     try:
+        # The test file is not among the sandbox's files: only the trusted test process reads
+        # it, from an unlinked file handed over as TESTS_FD.
         write_inputs(
             run_dir,
-            files={
-                HARNESS_NAME: harness_source(HARNESS),
-                f"{module_name}.py": solution,
-                f"{tests_module}.py": test_source,
-            },
+            files={HARNESS_NAME: harness_source(HARNESS), f"{module_name}.py": solution},
             uid=uid,
         )
         config = {
@@ -136,7 +136,11 @@ def run_tests(
             "file_size_bytes": to_bytes(limits.file_size_mb, unit=MB),
             "tmp_bytes": to_bytes(limits.tmp_mb, unit=MB),
         }
-        raw = _execute(run_dir, config, limits, uid, started)
+        with tempfile.TemporaryFile() as tests_file:
+            tests_file.write(test_source.encode("utf-8", "surrogatepass"))
+            tests_file.flush()
+            tests_file.seek(0)
+            raw = _execute(run_dir, config, limits, uid, started, tests_file.fileno())
     finally:
         remove_run_dir(run_dir)
     return _result(raw, names, limits, uid, started)
@@ -178,21 +182,23 @@ class _Raw:
     ended: float  # time.monotonic() when reading stopped
 
 
-def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, started: float) -> _Raw:
+def _execute(
+    run_dir: Path, config: dict, limits: Limits, uid: int | None, started: float, tests_fd: int
+) -> _Raw:
     read_end, write_end = os.pipe()
     try:
         argv = sandbox_argv(
             run_dir=run_dir,
             limits=limits,
             uid=uid,
-            harness_args=[str(write_end), json.dumps(config)],
+            harness_args=[str(write_end), str(tests_fd), json.dumps(config)],
         )
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(write_end,),
+            pass_fds=(write_end, tests_fd),
             cwd="/",
             env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
             start_new_session=True,
@@ -308,6 +314,7 @@ def _result(
     running_since = raw.ended
     import_event: dict | None = None
     trailer: dict | None = None
+    tampered: dict | None = None
     for event in raw.events:
         kind = event.get("e")
         if kind == "start" and event.get("n") in names:
@@ -325,8 +332,15 @@ def _result(
             import_event = event
         elif kind == "exit":
             trailer = event
+        elif kind == "tampered":
+            tampered = event
 
     verdict, problem, running_outcome = _stop_reason(raw, limits, trailer, import_event, running)
+    if tampered is not None:
+        # The trusted side saw the student's code interfere with the tests: never a pass.
+        verdict = Verdict.TAMPERED
+        problem = f"Tampering suspected: {tampered.get('p') or 'the test machinery was interfered with'}"
+        running_outcome = "error"
     if running is not None and running not in outcomes and running_outcome is not None:
         duration = max(0, round((raw.ended - running_since) * 1000))
         outcomes[running] = TestOutcome(running, running_outcome, problem, duration)
@@ -418,6 +432,8 @@ def _verdict_from_tests(tests: list[TestOutcome]) -> tuple[Verdict, str]:
             return verdict, message.partition("\n")[0] or sentence
     if "error" in outcomes:
         return Verdict.ERROR, ""
-    if outcomes - {"passed"}:  # failed, or skipped / not run: neither counts as passed
+    if outcomes - {"passed", "skipped"}:  # failed or not run
         return Verdict.FAILED, ""
+    if "passed" not in outcomes:
+        return Verdict.FAILED, "Every test was skipped."
     return Verdict.PASSED, ""
