@@ -104,6 +104,7 @@ class Verdict(models.TextChoices):
     TIMEOUT = "timeout", "Time limit"
     MEMORY_LIMIT = "memory_limit", "Memory limit"
     OUTPUT_LIMIT = "output_limit", "Output limit"
+    TAMPERED = "tampered", "Tampering suspected"  # never a pass; flagged for review
     SCORED = "scored", "Scored"  # a text answer: points per rubric criterion
 
 
