@@ -158,21 +158,22 @@ ATTACKS = {
     """,
     "read_the_tests": """
         import os
-        found = []
-        for root in ("/sandbox", "/tmp", "/proc"):
-            for directory, _, files in os.walk(root):
-                if directory.count("/") > 4:
-                    continue
-                for name in files:
-                    path = os.path.join(directory, name)
-                    if not name.endswith(("py", "cmdline", "environ", "mem")) and "/fd" not in directory:
-                        continue
-                    try:
-                        with open(path, "rb") as handle:
-                            found.append(handle.read(200000))
-                    except OSError:
-                        pass
-        print(b"".join(found).decode("latin-1"))
+        paths = [os.path.join(d, name) for d in ("/sandbox", "/tmp") for name in os.listdir(d)]
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            paths += [f"/proc/{pid}/cmdline", f"/proc/{pid}/environ", f"/proc/{pid}/mem"]
+            try:
+                paths += [f"/proc/{pid}/fd/{fd}" for fd in os.listdir(f"/proc/{pid}/fd")]
+            except OSError:
+                pass
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # pipes must not block
+                data = os.pread(fd, 200000, 0) if os.lseek(fd, 0, 1) == 0 else b""
+                os.close(fd)
+            except OSError:
+                continue
+            if b"assert" in data and b"def add" not in data:
+                print(data[:4000].decode("latin-1"))
     """,
     "forged_report_bytes": """
         import os, json
