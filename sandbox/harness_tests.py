@@ -603,7 +603,9 @@ class _Encoder:
             if kind is collections.OrderedDict:
                 return ["od", self.pairs(value, depth)]  # type: ignore[arg-type]
             factory = getattr(value, "default_factory", None)
-            if kind is collections.defaultdict and (factory is None or factory in _FACTORIES.values()):
+            if kind is collections.defaultdict and (
+                factory is None or factory in _FACTORIES.values()
+            ):
                 name = None if factory is None else factory.__name__
                 return ["dd", name, self.pairs(value, depth)]  # type: ignore[arg-type]
             if kind is collections.deque:
@@ -621,7 +623,12 @@ class _Encoder:
         if depth > DEPTH_LIMIT or self.endpoint.side == "T":  # T hands S no class of its own
             return ["xb", "Exception"]
         parent = next((b for b in cls.__bases__ if issubclass(b, BaseException)), Exception)
-        return ["xc", self.endpoint.handle(cls), cls.__name__, self.exception_class(parent, depth + 1)]
+        return [
+            "xc",
+            self.endpoint.handle(cls),
+            cls.__name__,
+            self.exception_class(parent, depth + 1),
+        ]
 
     def exception(self, exc: BaseException) -> dict:
         """An exception as data: its class, arguments, text and the student's frames."""
@@ -711,7 +718,9 @@ class _Decoder:
         for pair in self.items(rest):
             if type(pair) is not list or len(pair) != 2:
                 raise _Tampering("a malformed dict")
-            pairs.append((self.decode(pair[0], depth + 1, key=True), self.decode(pair[1], depth + 1)))
+            pairs.append(
+                (self.decode(pair[0], depth + 1, key=True), self.decode(pair[1], depth + 1))
+            )
         return pairs
 
     def special(self, tag: str, rest: list, depth: int) -> object:
@@ -887,10 +896,8 @@ def _student(read_fd: int, write_fd: int, config: dict) -> None:
     sys.modules.pop(config["module"], None)
     _install_conveniences()
     endpoint = _Endpoint("S", read_fd, write_fd, config)
-    try:
+    with contextlib.suppress(_Gone, _Tampering):  # T is done, or gone
         endpoint.serve()
-    except (_Gone, _Tampering):
-        pass
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # the student may have replaced or closed it
             stream.flush()
@@ -947,10 +954,33 @@ def _operations() -> dict[str, object]:
         ops[function.__name__] = function
     for name in ("complex", "round", "abs"):
         ops[name] = getattr(builtins, name)
-    for name in (
-        "getitem setitem delitem neg pos invert eq ne lt le gt ge add sub mul truediv floordiv "
-        "mod pow matmul and_ or_ xor lshift rshift"
-    ).split():
+    for name in [
+        "getitem",
+        "setitem",
+        "delitem",
+        "neg",
+        "pos",
+        "invert",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "mod",
+        "pow",
+        "matmul",
+        "and_",
+        "or_",
+        "xor",
+        "lshift",
+        "rshift",
+    ]:
         ops[name.rstrip("_")] = getattr(operator, name)
     return ops
 
@@ -1065,13 +1095,13 @@ class _Remote:
     def __subclasscheck__(self, subclass: object) -> bool:
         return _ask("issubclass", subclass, self)  # type: ignore[return-value]
 
-    for _op in "eq ne lt le gt ge add sub mul truediv floordiv mod pow matmul and or xor".split():
-        locals()[f"__{_op}__"] = _both(_op)
-    for _op in "lshift rshift".split():
-        locals()[f"__{_op}__"] = _both(_op)
-    for _op in "getitem setitem delitem reversed neg pos abs invert int float index complex round".split():
-        locals()[f"__{_op}__"] = _unary(_op)
-    del _op
+
+_BINARY = "eq ne lt le gt ge add sub mul truediv floordiv mod pow matmul and or xor lshift rshift"
+_UNARY = "getitem setitem delitem reversed neg pos abs invert int float index complex round"
+for _op in _BINARY.split():
+    setattr(_Remote, f"__{_op}__", _both(_op))
+for _op in _UNARY.split():
+    setattr(_Remote, f"__{_op}__", _unary(_op))
 
 
 class _RemoteModule(types.ModuleType):
@@ -1173,8 +1203,14 @@ def _guard_assertions() -> None:
     for name in ("assertAlmostEqual", "assertNotAlmostEqual"):
         original = getattr(case, name)
 
-        def guarded(self: unittest.TestCase, first: object, second: object, *args: object,
-                    _original: object = original, **kwargs: object) -> None:
+        def guarded(
+            self: unittest.TestCase,
+            first: object,
+            second: object,
+            *args: object,
+            _original: object = original,
+            **kwargs: object,
+        ) -> None:
             for value in (first, second):
                 if type(value) in (_Remote, _RemoteModule):
                     raise self.failureException(

@@ -339,7 +339,8 @@ def _result(
     if tampered is not None:
         # The trusted side saw the student's code interfere with the tests: never a pass.
         verdict = Verdict.TAMPERED
-        problem = f"Tampering suspected: {tampered.get('p') or 'the test machinery was interfered with'}"
+        detail = tampered.get("p") or "the test machinery was interfered with"
+        problem = f"Tampering suspected: {detail}"
         running_outcome = "error"
     if running is not None and running not in outcomes and running_outcome is not None:
         duration = max(0, round((raw.ended - running_since) * 1000))

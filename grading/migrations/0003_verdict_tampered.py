@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grading', '0002_assignment_test_concepts'),
+        ("grading", "0002_assignment_test_concepts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='submission',
-            name='verdict',
-            field=models.CharField(blank=True, choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error'), ('timeout', 'Time limit'), ('memory_limit', 'Memory limit'), ('output_limit', 'Output limit'), ('tampered', 'Tampering suspected'), ('scored', 'Scored')], max_length=16),
+            model_name="submission",
+            name="verdict",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("passed", "Passed"),
+                    ("failed", "Failed"),
+                    ("error", "Error"),
+                    ("timeout", "Time limit"),
+                    ("memory_limit", "Memory limit"),
+                    ("output_limit", "Output limit"),
+                    ("tampered", "Tampering suspected"),
+                    ("scored", "Scored"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
