@@ -57,6 +57,7 @@ import time
 import traceback
 import types
 import unittest
+from collections.abc import Callable
 
 INPUT_DIR = "/sandbox"
 WORK_DIR = "/tmp"  # noqa: S108 - the sandbox's own size-limited tmpfs; also HOME
@@ -187,7 +188,7 @@ def _relay(read_end: int, t_pid: int, s_pid: int, report_fd: int, names: list[st
     for fd in (read_end, t_fd, s_fd):
         poller.register(fd, select.POLLIN)
     pipe_open = True
-    student: tuple[int, object] | None = None  # S's wait status and rusage once it ended alone
+    student: tuple | None = None  # S's wait status and rusage once it ended alone
     while True:
         ready = dict(poller.poll())
         if read_end in ready:
@@ -235,7 +236,7 @@ def _relay(read_end: int, t_pid: int, s_pid: int, report_fd: int, names: list[st
             "e": "exit",
             "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000),  # type: ignore[attr-defined]
+            "cpu_ms": round((usage.ru_utime + usage.ru_stime) * 1000),
         },
     )
 
@@ -370,6 +371,7 @@ class _Endpoint:
         self.objects: dict[int, object] = {}  # S: handle id -> object; T: callback id -> callable
         self.ids: dict[int, int] = {}  # id(object) -> handle id, so one object keeps one handle
         self.remotes: dict[int, object] = {}  # T: handle id -> its proxy (or exception class)
+        self.named: dict[tuple[str, tuple[str, ...]], type] = {}  # T: rebuilt named tuples
         self.exceptions = _safe_exceptions() if side == "T" else {}
 
     # framing
@@ -448,7 +450,7 @@ class _Endpoint:
         encoder = _Encoder(self, decoder.mutables)
         try:
             result = _OPS[message[1]](*operands, **kwargs)
-            reply = ["ok", encoder.top(result)]
+            reply: list[object] = ["ok", encoder.top(result)]
         except (_Tampering, _Gone):
             raise
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the student's
@@ -477,14 +479,11 @@ class _Endpoint:
     def named_tuple(self, name: str, fields: tuple[str, ...]) -> type:
         import collections
 
-        key = (name, fields)
-        made = self.remotes.get(key)  # type: ignore[call-overload]
-        if made is None:
-            made = collections.namedtuple(  # type: ignore[misc]
+        if (name, fields) not in self.named:
+            self.named[name, fields] = collections.namedtuple(
                 name if name.isidentifier() else "Result", fields, rename=True
             )
-            self.remotes[key] = made  # type: ignore[index]
-        return made  # type: ignore[return-value]
+        return self.named[name, fields]
 
     def handle(self, value: object) -> int:
         rid = self.ids.get(id(value))
@@ -833,10 +832,10 @@ class _Decoder:
             fresh = _MUTABLE_TAGS[tag]()
             self.fill(fresh, tag, state[1:], 0)
             if type(target) is dict or type(target) is set:
-                target.clear()  # type: ignore[attr-defined]
-                target.update(fresh)  # type: ignore[attr-defined]
+                target.clear()
+                target.update(fresh)
             else:
-                target[:] = fresh  # type: ignore[index]
+                target[:] = fresh
 
 
 def _int(text: object) -> int:
@@ -869,7 +868,7 @@ def _bool(value: object) -> bool:
     return value
 
 
-_SCALARS = {
+_SCALARS: dict[str, Callable[..., object]] = {
     "n": lambda: None,
     "b": _bool,
     "i": _int,
@@ -1132,7 +1131,7 @@ def _student_exception_class(name: str, parent: type, rid: int, module: str) -> 
 
     def __str__(self: BaseException) -> str:
         text = vars(self).get("_student_text")
-        return text if type(text) is str else parent.__str__(self)
+        return text if type(text) is str else BaseException.__str__(self)
 
     def __getattr__(self: BaseException, attribute: str) -> object:
         remote = vars(self).get("_student_object")
