@@ -217,7 +217,9 @@ def _relay(read_end: int, t_pid: int, s_pid: int, report_fd: int, names: list[st
     t_code = os.WEXITSTATUS(t_status) if os.WIFEXITED(t_status) else None
     if student is None and t_code == S_GONE and select.select([s_fd], [], [], 1.0)[0]:
         student = os.wait4(s_pid, 0)[1:]  # T saw S's pipe close as S was exiting
-    if student is None:
+    elif student is None and t_code == 0 and select.select([s_fd], [], [], 0.5)[0]:
+        os.wait4(s_pid, 0)  # T's end closed the channel: S flushed what it printed and left
+    elif student is None:
         os.kill(s_pid, signal.SIGKILL)
         os.wait4(s_pid, 0)
         if t_code == S_GONE:

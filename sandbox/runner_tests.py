@@ -5,18 +5,22 @@ visible tests); `harness_tests.py` is what runs inside the sandbox. `isolation.p
 sandbox is confined.
 
 Report channel. The runner hands the harness the write end of a pipe (REPORT_FD) and reads
-results from it alone; stdout and stderr are only shown to the student. The harness keeps
-REPORT_FD in a trusted, non-dumpable parent process and closes it in the child that imports the
-student's code, so printing a fake report, exiting early (`sys.exit(0)`, `os._exit(0)`) or killing
-the harness can only lose results, never add passes: a test that did not report is "not run".
-At the wall-clock limit, or when stdout+stderr pass their cap, the runner kills the sandbox.
+results from it alone; stdout and stderr are only shown to the student. Only the harness's
+trusted processes hold REPORT_FD, so printing a fake report, exiting early (`sys.exit(0)`,
+`os._exit(0)`) or killing a process can only lose results, never add passes: a test that did not
+report is "not run". At the wall-clock limit, or when stdout+stderr pass their cap, the runner
+kills the sandbox.
 
-What this does NOT prevent: the student's module is imported into the process that runs the
-tests, so code in it can monkeypatch unittest, the assertion helpers or the test module itself,
-or write forged events to the child's private pipe before exiting. The harness limits what such
-code can claim (only real test names, each once) but cannot tell a genuine pass from a rigged
-one. Hidden tests, reading the submitted code (teacher review) and plagiarism checks are the
-defence there.
+Forgery. The student's module never runs in the process that runs the tests: the harness runs
+it in a process of its own and gives the tests a proxy (see harness_tests.py), so patching
+unittest, the assertions, builtins or the test module changes nothing the tests see, and an
+object that claims to equal everything equals nothing. The test file is not among the sandbox's
+files: it is handed over as an unlinked file (TESTS_FD) that only the trusted test process reads,
+so hidden tests cannot be printed. Interference the trusted side can see (a forged message on
+its channel, the test process killed) ends as the "tampered" verdict, for the teacher to look at.
+What stays possible: student objects answer questions about themselves (`len()`, `str()`, their
+own `==` between two of them), which is the code being graded; tests that build the expected
+value with the student's own code get the student's answer.
 """
 
 from __future__ import annotations
