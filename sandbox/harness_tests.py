@@ -406,8 +406,14 @@ class _Endpoint:
             size -= len(chunk)
         return b"".join(chunks)
 
-    def request(self, op: str, operands: tuple, kwargs: dict | None = None) -> object:
-        """Ask the other side to apply `op`; its result, or its exception raised here."""
+    def request(
+        self, op: str, operands: tuple, kwargs: dict | None = None, streams: list | None = None
+    ) -> object:
+        """Ask the other side to apply `op`; its result, or its exception raised here.
+
+        `streams` (T only): [capture stdout?, capture stderr?, input(), stdin.readline] for
+        tests that patch them; what the student's code printed meanwhile comes back to them.
+        """
         encoder = _Encoder(self, [])
         message = [
             "op",
@@ -415,13 +421,15 @@ class _Endpoint:
             [encoder.top(value, copy_only=True) for value in operands],
             [[key, encoder.top(value, copy_only=True)] for key, value in (kwargs or {}).items()],
         ]
+        if streams is not None:
+            message.append([encoder.top(value) for value in streams])
         self.send(message)
         while True:
             reply = self.receive()
             if reply[0] == "op":
                 self.send(self.answer(reply))
                 continue
-            if reply[0] not in ("ok", "raise") or len(reply) != 3:
+            if reply[0] not in ("ok", "raise") or len(reply) != 4:
                 raise _Tampering("an unknown reply")
             passed = len(encoder.mutables)
             decoder = _Decoder(self, encoder.mutables)
@@ -429,6 +437,12 @@ class _Endpoint:
                 value = decoder.decode(reply[1]) if reply[0] == "ok" else None
                 error = decoder.exception(reply[1]) if reply[0] == "raise" else None
                 decoder.write_back(reply[2], passed)
+                captured = reply[3]
+                if captured is not None:
+                    if type(captured) is not list or [type(t) for t in captured] != [str, str]:
+                        raise _Tampering("malformed output")
+                    sys.stdout.write(captured[0])
+                    sys.stderr.write(captured[1])
             except _Tampering:
                 raise
             except Exception as problem:  # anything the strict decoder did not foresee
@@ -439,25 +453,36 @@ class _Endpoint:
 
     def answer(self, message: list) -> list:
         """The reply to a request from the other side."""
-        if len(message) != 4 or type(message[2]) is not list or type(message[3]) is not list:
+        if (
+            len(message) not in (4, 5)
+            or type(message[2]) is not list
+            or type(message[3]) is not list
+            or (message[4:] and type(message[4]) is not list)
+        ):
             raise _Tampering("a malformed request")
         if self.side == "T" and (
-            message[1] != "call" or not message[2] or message[2][0][:1] != ["cb"]
+            len(message) != 4
+            or message[1] != "call"
+            or not message[2]
+            or message[2][0][:1] != ["cb"]
         ):
             raise _Tampering("a request the tests never allow")  # S may only call back
         decoder = _Decoder(self, [])
         operands = [decoder.decode(item) for item in message[2]]
         kwargs = {str(key): decoder.decode(value) for key, value in message[3]}
+        streams = [decoder.decode(item) for item in message[4]] if len(message) == 5 else None
         decoder.sent = len(decoder.mutables)
         encoder = _Encoder(self, decoder.mutables)
-        try:
-            result = _OPS[message[1]](*operands, **kwargs)
-            reply: list[object] = ["ok", encoder.top(result)]
-        except (_Tampering, _Gone):
-            raise
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the student's
-            reply = ["raise", encoder.exception(exc)]
+        with _Patched(streams) as captured:
+            try:
+                result = _OPS[message[1]](*operands, **kwargs)
+                reply: list[object] = ["ok", encoder.top(result)]
+            except (_Tampering, _Gone):
+                raise
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the student's
+                reply = ["raise", encoder.exception(exc)]
         reply.append([encoder.state(item) for item in decoder.mutables[: decoder.sent]])
+        reply.append(captured.texts())
         return reply
 
     def serve(self) -> None:
@@ -469,7 +494,7 @@ class _Endpoint:
             except _TooBig:  # a result too large even as plain data: say so, change nothing
                 too_big = {"c": ["xb", "MemoryError"], "a": ["t", []], "f": [], "o": None}
                 too_big["s"] = "The result is too large to return to the tests."
-                self.send(["raise", too_big, [["skip"]] * len(reply[2])])
+                self.send(["raise", too_big, [["skip"]] * len(reply[2]), reply[3]])
 
     def remote(self, rid: int) -> object:
         """T: the proxy for S's object `rid`, one per object (so `is` works)."""
@@ -494,6 +519,65 @@ class _Endpoint:
             self.objects[rid] = value  # kept alive, so its id() is not reused
             self.ids[id(value)] = rid
         return rid
+
+
+class _Patched:
+    """S: for one request, the streams the tests patched: output captured for them, input()
+    and sys.stdin answered by them (their mock or StringIO, called back)."""
+
+    def __init__(self, streams: list | None) -> None:
+        self.streams = streams
+        self.saved: tuple = ()
+        self.out: io.StringIO | None = None
+        self.err: io.StringIO | None = None
+
+    def __enter__(self) -> _Patched:
+        if not self.streams:
+            return self
+        out, err, ask, readline = self.streams
+        self.saved = (sys.stdout, sys.stderr, sys.stdin, builtins.input)
+        if out:
+            sys.stdout = self.out = io.StringIO()
+        if err:
+            sys.stderr = self.err = io.StringIO()
+        if readline is not None:
+            sys.stdin = _Stdin(readline)
+            ask = ask or _reading_input(readline)
+        if ask is not None:
+            builtins.input = ask
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.saved:
+            sys.stdout, sys.stderr, sys.stdin, builtins.input = self.saved
+
+    def texts(self) -> list[str] | None:
+        if not self.streams:
+            return None
+        return [self.out.getvalue() if self.out else "", self.err.getvalue() if self.err else ""]
+
+
+class _Stdin(io.TextIOBase):
+    def __init__(self, readline: Callable[[], object]) -> None:
+        self._readline = readline
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        line = self._readline()
+        return line if type(line) is str else ""
+
+    def read(self, size: int | None = -1) -> str:
+        return "".join(iter(self.readline, ""))
+
+
+def _reading_input(readline: Callable[[], object]) -> Callable[..., str]:
+    def input(prompt: object = "") -> str:
+        sys.stdout.write(str(prompt))
+        line = readline()
+        if type(line) is not str or not line:
+            raise EOFError("EOF when reading a line")
+        return line[:-1] if line.endswith("\n") else line
+
+    return input
 
 
 class _Encoder:
@@ -1000,13 +1084,28 @@ def _ask(op: str, *operands: object, **kwargs: object) -> object:
     """T: apply `op` in S. A closed channel or a forged reply ends T here, uncatchably."""
     assert _LINK is not None and _REPORTER is not None
     try:
-        return _LINK.request(op, operands, kwargs)
+        return _LINK.request(op, operands, kwargs, _patched_streams())
     except _Gone:
         os._exit(S_GONE)  # P reads S's exit status and reports it
     except (_Tampering, _TooBig) as problem:
         detail = str(problem) or "an oversized message"
         _REPORTER.send(e="tampered", p=f"The code under test sent {detail} to the test process.")
         os._exit(TAMPERED)
+
+
+_ORIGINAL_STREAMS: tuple = ()  # T's stdout, stderr, stdin and input() before the tests
+
+
+def _patched_streams() -> list | None:
+    """What the tests replaced (mock.patch, redirect_stdout…) for the student's code to use."""
+    out, err, stdin, ask = _ORIGINAL_STREAMS
+    patched = [
+        sys.stdout is not out,
+        sys.stderr is not err,
+        builtins.input if builtins.input is not ask else None,
+        getattr(sys.stdin, "readline", None) if sys.stdin is not stdin else None,
+    ]
+    return patched if any(patched) else None
 
 
 def _rid(proxy: object) -> int:
@@ -1160,6 +1259,7 @@ class _Reporter:
 
 def _tests(event_fd: int, tests_fd: int, to_s: int, from_s: int, config: dict) -> None:
     global _LINK, _REPORTER
+    _make_undumpable()  # inherited from P already; said again, as T holds the hidden tests
     chunks = []
     while chunk := os.read(tests_fd, 1 << 20):
         chunks.append(chunk)
@@ -1173,6 +1273,8 @@ def _tests(event_fd: int, tests_fd: int, to_s: int, from_s: int, config: dict) -
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     _set_limits(config)
+    global _ORIGINAL_STREAMS
+    _ORIGINAL_STREAMS = (sys.stdout, sys.stderr, sys.stdin, builtins.input)
     reporter = _REPORTER = _Reporter(event_fd)
     _LINK = _Endpoint("T", from_s, to_s, config)
     path = TESTS_PATH.format(config["tests"])

@@ -254,3 +254,100 @@ def test_the_right_solution_still_passes_through_the_proxies() -> None:
     result = run_tests(solution=WRONG.replace("a - b", "a + b"), test_source=TESTS, limits=LIMITS)
 
     assert result.verdict == Verdict.PASSED, result
+
+
+LEGITIMATE_SOLUTION = """\
+from collections import Counter, namedtuple
+
+Pair = namedtuple("Pair", "low high")
+
+
+class Overdrawn(ValueError):
+    pass
+
+
+class Account:
+    def __init__(self, balance):
+        self.balance = balance
+
+    def withdraw(self, amount):
+        if amount > self.balance:
+            raise Overdrawn(f"only {self.balance} left")
+        self.balance -= amount
+
+    def __eq__(self, other):
+        return self.balance == other.balance
+
+
+def greet():
+    print(f"Hello, {input('Name? ')}!")
+
+
+def append_to(items, value):
+    items.append(value)
+
+
+def counts(text):
+    return Counter(text)
+
+
+def bounds(values):
+    return Pair(min(values), max(values))
+
+
+def apply(function, value):
+    return function(value)
+"""
+
+LEGITIMATE_TESTS = """\
+import io
+import unittest
+from unittest import mock
+
+import solution
+from solution import Account, Overdrawn
+
+
+class TestThroughTheProxy(unittest.TestCase):
+    def test_objects_exceptions_and_their_own_equality(self):
+        account = Account(10)
+        account.withdraw(3)
+        self.assertEqual(account.balance, 7)
+        self.assertEqual(account, Account(7))
+        with self.assertRaises(Overdrawn) as raised:
+            account.withdraw(100)
+        self.assertIn("only 7 left", str(raised.exception))
+        self.assertRaises(ValueError, account.withdraw, 100)
+        self.assertIsInstance(account, solution.Account)
+
+    def test_patched_input_and_stdout(self):
+        with mock.patch("builtins.input", return_value="Ada"):
+            with mock.patch("sys.stdout", new_callable=io.StringIO) as out:
+                solution.greet()
+        self.assertEqual(out.getvalue(), "Hello, Ada!\\n")
+
+    def test_plain_values_and_in_place_changes(self):
+        items = [1]
+        solution.append_to(items, 2)
+        self.assertEqual(items, [1, 2])
+        self.assertEqual(solution.counts("aab"), {"a": 2, "b": 1})
+        self.assertEqual(solution.bounds([3, 1, 2]).high, 3)
+        self.assertEqual(solution.apply(lambda x: x * 2, 21), 42)
+
+
+def test_a_skipped_test_is_skipped():
+    import pytest
+
+    pytest.skip("by design")
+"""
+
+
+def test_legitimate_tests_work_through_the_proxies() -> None:
+    # Objects, the student's own exceptions, patched input/stdout, write-back of arguments,
+    # stdlib results and callbacks: the proxy design must not break honest tests.
+    result = run_tests(solution=LEGITIMATE_SOLUTION, test_source=LEGITIMATE_TESTS, limits=LIMITS)
+
+    outcomes = {t.name: t.outcome for t in result.tests}
+    assert outcomes.pop("test_a_skipped_test_is_skipped") == "skipped"
+    assert set(outcomes.values()) == {"passed"}, result.tests
+    assert result.verdict == Verdict.PASSED
