@@ -1410,7 +1410,7 @@ def _repr(value: object) -> str:
 
 
 def _pytest_stand_in() -> types.ModuleType:
-    """Enough of pytest for plain-assert test files: raises, approx, fail, skip."""
+    """Enough of pytest for plain-assert test files: raises, approx, fail, skip, mark.skip."""
     import math
     import re
     import types
@@ -1470,7 +1470,26 @@ def _pytest_stand_in() -> types.ModuleType:
     def skip(reason: str = "") -> None:
         raise unittest.SkipTest(reason)
 
-    vars(module).update(raises=raises, approx=approx, fail=fail, skip=skip)
+    def skipping(reason: str) -> Callable:
+        return unittest.skip(reason if type(reason) is str else "")
+
+    class _Marks:
+        # @pytest.mark.skip / skipif skip as in pytest; any other mark changes nothing.
+        def skip(self, reason: object = "", **_: object) -> Callable:
+            return skipping("")(reason) if callable(reason) else skipping(str(reason))
+
+        def skipif(self, condition: object, reason: str = "", **_: object) -> Callable:
+            return skipping(reason) if condition else (lambda function: function)
+
+        def __getattr__(self, name: str) -> Callable:
+            def mark(*args: object, **kwargs: object) -> object:
+                if len(args) == 1 and callable(args[0]) and not kwargs:
+                    return args[0]
+                return lambda function: function
+
+            return mark
+
+    vars(module).update(raises=raises, approx=approx, fail=fail, skip=skip, mark=_Marks())
     return module
 
 

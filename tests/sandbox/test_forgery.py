@@ -339,6 +339,14 @@ def test_a_skipped_test_is_skipped():
     import pytest
 
     pytest.skip("by design")
+
+
+import pytest
+
+
+@pytest.mark.skip(reason="not this week")
+def test_a_marked_test_is_skipped():
+    assert False
 """
 
 
@@ -349,5 +357,6 @@ def test_legitimate_tests_work_through_the_proxies() -> None:
 
     outcomes = {t.name: t.outcome for t in result.tests}
     assert outcomes.pop("test_a_skipped_test_is_skipped") == "skipped"
+    assert outcomes.pop("test_a_marked_test_is_skipped") == "skipped"
     assert set(outcomes.values()) == {"passed"}, result.tests
     assert result.verdict == Verdict.PASSED
