@@ -3,8 +3,8 @@
 `runner_tests.py` is its host side and `isolation.py` explains the sandbox. Started by bubblewrap
 as `python3 -S -P /sandbox/harness.py REPORT_FD TESTS_FD CONFIG_JSON`, with the student's module
 bind-mounted read-only at /sandbox. The test file is not in /sandbox: it arrives on TESTS_FD (an
-unlinked file) and only the test process ever reads it. Standard library only: the sandbox has
-Debian's Python and nothing else. Three processes, so that the student's code never runs where
+unlinked file: the test names, then the file) and only P and the test process ever read it.
+Standard library only: the sandbox has Debian's Python and nothing else. Three processes, so that the student's code never runs where
 the tests run and can neither change a verdict nor read a hidden test:
 
 - P, this process, is trusted: the pid namespace's init. It turns itself non-dumpable (so no
@@ -161,6 +161,8 @@ def main(argv: list[str]) -> None:
             os._exit(70)  # only reached if the harness itself broke; the runner reports it
     os.close(to_s_read)
     os.close(to_t_write)
+    # Read only now that S exists without them: the names of hidden tests are not for students.
+    config["names"] = json.loads(_pread_all(tests_fd, 0, config["names_bytes"]))
     read_end, write_end = os.pipe()
     t_pid = os.fork()
     if t_pid == 0:
@@ -174,6 +176,19 @@ def main(argv: list[str]) -> None:
         os.close(fd)
     _relay(read_end, t_pid, s_pid, report_fd, config["names"])
     os._exit(0)
+
+
+def _pread_all(fd: int, offset: int, size: int | None) -> bytes:
+    """`size` bytes (None: all) of the file on `fd` from `offset`, wherever its offset is."""
+    chunks = []
+    while size is None or size > 0:
+        chunk = os.pread(fd, 1 << 20 if size is None else min(size, 1 << 20), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+        size = None if size is None else size - len(chunk)
+    return b"".join(chunks)
 
 
 def _send(fd: int, event: dict[str, object]) -> None:
@@ -1260,11 +1275,8 @@ class _Reporter:
 def _tests(event_fd: int, tests_fd: int, to_s: int, from_s: int, config: dict) -> None:
     global _LINK, _REPORTER
     _make_undumpable()  # inherited from P already; said again, as T holds the hidden tests
-    chunks = []
-    while chunk := os.read(tests_fd, 1 << 20):
-        chunks.append(chunk)
+    source = _pread_all(tests_fd, config["names_bytes"], None)
     os.close(tests_fd)
-    source = b"".join(chunks)
     # Whatever the tests print could show expected values: it goes nowhere, not to the student.
     null = os.open("/dev/null", os.O_WRONLY)
     os.dup2(null, 1)

@@ -123,8 +123,8 @@ def run_tests(
     uid = fresh_uid()
     run_dir = make_run_dir()
     try:
-        # The test file is not among the sandbox's files: only the trusted test process reads
-        # it, from an unlinked file handed over as TESTS_FD.
+        # The test file is not among the sandbox's files: only the trusted processes read it,
+        # from an unlinked file handed over as TESTS_FD (the test names first, then the file).
         write_inputs(
             run_dir,
             files={HARNESS_NAME: harness_source(HARNESS), f"{module_name}.py": solution},
@@ -133,7 +133,9 @@ def run_tests(
         config = {
             "module": module_name,
             "tests": tests_module,
-            "names": names,
+            # The test names come with the test file, not in argv: /proc/1/cmdline is readable
+            # by the student's code, and hidden tests' names are not shown to students.
+            "names_bytes": len(names_line := (json.dumps(names) + "\n").encode()),
             "cpu_seconds": limits.cpu_seconds,
             "memory_bytes": to_bytes(limits.memory_mb, unit=MB),
             "processes": int(limits.processes),
@@ -141,7 +143,7 @@ def run_tests(
             "tmp_bytes": to_bytes(limits.tmp_mb, unit=MB),
         }
         with tempfile.TemporaryFile() as tests_file:
-            tests_file.write(test_source.encode("utf-8", "surrogatepass"))
+            tests_file.write(names_line + test_source.encode("utf-8", "surrogatepass"))
             tests_file.flush()
             tests_file.seek(0)
             raw = _execute(run_dir, config, limits, uid, started, tests_file.fileno())

@@ -16,18 +16,18 @@ import pytest
 from sandbox import Limits, SandboxResult, Verdict, run_tests
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=128)
-MARKER = "hidden-7f3a-c9d2"  # only in the test file: its source must never be shown
+MARKER = "7f3a"  # only in the test file (a comment, a name): never shown to students
 
 TESTS = f"""\
 import unittest
 
 from solution import add
 
-# {MARKER}: a hidden test's source and expected values.
+# hidden-{MARKER}-c9d2: a hidden test's source and expected values.
 
 
 class TestAdd(unittest.TestCase):
-    def test_small(self):
+    def test_small_hidden_7f3a(self):  # a hidden test's name is not for students either
         self.assertEqual(add(2, 3), 5)
 
     def test_negative(self):
@@ -144,7 +144,7 @@ ATTACKS = {
     """,
     "exit_games": """
         import atexit, os, sys
-        report = '{"e": "end", "n": "TestAdd.test_small", "o": "passed", "m": "", "d": 1}'
+        report = '{"e": "end", "n": "TestAdd.test_negative", "o": "passed", "m": "", "d": 1}'
         atexit.register(lambda: print(report))
         def add(a, b):
             if (a, b) == (2, 3):
@@ -177,7 +177,7 @@ ATTACKS = {
     """,
     "forged_report_bytes": """
         import os, json
-        line = json.dumps({"e": "end", "n": "TestAdd.test_small", "o": "passed", "d": 1})
+        line = json.dumps({"e": "end", "n": "TestAdd.test_negative", "o": "passed", "d": 1})
         frame = b'["ok", ["i", "5"], []]'
         for fd in range(0, 64):
             for data in ((line + "\\n").encode(), len(frame).to_bytes(4, "big") + frame):
@@ -209,9 +209,11 @@ FLAGGED = {"kill_the_test_process"}
 
 
 def _shown(result: SandboxResult) -> str:
-    return "\n".join(
-        [result.stdout, result.stderr, result.problem, *(t.message for t in result.tests)]
-    )
+    # What a student sees of a hidden test: the output and the problem, not its message (which
+    # names the test in its traceback); no message may quote the file's hidden comment.
+    messages = "\n".join(t.message for t in result.tests)
+    assert f"hidden-{MARKER}" not in messages
+    return "\n".join([result.stdout, result.stderr, result.problem])
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -245,7 +247,7 @@ def test_a_forged_message_on_the_channel_is_flagged_as_tampering() -> None:
 
     assert result.verdict == Verdict.TAMPERED
     outcomes = {t.name: t.outcome for t in result.tests}
-    assert outcomes["TestAdd.test_small"] == "passed"  # earned before the forgery
+    assert outcomes["TestAdd.test_small_hidden_7f3a"] == "passed"  # earned before the forgery
     assert outcomes["TestAdd.test_negative"] == "error"
     assert "passed" not in {outcomes[name] for name in list(outcomes)[2:]}
 
