@@ -4,8 +4,9 @@
 as `python3 -S -P /sandbox/harness.py REPORT_FD TESTS_FD CONFIG_JSON`, with the student's module
 bind-mounted read-only at /sandbox. The test file is not in /sandbox: it arrives on TESTS_FD (an
 unlinked file: the test names, then the file) and only P and the test process ever read it.
-Standard library only: the sandbox has Debian's Python and nothing else. Three processes, so that the student's code never runs where
-the tests run and can neither change a verdict nor read a hidden test:
+Standard library only: the sandbox has Debian's Python and nothing else. Three processes, so
+that the student's code never runs where the tests run and can neither change a verdict nor read
+a hidden test:
 
 - P, this process, is trusted: the pid namespace's init. It turns itself non-dumpable (so no
   process of the same uid can open /proc/P/fd or ptrace it; its children inherit that), forks S
