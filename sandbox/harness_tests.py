@@ -71,8 +71,8 @@ CHILD_OUTCOMES = frozenset(
     {"passed", "failed", "error", "memory_limit", "output_limit", "not_run", "skipped"}
 )
 IMPORT_OUTCOMES = frozenset({"error", "memory_limit", "output_limit"})
-FRAME_LIMIT = 8 * 1024 * 1024  # one message between T and S
-NODE_LIMIT = 100_000  # values in one message: beyond, the value stays in S as a handle
+FRAME_LIMIT = 32 * 1024 * 1024  # one message between T and S
+NODE_LIMIT = 1_000_000  # values in one message: beyond, the value stays in S as a handle
 DEPTH_LIMIT = 50
 TESTS_PATH = "/tests/{}.py"  # the test module's name in tracebacks: no such file exists
 S_GONE, TAMPERED = 3, 4  # T's exit codes: the student process went away / tampering seen
