@@ -95,7 +95,11 @@ def code_grade(submission: Submission) -> dict[str, object]:
         module_name=assignment.module_name,
         limits=assignment_limits(assignment.limits),
     )
-    total = sum(assignment.weight_of(test.name) for test in result.tests) or 1.0
+    # A test the teacher skipped counts for nothing: neither earned nor missed.
+    total = (
+        sum(assignment.weight_of(test.name) for test in result.tests if test.outcome != "skipped")
+        or 1.0
+    )
     earned = sum(
         assignment.weight_of(test.name) for test in result.tests if test.outcome == "passed"
     )
@@ -118,7 +122,8 @@ def code_grade(submission: Submission) -> dict[str, object]:
         "stderr": result.stderr,
         "time_ms": result.time_ms,
         "confidence": 1.0,
-        "needs_review": False,
+        # The sandbox saw the code interfere with the tests: the teacher must look at it.
+        "needs_review": result.verdict == Verdict.TAMPERED,
         "feedback_status": FeedbackStatus.PENDING
         if settings.GRADING_FEEDBACK and result.verdict != "passed"
         else FeedbackStatus.NONE,
@@ -226,7 +231,7 @@ def submission_feedback_write(*, submission_id: int) -> str:
             "" if test["name"] in hidden else test["message"],
         )
         for test in submission.tests
-        if test["outcome"] != "passed"
+        if test["outcome"] not in ("passed", "skipped")
     ]
     if submission.problem:
         failures.insert(0, ("the run as a whole", submission.problem))

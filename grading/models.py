@@ -105,6 +105,7 @@ class Verdict(models.TextChoices):
     MEMORY_LIMIT = "memory_limit", "Memory limit"
     OUTPUT_LIMIT = "output_limit", "Output limit"
     RESOURCE_LIMIT = "resource_limit", "Process limit"  # the run's cgroup refused a process
+    TAMPERED = "tampered", "Tampering suspected"  # never a pass; flagged for review
     SCORED = "scored", "Scored"  # a text answer: points per rubric criterion
 
 

@@ -77,6 +77,7 @@ class Verdict(enum.StrEnum):
     MEMORY_LIMIT = "memory_limit"
     OUTPUT_LIMIT = "output_limit"
     RESOURCE_LIMIT = "resource_limit"  # the run's cgroup refused a process (a fork bomb)
+    TAMPERED = "tampered"  # the student's code interfered with the tests: for the teacher to see
 
 
 @dataclass(frozen=True)

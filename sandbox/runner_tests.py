@@ -5,18 +5,22 @@ visible tests); `harness_tests.py` is what runs inside the sandbox. `isolation.p
 sandbox is confined.
 
 Report channel. The runner hands the harness the write end of a pipe (REPORT_FD) and reads
-results from it alone; stdout and stderr are only shown to the student. The harness keeps
-REPORT_FD in a trusted, non-dumpable parent process and closes it in the child that imports the
-student's code, so printing a fake report, exiting early (`sys.exit(0)`, `os._exit(0)`) or killing
-the harness can only lose results, never add passes: a test that did not report is "not run".
-At the wall-clock limit, or when stdout+stderr pass their cap, the runner kills the sandbox.
+results from it alone; stdout and stderr are only shown to the student. Only the harness's
+trusted processes hold REPORT_FD, so printing a fake report, exiting early (`sys.exit(0)`,
+`os._exit(0)`) or killing a process can only lose results, never add passes: a test that did not
+report is "not run". At the wall-clock limit, or when stdout+stderr pass their cap, the runner
+kills the sandbox.
 
-What this does NOT prevent: the student's module is imported into the process that runs the
-tests, so code in it can monkeypatch unittest, the assertion helpers or the test module itself,
-or write forged events to the child's private pipe before exiting. The harness limits what such
-code can claim (only real test names, each once) but cannot tell a genuine pass from a rigged
-one. Hidden tests, reading the submitted code (teacher review) and plagiarism checks are the
-defence there.
+Forgery. The student's module never runs in the process that runs the tests: the harness runs
+it in a process of its own and gives the tests a proxy (see harness_tests.py), so patching
+unittest, the assertions, builtins or the test module changes nothing the tests see, and an
+object that claims to equal everything equals nothing. The test file is not among the sandbox's
+files: it is handed over as an unlinked file (TESTS_FD) that only the trusted test process reads,
+so hidden tests cannot be printed. Interference the trusted side can see (a forged message on
+its channel, the test process killed) ends as the "tampered" verdict, for the teacher to look at.
+What stays possible: student objects answer questions about themselves (`len()`, `str()`, their
+own `==` between two of them), which is the code being graded; tests that build the expected
+value with the student's own code get the student's answer.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +77,8 @@ class TestOutcome:
     __test__ = False  # not a pytest test class
 
     name: str  # "TestAdd.test_small" or "test_small"
-    outcome: str  # passed | failed | error | timeout | memory_limit | output_limit | not_run
+    # passed | failed | error | timeout | memory_limit | output_limit | not_run | skipped
+    outcome: str
     message: str  # "" when passed
     duration_ms: int
 
@@ -122,26 +128,30 @@ def run_tests(
     uid = fresh_uid()
     run_dir = make_run_dir()
     try:
+        # The test file is not among the sandbox's files: only the trusted processes read it,
+        # from an unlinked file handed over as TESTS_FD (the test names first, then the file).
         write_inputs(
             run_dir,
-            files={
-                HARNESS_NAME: harness_source(HARNESS),
-                f"{module_name}.py": solution,
-                f"{tests_module}.py": test_source,
-            },
+            files={HARNESS_NAME: harness_source(HARNESS), f"{module_name}.py": solution},
             uid=uid,
         )
         config = {
             "module": module_name,
             "tests": tests_module,
-            "names": names,
+            # The test names come with the test file, not in argv: /proc/1/cmdline is readable
+            # by the student's code, and hidden tests' names are not shown to students.
+            "names_bytes": len(names_line := (json.dumps(names) + "\n").encode()),
             "cpu_seconds": limits.cpu_seconds,
             "memory_bytes": to_bytes(limits.memory_mb, unit=MB),
             "processes": int(limits.processes),
             "file_size_bytes": to_bytes(limits.file_size_mb, unit=MB),
             "tmp_bytes": to_bytes(limits.tmp_mb, unit=MB),
         }
-        raw = _execute(run_dir, config, limits, uid, started)
+        with tempfile.TemporaryFile() as tests_file:
+            tests_file.write(names_line + test_source.encode("utf-8", "surrogatepass"))
+            tests_file.flush()
+            tests_file.seek(0)
+            raw = _execute(run_dir, config, limits, uid, started, tests_file.fileno())
     finally:
         remove_run_dir(run_dir)
     result = _result(raw, names, limits, uid, started)
@@ -187,10 +197,12 @@ class _Raw:
     exceeded: str | None = None  # the cgroup cap the run hit: "processes" | "memory" | None
 
 
-def _execute(run_dir: Path, config: dict, limits: Limits, uid: int | None, started: float) -> _Raw:
+def _execute(
+    run_dir: Path, config: dict, limits: Limits, uid: int | None, started: float, tests_fd: int
+) -> _Raw:
     confinement = Confinement(limits, uid=uid)
     try:
-        return _execute_confined(run_dir, config, limits, uid, started, confinement)
+        return _execute_confined(run_dir, config, limits, uid, started, tests_fd, confinement)
     finally:
         confinement.release()
 
@@ -201,6 +213,7 @@ def _execute_confined(
     limits: Limits,
     uid: int | None,
     started: float,
+    tests_fd: int,
     confinement: Confinement,
 ) -> _Raw:
     read_end, write_end = os.pipe()
@@ -209,7 +222,7 @@ def _execute_confined(
             run_dir=run_dir,
             limits=limits,
             uid=uid,
-            harness_args=[str(write_end), json.dumps(config)],
+            harness_args=[str(write_end), str(tests_fd), json.dumps(config)],
             confinement=confinement,
         )
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
@@ -217,7 +230,7 @@ def _execute_confined(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(write_end, *confinement.fds),
+            pass_fds=(write_end, tests_fd, *confinement.fds),
             cwd="/",
             env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing from the worker
             start_new_session=True,
@@ -335,6 +348,7 @@ def _result(
     running_since = raw.ended
     import_event: dict | None = None
     trailer: dict | None = None
+    tampered: dict | None = None
     for event in raw.events:
         kind = event.get("e")
         if kind == "start" and event.get("n") in names:
@@ -352,8 +366,16 @@ def _result(
             import_event = event
         elif kind == "exit":
             trailer = event
+        elif kind == "tampered":
+            tampered = event
 
     verdict, problem, running_outcome = _stop_reason(raw, limits, trailer, import_event, running)
+    if tampered is not None:
+        # The trusted side saw the student's code interfere with the tests: never a pass.
+        verdict = Verdict.TAMPERED
+        detail = tampered.get("p") or "the test machinery was interfered with"
+        problem = f"Tampering suspected: {detail}"
+        running_outcome = "error"
     if running is not None and running not in outcomes and running_outcome is not None:
         duration = max(0, round((raw.ended - running_since) * 1000))
         outcomes[running] = TestOutcome(running, running_outcome, problem, duration)
@@ -445,6 +467,8 @@ def _verdict_from_tests(tests: list[TestOutcome]) -> tuple[Verdict, str]:
             return verdict, message.partition("\n")[0] or sentence
     if "error" in outcomes:
         return Verdict.ERROR, ""
-    if outcomes - {"passed"}:  # failed, or skipped / not run: neither counts as passed
+    if outcomes - {"passed", "skipped"}:  # failed or not run
         return Verdict.FAILED, ""
+    if "passed" not in outcomes:
+        return Verdict.FAILED, "Every test was skipped."
     return Verdict.PASSED, ""

@@ -33,10 +33,11 @@ def submission_outcomes(*, submission: Any) -> dict[str, bool]:
         # No test ran (a syntax error, a limit): nothing was shown to work.
         return dict.fromkeys(assignment.concepts, False)
     results: dict[str, list[bool]] = defaultdict(list)
-    for test in submission.tests:
+    graded = [test for test in submission.tests if test["outcome"] != "skipped"]  # by design
+    for test in graded:
         for slug in assignment.test_concepts.get(test["name"]) or assignment.concepts:
             results[slug].append(test["outcome"] == "passed")
-    everything = all(test["outcome"] == "passed" for test in submission.tests)
+    everything = all(test["outcome"] == "passed" for test in graded)
     return {
         slug: all(results[slug]) if results[slug] else everything for slug in assignment.concepts
     }

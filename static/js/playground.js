@@ -143,7 +143,8 @@
       frame.tests.forEach((t) => {
         const item = document.createElement("li");
         item.className = `outcome-${t.outcome}`;
-        item.textContent = `${t.outcome === "passed" ? "✓" : "✗"} ${t.name}: ${t.outcome}`;
+        const mark = { passed: "✓", skipped: "–" }[t.outcome] || "✗";
+        item.textContent = `${mark} ${t.name}: ${t.outcome}`;
         if (t.message) {
           const pre = document.createElement("pre");
           pre.className = "test-message";

@@ -185,3 +185,19 @@ def test_editing_the_tests_marks_graded_work_stale(client, code_assignment, teac
     assert response.status_code == 302, response.content.decode()[:2000]
     code_assignment.refresh_from_db()
     assert code_assignment.grading_version == before + 1
+
+
+SKIPS_ONE = TESTS.replace(
+    "    def test_large(self):\n",
+    '    @unittest.skip("kept for a later week")\n    def test_large(self):\n',
+)
+
+
+def test_a_reference_solution_passing_all_but_a_skipped_test_is_accepted(course, teacher):
+    # A third-party exercise skips a test by design: skipped is neither passed nor failed.
+    response = api_client_for(teacher).post(
+        "/api/courses/attention/assignments/",
+        _code_payload(test_code=SKIPS_ONE, hidden_tests=[], weights={}),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()

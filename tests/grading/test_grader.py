@@ -7,10 +7,11 @@ from unittest import mock
 import pytest
 
 from grading import grader
-from grading.models import FeedbackStatus, Status, Submission
+from grading.models import Assignment, FeedbackStatus, Status, Submission, Verdict
+from grading.selectors import review_queue
 from grading.services import submission_create
 from grading.tasks import submission_grade
-from tests.grading.conftest import HALF_RIGHT, RIGHT
+from tests.grading.conftest import HALF_RIGHT, RIGHT, TESTS
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,33 @@ def test_feedback_fails_gracefully_when_the_model_is_down(
     submission.refresh_from_db()
     assert submission.status == Status.GRADED and submission.verdict == "failed"
     assert submission.feedback_status == FeedbackStatus.FAILED
+
+
+def test_a_skipped_test_counts_neither_for_nor_against_the_score(code_assignment, enrolled_student):
+    skipped = TESTS.replace("    def test_large", '    @unittest.skip("later")\n    def test_large')
+    Assignment.objects.filter(pk=code_assignment.pk).update(test_code=skipped)
+    code_assignment.refresh_from_db()
+    submission = _queued(code_assignment, enrolled_student)
+    assert submission_grade.delay(submission.pk).get() == "passed"
+    submission.refresh_from_db()
+    assert submission.score == code_assignment.max_score
+    assert [t["outcome"] for t in submission.tests] == ["passed", "passed", "skipped"]
+
+
+def test_tampering_is_flagged_for_the_teacher_never_a_pass(code_assignment, enrolled_student):
+    # The student's code kills the trusted test process: the verdict says so and the
+    # submission waits in the review queue.
+    code = (
+        "import os, signal\n"
+        "def add(a, b):\n"
+        "    for pid in os.listdir('/proc'):\n"
+        "        if pid.isdigit() and int(pid) not in (1, os.getpid()):\n"
+        "            os.kill(int(pid), signal.SIGKILL)\n"
+        "    return a + b\n"
+    )
+    submission = _queued(code_assignment, enrolled_student, code=code)
+    assert submission_grade.delay(submission.pk).get() == Verdict.TAMPERED
+    submission.refresh_from_db()
+    assert submission.needs_review
+    assert submission.problem.startswith("Tampering suspected")
+    assert submission in review_queue(course=code_assignment.course)

@@ -119,3 +119,16 @@ def test_the_student_hears_the_verdict_only_once_mastery_counts_it(
         submission=passed, reviewer=teacher, score=Decimal(0), comment="Copied."
     )
     assert told == [(Decimal(10), 2), (Decimal(0), 0)]
+
+
+def test_a_skipped_test_is_no_evidence_either_way(tagged, enrolled_student, submit) -> None:
+    tagged.test_code = tagged.test_code.replace(
+        "    def test_negative", '    @unittest.skip("next week")\n    def test_negative'
+    )
+    tagged.save()
+    right = submit(tagged, enrolled_student, code=RIGHT)
+    assert right.verdict == "passed"
+    evidence = dict(
+        Observation.objects.filter(submission=right).values_list("concept__slug", "correct")
+    )
+    assert evidence == {"dot-products": True, "values": True}
