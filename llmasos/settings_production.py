@@ -16,8 +16,13 @@ if len(SECRET_KEY) < 50:
     )
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-# Behind a TLS-terminating proxy (docker/compose.yaml puts one in front) the scheme comes from it.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is a header any client can send: trusted unconditionally it makes a plain
+# HTTP request "secure" (no SSL redirect, secure cookies sent over HTTP). Django cannot see which
+# peer sent it, so it trusts it only when TRUSTED_PROXY says that every request arrives through a
+# proxy that overwrites the header. Otherwise uvicorn decides the scheme (--proxy-headers honours
+# the header only from the addresses in FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)

@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
 # `make run`: migrate, load the demo, start the Celery worker and the ASGI server on the embedded
-# defaults (SQLite, in-memory channel layer with a file outbox, SQLite broker). Ctrl-C stops both.
+# defaults (SQLite, in-memory channel layer with a file outbox, SQLite broker). Ctrl-C, or TERM to
+# the process group, stops both within 10 s (scripts/serve.sh supervises them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 host=${1:-127.0.0.1}
 port=${2:-8000}
-bin=.venv/bin
+bin=${LLMASOS_BIN:-.venv/bin}
 mkdir -p var/log
 
 $bin/python manage.py migrate --no-input -v0
 $bin/python manage.py collectstatic --no-input -v0
 $bin/python manage.py prepare_models   # dequantises the packaged model once (~25 s)
 $bin/python manage.py load_demo       # also queues the demo lessons for indexing
-
-# --beat runs the nightly jobs (the BKT refit) inside this one worker; production runs a
-# separate beat process (docker/compose.yaml), as there may be many workers there.
-$bin/celery -A llmasos worker --loglevel=INFO --concurrency=2 --pool=prefork \
-  --beat --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
-worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 
 cat <<MSG
 
@@ -31,5 +25,4 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
-$bin/uvicorn llmasos.asgi:application --host "$host" --port "$port" --ws websockets-sansio --lifespan off \
-  --proxy-headers --log-level info
+exec scripts/serve.sh "$host" "$port"

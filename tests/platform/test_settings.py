@@ -74,3 +74,44 @@ def test_malformed_values_fail_loudly(monkeypatch):
         env_int("COUNT", 3, minimum=0, maximum=23)
     monkeypatch.setenv("HOSTS", "a.example, b.example,")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def _production_get(path: str, **env: str) -> str:
+    """Status of a GET through the production settings, with X-Forwarded-Proto: https sent by
+    the client itself (as anyone can)."""
+    script = (
+        "import django; django.setup(); from django.test import Client; "
+        f"print(Client().get({path!r}, HTTP_X_FORWARDED_PROTO='https').status_code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "llmasos.settings_production",
+            "SECRET_KEY": "p" * 20 + "-production-test-key-not-used-anywhere-0123",
+            "ALLOWED_HOSTS": "testserver",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_forged_forwarded_proto_does_not_make_plain_http_secure():
+    # Without a proxy that overwrites the header the request is still plain HTTP: redirected.
+    assert _production_get("/healthz") == "301"
+    # Behind one (TRUSTED_PROXY=1) the header is the proxy's word: served.
+    assert _production_get("/healthz", TRUSTED_PROXY="1") == "200"
+
+
+def test_the_image_trusts_forwarded_headers_only_from_configured_proxies():
+    # uvicorn's --forwarded-allow-ips "*" took X-Forwarded-Proto/-For from any client; without
+    # the option uvicorn reads FORWARDED_ALLOW_IPS (default 127.0.0.1), which compose sets.
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    compose = (ROOT / "docker" / "compose.yaml").read_text()
+    assert "--forwarded-allow-ips" not in dockerfile
+    assert '"*"' not in compose and "FORWARDED_ALLOW_IPS" in compose
