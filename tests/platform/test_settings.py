@@ -91,6 +91,9 @@ def _production_get(path: str, **env: str) -> str:
             "DJANGO_SETTINGS_MODULE": "llmasos.settings_production",
             "SECRET_KEY": "p" * 20 + "-production-test-key-not-used-anywhere-0123",
             "ALLOWED_HOSTS": "testserver",
+            # /healthz runs `SELECT 1`: on the embedded database, whatever the suite's own is
+            # (in the PostgreSQL run that is test_llmasos, which this process does not know).
+            "DATABASE_URL": "",
             **env,
         },
         capture_output=True,
