@@ -39,16 +39,8 @@ class MaterialAdmin(admin.ModelAdmin):
         "error",
         "uploaded_by",
     )
-    readonly_fields = (
-        "original_name",
-        "kind",
-        "size",
-        "status",
-        "progress",
-        "chunk_count",
-        "error",
-        "uploaded_by",
-    )
+    # Everything but the course and the file is written by ingestion.
+    readonly_fields = tuple(name for name in fields if name not in ("course", "file"))
 
     def save_model(self, request: HttpRequest, obj: Material, form: Any, change: bool) -> None:
         if change:
