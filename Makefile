@@ -1,13 +1,15 @@
 # LLMasOS — the two commands: `make run` and `make test`. Everything else is optional.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# Debian's own Python 3.11 where there is one: it lives under /usr, so the unprivileged user
+# that `make run` drops to can run the virtualenv (a Python under /root could not be).
+PYTHON ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || echo python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps lint format vendor clean-var check-deploy
+.PHONY: run test install system-deps venv-base lint format vendor clean-var check-deploy
 
 run: install  ## install, migrate, load the demo, start web + worker
 	@scripts/run.sh "$(HOST)" "$(PORT)"
@@ -15,19 +17,30 @@ run: install  ## install, migrate, load the demo, start web + worker
 test: install lint  ## install, lint, then run the whole suite (SQLite, and PostgreSQL+Redis when they answer)
 	@scripts/test.sh
 
-install: system-deps $(STAMP)
+install: system-deps venv-base $(STAMP)
 
 # Debian packages the platform needs: bubblewrap and Debian's own Python with its standard
 # library (the grading sandbox runs /usr/bin/python3; python3-minimal alone lacks unittest, json
-# and ctypes, which libpython3-stdlib adds), libseccomp2 (the sandbox's system-call filter, through
+# and ctypes, which libpython3-stdlib adds) and venv (the virtualenv is built on it), libseccomp2 (the sandbox's system-call filter, through
 # the pyseccomp binding) and chromium (browser tests).
 system-deps:
 	@missing=""; \
-	for pkg in bubblewrap python3-minimal libpython3-stdlib libseccomp2 chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for pkg in bubblewrap python3-minimal libpython3-stdlib python3-venv libseccomp2 chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# A virtualenv built on another interpreter than $(PYTHON) (an older checkout's, on a Python the
+# service user cannot read) is rebuilt once.
+venv-base:
+	@if [ -x $(BIN)/python ] && command -v $(PYTHON) >/dev/null; then \
+	  want=$$($(PYTHON) -c 'import sys; print(sys.base_prefix)'); \
+	  have=$$($(BIN)/python -c 'import sys; print(sys.base_prefix)' 2>/dev/null); \
+	  if [ "$$have" != "$$want" ]; then \
+	    echo "Rebuilding $(VENV) on $(PYTHON) (it was built on the Python in $$have)"; rm -rf $(VENV); \
+	  fi; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -88,7 +88,11 @@ def remove_hidden_html(soup: Any) -> int:
 class PdfTextState:
     """Follows a page's graphics state while pypdf extracts its text: the fill colour and the
     text render mode, so that white text and invisible text (render mode 3) can be told apart
-    from what a reader sees."""
+    from what a reader sees. White text drawn over a box filled with a darker colour (a banner,
+    a dark code block) is what a reader sees too: the boxes filled so far are remembered, and
+    white text whose start lies inside one of them counts as visible."""
+
+    _FILLS = (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*")
 
     def __init__(self) -> None:
         self.white = False
@@ -96,8 +100,10 @@ class PdfTextState:
         self.stack: list[tuple[bool, bool]] = []
         self.visible: list[str] = []
         self.hidden = 0
+        self.path: list[tuple[float, float, float, float]] = []  # rectangles of the current path
+        self.dark_boxes: list[tuple[float, float, float, float]] = []
 
-    def operator(self, op: bytes, args: list[Any], *_: Any) -> None:
+    def operator(self, op: bytes, args: list[Any], cm: Any = None, *_: Any) -> None:
         if op == b"q":
             self.stack.append((self.white, self.invisible))
         elif op == b"Q" and self.stack:
@@ -113,9 +119,41 @@ class PdfTextState:
             self.white = all(v >= 0.95 for v in values) if len(values) != 4 else False
         elif op == b"Tr" and args:
             self.invisible = int(args[0]) == 3
+        elif op == b"re" and len(args) == 4:
+            x, y, width, height = (float(a) for a in args)
+            corners = [_apply(cm, x, y), _apply(cm, x + width, y + height)]
+            (left, bottom), (right, top) = (
+                (min(c[0] for c in corners), min(c[1] for c in corners)),
+                (max(c[0] for c in corners), max(c[1] for c in corners)),
+            )
+            self.path.append((left, bottom, right, top))
+        elif op in self._FILLS:
+            if not self.white:
+                self.dark_boxes.extend(self.path)
+            self.path = []
+        elif op in (b"n", b"S", b"s"):
+            self.path = []
 
-    def text(self, text: str, *_: Any) -> None:
-        if (self.white or self.invisible) and text.strip():
+    def text(self, text: str, cm: Any = None, tm: Any = None, *_: Any) -> None:
+        hidden_here = self.invisible or (self.white and not self._on_dark_box(cm, tm))
+        if hidden_here and text.strip():
             self.hidden += len(text.strip())
         else:
             self.visible.append(text)
+
+    def _on_dark_box(self, cm: Any, tm: Any) -> bool:
+        if not self.dark_boxes or tm is None:
+            return False
+        x, y = _apply(cm, float(tm[4]), float(tm[5]))
+        return any(
+            left <= x <= right and bottom <= y <= top
+            for left, bottom, right, top in self.dark_boxes
+        )
+
+
+def _apply(matrix: Any, x: float, y: float) -> tuple[float, float]:
+    """A point through a PDF transformation matrix [a b c d e f] (none: the identity)."""
+    if matrix is None or len(matrix) != 6:
+        return x, y
+    a, b, c, d, e, f = (float(value) for value in matrix)
+    return a * x + c * y + e, b * x + d * y + f

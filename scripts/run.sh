@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 host=${1:-127.0.0.1}
 port=${2:-8000}
 bin=${LLMASOS_BIN:-.venv/bin}
+# Started as root: everything below runs as the unprivileged service user (LLMASOS_USER=root
+# keeps root); scripts/as_service_user.sh explains what it prepares.
+if [ "$(id -u)" = 0 ] && [ "${LLMASOS_USER:-llmasos}" != root ]; then
+  exec scripts/as_service_user.sh scripts/run.sh "$host" "$port"
+fi
 mkdir -p var/log
 
 $bin/python manage.py migrate --no-input -v0
@@ -22,7 +27,7 @@ cat <<MSG
     teacher / teach-with-llmasos   (teaches both demo courses)
     admin   / admin-llmasos        (Django admin at http://$host:$port/admin/)
   API docs: http://$host:$port/api/docs/   Worker log: var/log/worker.log
-  Press Ctrl-C to stop.
+  Running as user: $(id -un).  Press Ctrl-C to stop.
 
 MSG
 exec scripts/serve.sh "$host" "$port"

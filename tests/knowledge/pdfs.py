@@ -30,6 +30,18 @@ def pdf_with_hidden_text(visible: str, white: str, invisible: str) -> bytes:
     )
 
 
+def pdf_with_white_text_on_a_dark_box(text: str) -> bytes:
+    """One page: a dark blue box, `text` in white on it (a banner, a dark code block)."""
+    return pdf_with_streams(
+        [
+            (
+                "q 0.1 0.1 0.4 rg 60 690 400 40 re f Q\n"
+                f"q 1 1 1 rg BT /F1 12 Tf 72 705 Td ({_escaped(text)}) Tj ET Q"
+            ).encode()
+        ]
+    )
+
+
 def pdf_with_streams(streams: list[bytes], *, compress: bool = False) -> bytes:
     pages = streams
     objects: list[bytes] = []
