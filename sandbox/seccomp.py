@@ -39,7 +39,7 @@ DENIED_SYSCALLS = (
     "kcmp",
     "pidfd_getfd",
     # flock on a file every run shares (the interpreter, bound read-only) is a channel between
-    # runs; fcntl's record locks need the file open for writing, so only run-private files
+    # runs (fcntl's record locks too: see LOCK_QUERIES)
     "flock",
     # the keyrings
     "keyctl",
@@ -90,6 +90,15 @@ CLONE_NAMESPACE_FLAGS = (
 )
 
 
+# fcntl's record locks: a read lock needs only a read-only descriptor, so a run can hold one on
+# the shared interpreter, and another run could see it by asking which lock would block a write
+# lock. Without the question the lock is invisible (a write lock, the other way to find it, needs
+# a writable descriptor, which the read-only binds never give); /proc/locks shows only the run's
+# own pid namespace. Taking and releasing locks stays allowed: sqlite3 in /tmp needs them.
+F_OFD_GETLK = 36  # the open-file-description variant (Linux 3.15+); `fcntl` names it since 3.9
+LOCK_QUERIES = (5, F_OFD_GETLK)  # F_GETLK (= F_GETLK64 on 64-bit), F_OFD_GETLK
+
+
 class SeccompUnavailable(RuntimeError):
     """libseccomp (or its Python binding) is missing: the sandbox must not run without it."""
 
@@ -113,6 +122,8 @@ def filter_bpf() -> bytes:
     for flag in CLONE_NAMESPACE_FLAGS:
         rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    for command in LOCK_QUERIES:
+        rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.EQ, command))
     no_family = seccomp.ERRNO(errno.EAFNOSUPPORT)
     for call in ("socket", "socketpair"):
         rules.add_rule(no_family, call, seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))

@@ -9,6 +9,7 @@ how it kills. The v1 path runs against the real kernel in test_kernel_surface.py
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from sandbox import cgroups
 
 
 @pytest.fixture
-def cgroup2_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cgroup2_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     root = tmp_path / "cgroup"
     root.mkdir()
     (root / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +65,55 @@ def test_the_kernels_risky_calls_are_denied() -> None:
         ],
         "denied",
     ), result.stderr
+
+
+HOLD_A_READ_LOCK = """\
+import fcntl, os, sys, time
+shared = os.open(sys.executable, os.O_RDONLY)  # a read lock needs only a read-only descriptor
+fcntl.lockf(shared, fcntl.LOCK_SH, 1, 0)
+print("locked", flush=True)
+time.sleep(3)
+"""
+
+LOOK_FOR_THE_LOCK = """\
+import fcntl, os, struct, sys, time
+time.sleep(1)
+shared = os.open(sys.executable, os.O_RDONLY)
+question = struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 1, 0)
+for name, command in (("getlk", fcntl.F_GETLK), ("ofd_getlk", 36)):
+    try:
+        answer = fcntl.fcntl(shared, command, question)
+        print(name, "free" if struct.unpack("hhqqi", answer)[0] == fcntl.F_UNLCK else "SEEN")
+    except OSError:
+        print(name, "denied")
+"""
+
+
+def test_a_record_lock_on_a_shared_file_is_invisible_to_other_runs() -> None:
+    holder: dict[str, object] = {}
+    thread = threading.Thread(
+        target=lambda: holder.setdefault("run", run_program(code=HOLD_A_READ_LOCK, limits=FAST))
+    )
+    thread.start()
+    looker = run_program(code=LOOK_FOR_THE_LOCK, limits=FAST)
+    thread.join()
+
+    assert "locked" in holder["run"].stdout  # type: ignore[attr-defined]
+    assert dict(line.split() for line in looker.stdout.splitlines()) == {
+        "getlk": "denied",
+        "ofd_getlk": "denied",
+    }, looker.stderr
+
+
+def test_sqlite_with_its_locks_still_works_in_the_run() -> None:
+    code = """\
+import sqlite3
+db = sqlite3.connect("/tmp/notes.db")
+db.execute("CREATE TABLE t (x)"); db.execute("INSERT INTO t VALUES (42)"); db.commit()
+print(sqlite3.connect("/tmp/notes.db").execute("SELECT x FROM t").fetchone()[0])
+"""
+    result = run_program(code=code, limits=FAST)
+    assert result.stdout.strip() == "42", (result.problem, result.stderr)
 
 
 def test_threads_and_subprocesses_still_work_under_the_filter() -> None:
