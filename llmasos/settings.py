@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "grading",
     "playground",
     "learning",
+    "lti_tool",  # django-lti: LTI registrations, deployments and the tool's keys
+    "lti",
     "portal",  # the site layer on top: pages composed from the apps above
 ]
 
@@ -338,6 +340,13 @@ CELERY_BEAT_SCHEDULE = {
     "learning-refit-bkt": {
         "task": "learning.tasks.concept_params_refit_due",
         "schedule": crontab(hour=LEARNING_REFIT_HOUR, minute=30),
+    },
+    # LTI: every LMS course's roster (NRPS) is synced nightly as well as on demand.
+    "lti-roster-sync": {
+        "task": "lti.tasks.roster_sync_all",
+        "schedule": crontab(
+            hour=env_int("LTI_ROSTER_SYNC_HOUR", 2, minimum=0, maximum=23), minute=15
+        ),
     },
 }
 # Recent wrong answers (within this many days) push a concept up the recommendations.
