@@ -44,6 +44,12 @@ def graded(assignment, student, score: str, attempt: int = 1) -> Submission:
     )
 
 
+def field(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
 # --- Deep linking ------------------------------------------------------------------------------
 
 
@@ -59,7 +65,7 @@ def test_a_teacher_places_an_assignment_with_a_line_item_through_deep_linking(
     picker = post_launch(client, data)
     page = picker.content.decode()
     assert picker.status_code == 200 and f"assignment:{assignment.pk}" in page
-    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    token = field(page, "token")
 
     # A fresh client: the picker works with third-party cookies blocked (no session).
     answer = type(client)().post(
@@ -67,7 +73,7 @@ def test_a_teacher_places_an_assignment_with_a_line_item_through_deep_linking(
     )
     assert answer.status_code == 200
     assert f"form-action 'self' {lms.issuer}" in answer["Content-Security-Policy"]
-    jwt = re.search(r'name="JWT" value="([^"]+)"', answer.content.decode()).group(1)
+    jwt = field(answer.content.decode(), "JWT")
     config = lms.config()
     config.get_registration()
     items = config.validate_deeplinking_resp({"JWT": jwt})
