@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from lti_tool.models import Key, LtiUser
 
 from lti.models import CourseContext, GradeSync, Placement
+from lti.registration import key_rotate
 
 
 @admin.register(Key)
@@ -14,6 +17,12 @@ class KeyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "is_active", "datetime_created"]
     list_editable = ["is_active"]
     readonly_fields = ["public_key", "private_key"]
+    actions = ["rotate"]
+
+    @admin.action(description="Rotate: make a new signing key, retire the selected ones")
+    def rotate(self, request: HttpRequest, queryset: QuerySet[Key]) -> None:
+        key_rotate(retire=queryset)
+        self.message_user(request, "A new key signs from now on; the JWKS lists it already.")
 
 
 @admin.register(LtiUser)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("lti/launch/", views.launch_view, name="launch"),
     path("lti/deep-link/", views.deep_link_answer, name="deep_link"),
     path("lti/enter/<str:token>/", views.enter, name="enter"),
+    path("lti/register/<str:token>/", views.register, name="register"),
     path("courses/<slug:slug>/lms/", views.course_lti, name="course"),
     path("courses/<slug:slug>/lms/grades/<int:sync_id>/resend/", views.grade_resend, name="resend"),
     path(

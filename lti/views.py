@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from courses.access import course_for_teacher
 from lti import deep_linking, grades, launch
+from lti import registration as tool_registration
 from lti.framing import frame_for
 from lti.models import CourseContext, GradeSync, Placement
 from lti.tool_config import MessageLaunch, ToolConfig, message_launch
@@ -32,14 +34,20 @@ DEEP_LINK_MAX_AGE = 600
 
 def _error(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
     response = render(request, "lti/error.html", {"message": message}, status=status)
-    # The error shows where the launch was: inside the LMS frame. It names no account or
-    # data, so any frame may show it.
-    return frame_for(response, origins=["*"])
+    # Shown inside the LMS frame, where the failed launch was; which platform sent it is not
+    # known (the token was refused), so any registered platform may frame it.
+    origins: list[str] = []
+    for known in LtiRegistration.objects.filter(is_active=True):
+        for origin in launch.platform_origins(registration=known, claims={}):
+            if origin not in origins:
+                origins.append(origin)
+    return frame_for(response, origins=origins)
 
 
 @require_GET
 def jwks(request: HttpRequest) -> JsonResponse:
     """The tool's public keys; the LMS checks our signatures (AGS, NRPS, deep linking) here."""
+    tool_registration.tool_key_ensure()
     return JsonResponse(Key.objects.as_jwks())
 
 
@@ -190,6 +198,31 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
         return _error(request, str(error), status=403)
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(next_url)
+
+
+@require_GET
+def register(request: HttpRequest, token: str) -> HttpResponse:
+    """LTI Dynamic Registration: the LMS opens this (our signed URL) with its configuration."""
+    try:
+        name = tool_registration.registration_token_check(
+            token, max_age_days=settings.LTI_REGISTRATION_DAYS
+        )
+        openid_configuration = request.GET.get("openid_configuration", "")
+        if not openid_configuration:
+            raise tool_registration.RegistrationFailed(
+                "Paste this link into the LMS's “register a tool” (dynamic registration) page."
+            )
+        platform = tool_registration.platform_register(
+            openid_configuration=openid_configuration,
+            registration_token=request.GET.get("registration_token", ""),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            name=name,
+        )
+    except tool_registration.RegistrationFailed as error:
+        return _error(request, str(error))
+    response = render(request, "lti/registered.html", {"registration": platform})
+    origins = launch.platform_origins(registration=platform, claims={})
+    return frame_for(response, origins=origins)
 
 
 @login_required

@@ -75,6 +75,9 @@ class Lms:
     scores: list[dict[str, t.Any]] = field(default_factory=list)
     members: list[dict[str, t.Any]] = field(default_factory=list)
     fail_scores: int = 0  # answer 500 to this many score posts first
+    # Dynamic Registration (lti1p3platform has none, so these two endpoints are plain JSON).
+    registrations: list[dict[str, t.Any]] = field(default_factory=list)
+    config_issuer: str = ""  # what the OpenID configuration claims as issuer (default: ours)
     registration: Registration = field(default_factory=Registration)
 
     @property
@@ -91,6 +94,17 @@ class Lms:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
+        if path == "/.well-known/openid-configuration":
+            return self.respond(start_response, "200 OK", self.openid_configuration())
+        if path == "/register" and method == "POST":
+            self.registrations.append({"token": headers["Authorization"], **json.loads(body)})
+            answer = {
+                "client_id": "dyn-client",
+                "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                    "deployment_id": "dyn-deployment"
+                },
+            }
+            return self.respond(start_response, "200 OK", answer)
         content_type = environ.get("CONTENT_TYPE", "")
         request = DictRequest(
             {
@@ -104,8 +118,23 @@ class Lms:
             }
         )
         status, payload = self.route(method, path, request)
+        return self.respond(start_response, status, payload)
+
+    def respond(self, start_response: t.Any, status: str, payload: t.Any) -> list[bytes]:
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(payload).encode()]
+
+    def openid_configuration(self) -> dict[str, t.Any]:
+        return {
+            "issuer": self.config_issuer or self.issuer,
+            "authorization_endpoint": f"{self.issuer}/auth",
+            "token_endpoint": f"{self.issuer}/token",
+            "jwks_uri": f"{self.issuer}/jwks",
+            "registration_endpoint": f"{self.issuer}/register",
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "test-lms"
+            },
+        }
 
     def route(self, method: str, path: str, request: DictRequest) -> tuple[str, t.Any]:
         config = self.config()
