@@ -158,9 +158,10 @@ def measure_launches(lms: Any, assignment: Any, launches: int) -> tuple[dict, li
 
 
 def measure_passback(lms: Any, assignment: Any, teacher: Any, users: list[str]) -> dict:
+    from lti_tool.models import LtiUser
+
     from grading.models import Status, Submission
     from grading.services import submission_review
-    from lti_tool.models import LtiUser
 
     worker = subprocess.Popen(
         [

@@ -280,3 +280,8 @@ def test_only_the_courses_teachers_may_sync_a_roster(client, lms, course, other_
     context = CourseContext.objects.get()
     client.force_login(other_teacher)
     assert client.post(f"/courses/{course.slug}/lms/rosters/{context.pk}/sync/").status_code == 403
+
+
+def test_the_course_page_links_its_teachers_to_the_lms_page(client, course, teacher):
+    client.force_login(teacher)
+    assert f"/courses/{course.slug}/lms/" in client.get(course.get_absolute_url()).content.decode()
