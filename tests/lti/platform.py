@@ -8,6 +8,7 @@ PyLTI1p3, as it would reach Moodle or Canvas. The tool's pages are driven with D
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import typing as t
@@ -94,6 +95,13 @@ class Lms:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
+        if path == "/frame":
+            # An LMS course page that shows the tool in an iframe (for the browser tests).
+            src = html.escape(dict(parse_qsl(environ.get("QUERY_STRING", "")))["src"])
+            start_response("200 OK", [("Content-Type", "text/html")])
+            return [
+                f'<!doctype html><iframe src="{src}" width="800" height="600"></iframe>'.encode()
+            ]
         if path == "/.well-known/openid-configuration":
             return self.respond(start_response, "200 OK", self.openid_configuration())
         if path == "/register" and method == "POST":
