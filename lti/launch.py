@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from lti_tool.models import LtiDeployment, LtiRegistration, LtiUser
 
@@ -70,9 +70,14 @@ def lms_user_link(*, registration: LtiRegistration, claims: dict[str, Any]) -> A
     sub = str(claims.get("sub") or "")
     if not sub:
         raise LaunchRefused("The LMS sent an anonymous launch; LLMasOS needs a signed-in user.")
-    lti_user, _ = LtiUser.objects.select_for_update().get_or_create(
-        registration=registration, sub=sub
-    )
+    try:
+        with transaction.atomic():
+            lti_user, _ = LtiUser.objects.select_for_update().get_or_create(
+                registration=registration, sub=sub
+            )
+    except IntegrityError:
+        # Two first launches of the same person at once: the other one made the row.
+        lti_user = LtiUser.objects.select_for_update().get(registration=registration, sub=sub)
     lti_user.given_name = str(claims.get("given_name") or "")[:500]
     lti_user.family_name = str(claims.get("family_name") or "")[:500]
     lti_user.name = str(claims.get("name") or "")[:500]
@@ -137,7 +142,12 @@ def placement_resolve(*, deployment: LtiDeployment, claims: dict[str, Any]) -> P
     if ags.get("lineitem"):
         placement.lineitem_url = str(ags["lineitem"])
         placement.ags_scopes = list(ags.get("scope") or [])
-    placement.save()
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError:
+        # The link's first two launches raced; the other one placed it.
+        placement = Placement.objects.get(deployment=deployment, resource_link_id=link_id)
     return placement
 
 

@@ -285,3 +285,51 @@ def test_only_the_courses_teachers_may_sync_a_roster(client, lms, course, other_
 def test_the_course_page_links_its_teachers_to_the_lms_page(client, course, teacher):
     client.force_login(teacher)
     assert f"/courses/{course.slug}/lms/" in client.get(course.get_absolute_url()).content.decode()
+
+
+def test_a_code_submission_graded_in_the_sandbox_reaches_the_lms(
+    client, lms, course, teacher, settings, django_capture_on_commit_callbacks
+):
+    """The whole path: submit → the grading task runs the tests in the sandbox → the score
+    reaches the LMS line item."""
+    from tests.conftest import require_sandbox
+
+    require_sandbox()
+    settings.GRADING_FEEDBACK = False
+    tests = (
+        "import unittest\nfrom solution import add\n\n\nclass TestAdd(unittest.TestCase):\n"
+        "    def test_small(self):\n        self.assertEqual(add(2, 3), 5)\n\n"
+        "    def test_negative(self):\n        self.assertEqual(add(-2, -3), -5)\n"
+    )
+    code = grading.assignment_create(
+        course=course,
+        created_by=teacher,
+        title="Add",
+        kind=Kind.CODE,
+        instructions="Write add(a, b).",
+        max_score=Decimal(10),
+        test_code=tests,
+        test_names=["TestAdd.test_small", "TestAdd.test_negative"],
+        limits={"cpu_seconds": 2, "wall_seconds": 4},
+    )
+    custom = token_for(course, target=Target.ASSIGNMENT, pk=code.pk)
+    full_launch(client, lms, user_id="s-1", roles=[LEARNER], custom=custom, lineitem="3")
+    student = LtiUser.objects.get(sub="s-1").auth_user
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = grading.submission_create(
+            assignment=code, student=student, code="def add(a, b):\n    return abs(a) + abs(b)\n"
+        )
+    submission.refresh_from_db()
+    assert submission.status == Status.GRADED and submission.score == Decimal(5)
+    (score,) = lms.scores
+    assert score["line_item"] == "3" and score["scoreGiven"] == 5.0
+
+
+def test_an_lms_problem_never_breaks_grading(lms, assignment, placed, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("LMS table locked")
+
+    monkeypatch.setattr("lti.grades.grade_passback_queue", broken)
+    submission = graded(assignment, placed, "6")
+    submission_scored.send(sender=Submission, submission=submission)  # does not raise
+    assert "could not be queued" in caplog.text
