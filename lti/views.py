@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -17,8 +18,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from lti_tool.models import Key, LtiRegistration
+from lti_tool.models import Key, LtiDeployment, LtiRegistration
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
+from pylti1p3.deep_link import DeepLink
 from pylti1p3.exception import LtiException, OIDCException
 
 from courses.access import course_for_teacher
@@ -30,6 +32,7 @@ from lti.tool_config import MessageLaunch, ToolConfig, message_launch
 
 DEEP_LINK_SALT = "lti.deep-link"
 DEEP_LINK_MAX_AGE = 600
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 
 def _error(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
@@ -135,10 +138,17 @@ def _deep_link_picker(
         raise launch.LaunchRefused("Only a teacher of the LMS course can add LLMasOS content.")
     user = launch.lms_user_link(registration=registration, claims=claims)
     context_id = str((claims.get(launch.CONTEXT) or {}).get("id") or "")
-    # Third-party cookies may be blocked in the frame, so the picker carries its own
-    # signed, short-lived capability instead of a session.
+    # Third-party cookies may be blocked in the frame (and PyLTI1p3's cached launch is keyed
+    # by a cookie under HTTPS), so the picker carries a signed, short-lived capability with
+    # what the answer needs instead of a session.
     token = signing.dumps(
-        {"launch": message.get_launch_id(), "u": user.pk, "d": deployment.pk, "c": context_id},
+        {
+            "u": user.pk,
+            "d": deployment.pk,
+            "c": context_id,
+            "dl": claims[DEEP_LINKING_SETTINGS],
+            "r": launch.platform_origins(registration=registration, claims=claims),
+        },
         salt=DEEP_LINK_SALT,
     )
     return render(
@@ -155,16 +165,15 @@ def deep_link_answer(request: HttpRequest) -> HttpResponse:
         data = signing.loads(
             request.POST.get("token", ""), salt=DEEP_LINK_SALT, max_age=DEEP_LINK_MAX_AGE
         )
-        message = MessageLaunch.from_cache(
-            data["launch"], request, ToolConfig(), launch_data_storage=DjangoCacheDataStorage()
-        )
-    except (signing.BadSignature, LtiException) as error:
-        return _error(request, f"This selection has expired; start again from the LMS ({error}).")
-    from django.contrib.auth import get_user_model
-    from lti_tool.models import LtiDeployment
-
+    except signing.BadSignature:
+        return _error(request, "This selection has expired; start again from the LMS.")
     user = get_object_or_404(get_user_model(), pk=data["u"], is_active=True)
-    deployment = get_object_or_404(LtiDeployment, pk=data["d"], is_active=True)
+    deployment = get_object_or_404(
+        LtiDeployment.objects.select_related("registration"),
+        pk=data["d"],
+        is_active=True,
+        registration__is_active=True,
+    )
     resources = deep_linking.resources_for(
         user=user,
         keys=request.POST.getlist("item"),
@@ -172,10 +181,11 @@ def deep_link_answer(request: HttpRequest) -> HttpResponse:
         context_id=data["c"],
         launch_url=_launch_url(request),
     )
-    deep_link = message.get_deep_link()
-    return_url = message.get_launch_data()[
-        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-    ]["deep_link_return_url"]
+    settings_claim = data["dl"]
+    deep_link = DeepLink(
+        deployment.registration.to_registration(), deployment.deployment_id, settings_claim
+    )
+    return_url = str(settings_claim["deep_link_return_url"])
     response = render(
         request,
         "lti/deep_link_answer.html",
@@ -183,10 +193,7 @@ def deep_link_answer(request: HttpRequest) -> HttpResponse:
     )
     parts = urlsplit(return_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    origins = launch.platform_origins(
-        registration=deployment.registration, claims=dict(message.get_launch_data())
-    )
-    return frame_for(response, origins=origins, form_origins=[origin])
+    return frame_for(response, origins=data["r"], form_origins=[origin])
 
 
 @require_GET

@@ -47,7 +47,9 @@ def lms(db, client: Client) -> Iterator[Lms]:
     stop()
 
 
-def oidc_login(client: Client, lms: Lms, *, user_id: str = "lms-user") -> dict[str, str]:
+def oidc_login(
+    client: Client, lms: Lms, *, user_id: str = "lms-user", secure: bool = False
+) -> dict[str, str]:
     """The LMS starts a login; the tool answers with its cookie-check page naming the auth URL."""
     response = client.get(
         "/lti/login/",
@@ -59,6 +61,7 @@ def oidc_login(client: Client, lms: Lms, *, user_id: str = "lms-user") -> dict[s
             "client_id": CLIENT_ID,
             "lti_deployment_id": DEPLOYMENT_ID,
         },
+        secure=secure,
     )
     assert response.status_code == 200, response.content
     match = re.search(r'data-auth-url="([^"]+)"', response.content.decode())
@@ -102,12 +105,14 @@ def platform_launch(
     return launch.lti_launch()
 
 
-def post_launch(client: Client, data: dict[str, t.Any]) -> t.Any:
+def post_launch(client: Client, data: dict[str, t.Any], *, secure: bool = False) -> t.Any:
     return client.post(
-        urlsplit(data["launch_url"]).path, {"id_token": data["id_token"], "state": data["state"]}
+        urlsplit(data["launch_url"]).path,
+        {"id_token": data["id_token"], "state": data["state"]},
+        secure=secure,
     )
 
 
-def full_launch(client: Client, lms: Lms, **kwargs: t.Any) -> t.Any:
-    preflight = oidc_login(client, lms, user_id=kwargs["user_id"])
-    return post_launch(client, platform_launch(lms, preflight, **kwargs))
+def full_launch(client: Client, lms: Lms, *, secure: bool = False, **kwargs: t.Any) -> t.Any:
+    preflight = oidc_login(client, lms, user_id=kwargs["user_id"], secure=secure)
+    return post_launch(client, platform_launch(lms, preflight, **kwargs), secure=secure)

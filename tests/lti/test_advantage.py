@@ -58,18 +58,20 @@ def test_a_teacher_places_an_assignment_with_a_line_item_through_deep_linking(
 ):
     # The LMS instructor is linked (by an admin) to the LLMasOS teacher account.
     LtiUser.objects.create(registration=LtiRegistration.objects.get(), sub="t-1", auth_user=teacher)
-    preflight = oidc_login(client, lms, user_id="t-1")
+    preflight = oidc_login(client, lms, user_id="t-1", secure=True)
     data = platform_launch(
         lms, preflight, user_id="t-1", roles=[INSTRUCTOR], deep_link_return=f"{lms.issuer}/dl"
     )
-    picker = post_launch(client, data)
+    picker = post_launch(client, data, secure=True)
     page = picker.content.decode()
     assert picker.status_code == 200 and f"assignment:{assignment.pk}" in page
     token = field(page, "token")
 
     # A fresh client: the picker works with third-party cookies blocked (no session).
     answer = type(client)().post(
-        "/lti/deep-link/", {"token": token, "item": [f"assignment:{assignment.pk}", "course:999"]}
+        "/lti/deep-link/",
+        {"token": token, "item": [f"assignment:{assignment.pk}", "course:999"]},
+        secure=True,
     )
     assert answer.status_code == 200
     assert f"form-action 'self' {lms.issuer}" in answer["Content-Security-Policy"]

@@ -151,6 +151,26 @@ def test_the_new_window_login_redirects_to_the_platform_and_the_launch_works(cli
     assert post_launch(client, data).status_code == 200
 
 
+def test_over_https_the_login_cookies_can_travel_in_the_lms_frame(client, lms, course):
+    preflight = oidc_login(client, lms, user_id="s-1", secure=True)
+    lti_cookies = {name: c for name, c in client.cookies.items() if name.startswith("lti1p3-")}
+    # The state cookie and PyLTI1p3's session-id cookie (its cache key under HTTPS).
+    assert len(lti_cookies) == 2
+    for cookie in lti_cookies.values():
+        assert cookie["samesite"] == "None" and cookie["secure"] and cookie["httponly"]
+    data = platform_launch(lms, preflight, user_id="s-1", roles=[LEARNER], custom=token_for(course))
+    assert post_launch(client, data, secure=True).status_code == 200
+
+
+def test_over_https_a_launch_without_the_lms_cookies_is_refused(client, lms, course):
+    preflight = oidc_login(client, lms, user_id="s-1", secure=True)
+    data = platform_launch(lms, preflight, user_id="s-1", roles=[LEARNER], custom=token_for(course))
+    client.cookies.clear()
+    response = post_launch(client, data, secure=True)
+    assert response.status_code == 403 and "cookie" in response.content.decode()
+    assert not LtiUser.objects.exists()
+
+
 def test_a_launch_without_the_state_cookie_is_refused(client, lms, course):
     preflight = oidc_login(client, lms, user_id="s-1")
     data = platform_launch(lms, preflight, user_id="s-1", roles=[LEARNER], custom=token_for(course))
