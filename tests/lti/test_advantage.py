@@ -335,3 +335,9 @@ def test_an_lms_problem_never_breaks_grading(lms, assignment, placed, monkeypatc
     submission = graded(assignment, placed, "6")
     submission_scored.send(sender=Submission, submission=submission)  # does not raise
     assert "could not be queued" in caplog.text
+
+
+def test_celery_beat_syncs_every_roster_nightly(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["lti-roster-sync"]
+    assert entry["task"] == "lti.tasks.roster_sync_all"
+    assert entry["schedule"].hour == {settings.LTI_ROSTER_SYNC_HOUR}
