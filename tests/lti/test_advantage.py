@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -341,3 +342,29 @@ def test_celery_beat_syncs_every_roster_nightly(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["lti-roster-sync"]
     assert entry["task"] == "lti.tasks.roster_sync_all"
     assert entry["schedule"].hour == {settings.LTI_ROSTER_SYNC_HOUR}
+
+
+def test_the_lms_pages_refuse_wrong_methods_and_unknown_rows(client, course, teacher):
+    client.force_login(teacher)
+    base = f"/courses/{course.slug}/lms/"
+    assert client.post(base).status_code == 405
+    assert client.get(f"{base}rosters/1/sync/").status_code == 405
+    assert client.post(f"{base}rosters/999/sync/").status_code == 404
+    assert client.get("/courses/no-such-course/lms/").status_code in (403, 404)
+
+
+def test_a_forged_enter_link_is_refused(client, db):
+    response = client.get("/lti/enter/forged/")
+    assert response.status_code == 403 and "not valid" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_expired_enter_link_is_refused(client, lms, course):
+    import time_machine
+
+    response = full_launch(client, lms, user_id="s-1", roles=[LEARNER], custom=token_for(course))
+    link = re.search(r'href="(/lti/enter/[^"]+)"', response.content.decode())
+    assert link
+    with time_machine.travel(time.time() + 300):
+        late = type(client)().get(link.group(1))
+    assert late.status_code == 403 and "expired" in late.content.decode()
