@@ -13,12 +13,14 @@ from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 
+from lti.tool_config import lms_session
+
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 
 def connector(registration: LtiRegistration) -> ServiceConnector:
-    return ServiceConnector(registration.to_registration())
+    return ServiceConnector(registration.to_registration(), requests_session=lms_session())
 
 
 def ags(*, registration: LtiRegistration, lineitem_url: str, scopes: list[str]) -> Any:

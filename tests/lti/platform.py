@@ -76,6 +76,7 @@ class Lms:
     scores: list[dict[str, t.Any]] = field(default_factory=list)
     members: list[dict[str, t.Any]] = field(default_factory=list)
     fail_scores: int = 0  # answer 500 to this many score posts first
+    jwks_fetches: int = 0
     # Dynamic Registration (lti1p3platform has none, so these two endpoints are plain JSON).
     registrations: list[dict[str, t.Any]] = field(default_factory=list)
     config_issuer: str = ""  # what the OpenID configuration claims as issuer (default: ours)
@@ -148,6 +149,7 @@ class Lms:
         config = self.config()
         config.get_registration()
         if path == "/jwks":
+            self.jwks_fetches += 1
             return "200 OK", config.get_jwks()
         if path == "/token":
             return "200 OK", config.get_access_token(request.form_data)

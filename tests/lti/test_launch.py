@@ -273,3 +273,21 @@ def test_a_garbage_token_is_refused(client, lms):
     preflight = oidc_login(client, lms, user_id="s-1")
     response = client.post("/lti/launch/", {"id_token": "a.b.c", "state": preflight["state"]})
     assert response.status_code == 403
+
+
+def test_the_platforms_keys_are_cached_and_refetched_when_it_rotates_them(client, lms, course):
+    from tests.lti.platform import rsa_pem_pair
+
+    assert (
+        full_launch(
+            client, lms, user_id="s-1", roles=[LEARNER], custom=token_for(course)
+        ).status_code
+        == 200
+    )
+    full_launch(client, lms, user_id="s-2", roles=[LEARNER], link_id="rl-1")
+    assert lms.jwks_fetches == 1
+    private, public = rsa_pem_pair()
+    lms.registration.set_platform_private_key(private).set_platform_public_key(public)
+    response = full_launch(client, lms, user_id="s-3", roles=[LEARNER], link_id="rl-1")
+    assert response.status_code == 200, response.content
+    assert lms.jwks_fetches == 2
