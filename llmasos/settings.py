@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "grading",
     "playground",
     "learning",
+    "lti_tool",  # django-lti: LTI registrations, deployments and the tool's keys
+    "lti",
     "portal",  # the site layer on top: pages composed from the apps above
 ]
 
@@ -334,10 +336,18 @@ LEARNING_FIT_MIN_ANSWERS = env_int("LEARNING_FIT_MIN_ANSWERS", 200, minimum=10)
 LEARNING_FIT_MIN_STUDENTS = env_int("LEARNING_FIT_MIN_STUDENTS", 10, minimum=2)
 # Courses with new answers are refitted every night at this hour (UTC) by Celery beat.
 LEARNING_REFIT_HOUR = env_int("LEARNING_REFIT_HOUR", 3, minimum=0, maximum=23)
+# LTI 1.3: the nightly roster sync (UTC hour) and the life of a Dynamic Registration URL.
+LTI_ROSTER_SYNC_HOUR = env_int("LTI_ROSTER_SYNC_HOUR", 2, minimum=0, maximum=23)
+LTI_REGISTRATION_DAYS = env_int("LTI_REGISTRATION_DAYS", 7, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "learning-refit-bkt": {
         "task": "learning.tasks.concept_params_refit_due",
         "schedule": crontab(hour=LEARNING_REFIT_HOUR, minute=30),
+    },
+    # LTI: every LMS course's roster (NRPS) is synced nightly as well as on demand.
+    "lti-roster-sync": {
+        "task": "lti.tasks.roster_sync_all",
+        "schedule": crontab(hour=LTI_ROSTER_SYNC_HOUR, minute=15),
     },
 }
 # Recent wrong answers (within this many days) push a concept up the recommendations.

@@ -43,6 +43,8 @@ urlpatterns = [
     path("", include(portal_urls.urlpatterns)),
     *([path("v1/", include("inference.openai_urls"))] if settings.INFERENCE_SERVER else []),
     path("accounts/", include("accounts.urls")),
+    # LTI 1.3: /lti/... for the LMS, /courses/<slug>/lms/ for the teacher.
+    path("", include("lti.urls")),
     # One `courses` namespace for the courses app's pages and the lesson page the portal composes
     # (it shows the tutor panel), so `courses:lesson` keeps its name; the portal's come last.
     path(
