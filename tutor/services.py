@@ -12,8 +12,9 @@ The consumer only translates frames around these three calls.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -23,8 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from assist.budget import BudgetState, busy_release, busy_take, charge, refund
+from assist.models import Outcome
 from assist.policy import Decision, Purpose, decide
 from assist.prompts import tutor as prompts
+from assist.usage import usage_record
 from core.errors import DomainError
 from courses.models import Course, Lesson
 from grading.selectors import open_assignment_briefs
@@ -62,6 +65,7 @@ class PreparedTurn:
     # The chat for the model, or None when the reply is a fixed text (nothing relevant found).
     messages: list[dict[str, str]] | None
     fixed_text: str = ""
+    started: float = field(default_factory=time.monotonic)  # for the usage log's latency
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -230,7 +234,9 @@ def turn_start(
         raise TutorError("lesson_not_found", "That lesson is not part of this course.")
     decision = decide(user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson)
     if not decision.allowed:
-        raise TutorError("tutor_off", "The tutor is turned off here.")
+        raise TutorError("tutor_off", decision.reason or "The tutor is turned off here.")
+    # A teacher's "hints only" holds in explain mode too: hint prompts, and the guard.
+    plan_mode = Mode.HINT if decision.hint_only and mode == Mode.EXPLAIN else mode
     if not busy_take(user=user):
         raise TutorError(
             "busy", "The tutor is still answering your last question; wait or stop it."
@@ -243,7 +249,7 @@ def turn_start(
                     conversation = Conversation.objects.create(
                         course=course, student=user, lesson=lesson, title=text[:80]
                     )
-                kind, messages, chunks, fixed = _plan(conversation, text, mode, lesson)
+                kind, messages, chunks, fixed = _plan(conversation, text, plan_mode, lesson)
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,
@@ -331,7 +337,26 @@ def turn_finish(
     if status == Message.Status.FAILED:
         refund(user=turn.user, decision=turn.decision)
     busy_release(user=turn.user)
+    usage_record(
+        user=turn.user,
+        purpose=_PURPOSES[turn.question.mode],
+        decision=turn.decision,
+        outcome=_OUTCOMES[status] if turn.messages is not None else Outcome.NOT_COVERED,
+        course_id=turn.conversation.course_id,
+        lesson=turn.conversation.lesson,
+        prompt_tokens=reply.prompt_tokens or 0,
+        completion_tokens=reply.completion_tokens or 0,
+        latency_ms=round((time.monotonic() - turn.started) * 1000),
+    )
     return reply
+
+
+_OUTCOMES: dict[str, str] = {
+    Message.Status.COMPLETE: Outcome.ANSWERED,
+    Message.Status.STOPPED: Outcome.STOPPED,
+    Message.Status.FAILED: Outcome.FAILED,
+    Message.Status.STREAMING: Outcome.FAILED,
+}
 
 
 def message_rate(*, message: Message, helpful: bool, comment: str = "") -> Message:
