@@ -197,7 +197,7 @@ def rule_for(
     return Rule(AIMode.INHERIT, "", None, instructions)
 
 
-def _is_student_here(user: Any, course_id: int | None) -> bool:
+def is_student_here(user: Any, course_id: int | None) -> bool:
     from courses.models import Course
 
     if course_id is None or not getattr(user, "is_authenticated", False):
@@ -235,7 +235,7 @@ def decide(
     else:
         base = _RULES[purpose]
     course_id = _course_id(course, assignment, lesson)
-    if purpose not in _GOVERNED or not _is_student_here(user, course_id):
+    if purpose not in _GOVERNED or not is_student_here(user, course_id):
         return base
     rule = rule_for(course=course, assignment=assignment, lesson=lesson)
     if rule.mode == AIMode.OFF:

@@ -5,6 +5,7 @@ import pytest
 from assist.services import ai_policy_set
 from courses.models import Lesson
 from grading.models import Assignment
+from tests.tutor.conftest import tutor_course  # noqa: F401 - shared with the tutor tests
 
 
 @pytest.fixture

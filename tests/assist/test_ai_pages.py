@@ -212,3 +212,42 @@ def test_a_student_sees_their_own_usage_and_nobody_elses(
     assert "teachers of a course can read your tutor conversations" in html
     client.logout()
     assert client.get(reverse("assist:my_usage")).status_code == 302
+
+
+# --- what students see where they would ask ----------------------------------------------------
+
+
+def test_a_student_reads_the_rule_instead_of_a_dead_ask_button(
+    client, course, enrolled_student, teacher, lesson, set_rule
+):
+    url = reverse("courses:lesson", args=[course.slug, lesson.slug])
+    client.force_login(enrolled_student)
+    assert 'id="tutor-form"' in client.get(url).content.decode()
+    set_rule(course, "off", lesson=lesson)
+    html = client.get(url).content.decode()
+    assert "Your teacher turned AI help off for this lesson." in html
+    assert 'id="tutor-form"' not in html
+    # The teacher keeps the form (to try it) and reads what students see.
+    client.force_login(teacher)
+    html = client.get(url).content.decode()
+    assert 'id="tutor-form"' in html and "Your students see:" in html
+
+
+def test_hints_only_is_said_above_the_form(client, course, enrolled_student, set_rule):
+    set_rule(course, "hints")
+    client.force_login(enrolled_student)
+    html = client.get(reverse("tutor:course", args=[course.slug])).content.decode()
+    assert "AI help is hints only for this course" in html and 'id="tutor-form"' in html
+
+
+def test_the_assignment_page_and_the_playground_say_the_assignments_rule(
+    client, course, enrolled_student, assignment, set_rule
+):
+    set_rule(course, "off", assignment=assignment)
+    client.force_login(enrolled_student)
+    page = client.get(assignment.get_absolute_url()).content.decode()
+    assert "Your teacher turned AI help off for this assignment." in page
+    playground = client.get(reverse("playground:index"), {"assignment": assignment.pk})
+    html = playground.content.decode()
+    assert "Your teacher turned AI help off for this assignment." in html
+    assert 'data-kind="explain"' not in html
