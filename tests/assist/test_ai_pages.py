@@ -143,6 +143,8 @@ def test_an_exam_that_ends_before_it_starts_is_explained(client, course, teacher
 def test_another_teacher_cannot_remove_an_exam_of_this_course(
     client, course, teacher, other_teacher
 ):
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from assist.services import exam_window_create
@@ -151,7 +153,7 @@ def test_another_teacher_cannot_remove_an_exam_of_this_course(
         course=course,
         title="Final",
         starts_at=timezone.now(),
-        ends_at=timezone.now() + timezone.timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=1),
         by=teacher,
     )
     client.force_login(other_teacher)
