@@ -9,10 +9,10 @@ from assist.models import AIPolicy, ExamWindow, QuestionBudget, UsageRecord
 class QuestionBudgetAdmin(admin.ModelAdmin):
     """Admins give one student a different tutor quota here (empty = the platform default)."""
 
-    list_display = ("user", "capacity", "refill_seconds", "available", "checked_at")
+    list_display = ("user", "capacity", "refill_seconds", "daily_tokens", "available", "checked_at")
     search_fields = ("user__username",)
     raw_id_fields = ("user",)
-    fields = ("user", "capacity", "refill_seconds", "available", "checked_at")
+    fields = ("user", "capacity", "refill_seconds", "daily_tokens", "available", "checked_at")
     readonly_fields = ("available", "checked_at")
 
     def save_model(self, request, obj, form, change):
@@ -27,7 +27,15 @@ class QuestionBudgetAdmin(admin.ModelAdmin):
 
 @admin.register(AIPolicy)
 class AIPolicyAdmin(admin.ModelAdmin):
-    list_display = ("course", "lesson", "assignment", "mode", "updated_by", "updated_at")
+    list_display = (
+        "course",
+        "lesson",
+        "assignment",
+        "mode",
+        "daily_tokens",
+        "updated_by",
+        "updated_at",
+    )
     list_filter = ("mode",)
     search_fields = ("course__title", "lesson__title", "assignment__title")
     raw_id_fields = ("course", "lesson", "assignment", "updated_by")

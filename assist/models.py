@@ -21,6 +21,8 @@ class QuestionBudget(models.Model):
     # Set by an admin to give one student a different budget; empty = the platform default.
     capacity = models.PositiveIntegerField(null=True, blank=True)
     refill_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Model tokens this student may use per UTC day; empty = AI_DAILY_TOKENS_PER_USER.
+    daily_tokens = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         # The table the tutor app created: the model moved here, its rows did not have to.
@@ -69,6 +71,9 @@ class AIPolicy(models.Model):
     # The teacher's instructions to the AI for an assignment, quoted into the prompt as
     # teacher text (assist.prompts.blocks), never above the safety rules.
     instructions = models.TextField(blank=True, max_length=2000)
+    # Admins only (a cost cap): model tokens the course's students may use per UTC day, on the
+    # course's row; empty = AI_DAILY_TOKENS_PER_COURSE.
+    daily_tokens = models.PositiveIntegerField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -184,3 +189,33 @@ class UsageRecord(models.Model):
         return (
             f"{self.feature} {self.outcome} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
         )
+
+
+class TokenDay(models.Model):
+    """Tokens used in one UTC day by one student (no course) or by one course's students (no user).
+
+    `used` includes what running requests have reserved (assist.budget.tokens_reserve), so
+    requests started at the same moment cannot all slip under the cap.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    used = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day"], condition=models.Q(course=None), name="token_day_user"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "day"], condition=models.Q(user=None), name="token_day_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.used} tokens on {self.day}"

@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from assist.budget import tokens_settle
 from assist.models import Outcome, UsageRecord
-from assist.policy import Decision, Mode, Purpose
+from assist.policy import BudgetKind, Decision, Mode, Purpose
 
 
 def usage_record(
@@ -30,11 +31,15 @@ def usage_record(
     completion_tokens: int = 0,
     latency_ms: int | None = None,
 ) -> UsageRecord:
+    """Log one finished request. For a request `charge` reserved tokens for, this is also where
+    the reservation becomes the engine's real count (so every charged path must end here)."""
+    if course_id is None:
+        course_id = getattr(assignment or lesson, "course_id", None)
+    if decision.budget == BudgetKind.QUESTIONS and getattr(user, "pk", None):
+        tokens_settle(user=user, course_id=course_id, used=prompt_tokens + completion_tokens)
     return UsageRecord.objects.create(
         user=user if getattr(user, "pk", None) else None,
-        course_id=course_id
-        if course_id is not None
-        else getattr(assignment or lesson, "course_id", None),
+        course_id=course_id,
         feature=purpose,
         assignment_id=getattr(assignment, "pk", None),
         lesson_id=getattr(lesson, "pk", None) or getattr(assignment, "lesson_id", None),

@@ -185,7 +185,7 @@ class CourseAskApi(APIView):
             )
         try:
             try:
-                charge(user=request.user, decision=decision)
+                charge(user=request.user, decision=decision, course_id=course.pk)
             except QuotaExceeded as exc:
                 return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             started = time.monotonic()

@@ -297,6 +297,8 @@ TUTOR_MAX_TOKENS = env_int("TUTOR_MAX_TOKENS", 200, minimum=1)
 AI_USAGE_RETENTION_DAYS = env_int("AI_USAGE_RETENTION_DAYS", 180, minimum=0)
 AI_DAILY_TOKENS_PER_USER = env_int("AI_DAILY_TOKENS_PER_USER", 0, minimum=0)
 AI_DAILY_TOKENS_PER_COURSE = env_int("AI_DAILY_TOKENS_PER_COURSE", 0, minimum=0)
+# Held against those caps while a request runs (about one tutor prompt and answer).
+AI_TOKEN_RESERVE = env_int("AI_TOKEN_RESERVE", 800, minimum=1)
 TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
 # Course material per tutor prompt. On CPU every prompt token is prefill time (~1 ms each on
 # 2 cores), so this is the main knob between grounding and time to first token under load.

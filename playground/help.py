@@ -65,7 +65,7 @@ def help_prepare(
     )
     if not decision.allowed:
         raise PlaygroundError("help_off", decision.reason or "AI help is turned off here.")
-    charge(user=user, decision=decision)
+    charge(user=user, decision=decision, course_id=assignment.course_id if assignment else None)
     messages = help_messages(
         kind=kind,
         code=code,

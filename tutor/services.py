@@ -242,7 +242,7 @@ def turn_start(
             "busy", "The tutor is still answering your last question; wait or stop it."
         )
     try:
-        budget = charge(user=user, decision=decision)
+        budget = charge(user=user, decision=decision, course_id=course.pk)
         try:
             with transaction.atomic():
                 if conversation is None:
