@@ -39,7 +39,7 @@ def counted(settings):
     settings.RAG_MAX_TOKENS = 24
     backends.reset_backend()
     spy = EngineCounts(LocalBackend())
-    backends._backend = spy
+    backends._backend = spy  # type: ignore[assignment]
     yield spy
     backends.reset_backend()
 
