@@ -63,6 +63,9 @@ class Decision:
     budget: BudgetKind
     # Why the model is not asked, in words a student can act on; empty when it is.
     reason: str = ""
+    # The course teacher's instructions to the AI for the assignment asked about; prompts
+    # quote them below the safety rules (assist.prompts.blocks.teacher_rules).
+    teacher_notes: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -230,14 +233,19 @@ def decide(
     """
     if purpose in _INTERACTIVE and not getattr(user, "is_authenticated", False):
         return NOTHING
-    if purpose == Purpose.PLAYGROUND_HELP:
-        base = _HINT_CHARGED if assignment is not None else _EXPLAIN_CHARGED
+    if purpose in _INTERACTIVE and assignment is not None:
+        # Asked about a graded assignment, live help guides and never solves.
+        base = _HINT_CHARGED
+    elif purpose == Purpose.PLAYGROUND_HELP:
+        base = _EXPLAIN_CHARGED
     else:
         base = _RULES[purpose]
     course_id = _course_id(course, assignment, lesson)
     if purpose not in _GOVERNED or not is_student_here(user, course_id):
         return base
     rule = rule_for(course=course, assignment=assignment, lesson=lesson)
+    if rule.instructions:
+        base = replace(base, teacher_notes=rule.instructions)
     if rule.mode == AIMode.OFF:
         from assist.usage import usage_refusal
 
@@ -252,12 +260,17 @@ def decide(
         return replace(NOTHING, reason=rule.notice)
     if rule.mode == AIMode.HINTS:
         return replace(base, mode=Mode.HINT, guard=GuardKind.HINT)
-    if rule.mode == AIMode.FULL and purpose == Purpose.PLAYGROUND_HELP:
-        explicit = (
-            assignment is None
-            or AIPolicy.objects.filter(assignment_id=assignment.pk, mode=AIMode.FULL).exists()
-        )
-        return _EXPLAIN_CHARGED if explicit else base
+    if (
+        rule.mode == AIMode.FULL
+        and purpose in _INTERACTIVE
+        and purpose != Purpose.TUTOR_HINT
+        and assignment is not None
+        and AIPolicy.objects.filter(
+            assignment_id=getattr(assignment, "pk", 0) or 0, mode=AIMode.FULL
+        ).exists()
+    ):
+        # Only full help set on the assignment itself lifts the hint default for graded work.
+        return replace(_EXPLAIN_CHARGED, teacher_notes=base.teacher_notes)
     return base
 
 

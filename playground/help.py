@@ -24,6 +24,7 @@ from assist.policy import Decision, Purpose, decide
 from assist.prompts.playground import TASKS, help_messages
 from assist.usage import usage_record
 from grading.models import Assignment
+from grading.selectors import assignment_brief
 from inference.llm import InferenceError, StreamStats, chat_stream
 from playground.services import PlaygroundError
 
@@ -71,12 +72,26 @@ def help_prepare(
         code=code,
         selection=selection,
         output=output,
-        assignment=assignment.instructions if assignment else "",
         hint_only=decision.hint_only,
+        teacher_notes=decision.teacher_notes,
+        **_about(assignment),
     )
     return HelpRequest(
         user=user, kind=kind, messages=messages, decision=decision, assignment=assignment
     )
+
+
+def _about(assignment: Assignment | None) -> dict[str, str]:
+    """The assignment the playground is open on, as the prompt's brief (no hidden tests)."""
+    if assignment is None:
+        return {}
+    brief = assignment_brief(assignment=assignment)
+    return {
+        "assignment": brief["instructions"],
+        "title": brief["title"],
+        "visible_tests": brief["visible_tests"],
+        "lesson": brief["lesson"],
+    }
 
 
 async def help_stream(request: HelpRequest) -> AsyncIterator[str]:

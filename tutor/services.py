@@ -30,7 +30,8 @@ from assist.prompts import tutor as prompts
 from assist.usage import usage_record
 from core.errors import DomainError
 from courses.models import Course, Lesson
-from grading.selectors import open_assignment_briefs
+from grading.models import Assignment
+from grading.selectors import assignment_brief, assignment_named, open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.models import Chunk
 from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
@@ -66,6 +67,7 @@ class PreparedTurn:
     messages: list[dict[str, str]] | None
     fixed_text: str = ""
     started: float = field(default_factory=time.monotonic)  # for the usage log's latency
+    assignment: Assignment | None = None  # the assignment the question named, if any
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -160,9 +162,18 @@ def _quiz_passages(conversation: Conversation, text: str, lesson: Lesson | None)
 
 
 def _plan(
-    conversation: Conversation, text: str, mode: str, lesson: Lesson | None
+    conversation: Conversation,
+    text: str,
+    mode: str,
+    lesson: Lesson | None,
+    assignment: Assignment | None = None,
+    teacher_notes: str = "",
 ) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str]:
-    """(reply kind, chat or None, passages, fixed text) for the student's message."""
+    """(reply kind, chat or None, passages, fixed text) for the student's message.
+
+    A question naming one of the course's assignments gets the assignment's brief (its
+    instructions, visible tests and lesson) as context beside the passages, so it is answered
+    even where the course material itself says nothing about it."""
     course_id = conversation.course_id
     lesson_id = lesson.pk if lesson else None
     if mode == Mode.QUIZ:
@@ -188,16 +199,28 @@ def _plan(
         chunks = relevant_chunks(
             course_id=course_id, question=f"{previous} {text}", prefer_lesson_id=lesson_id
         )
-    if not chunks:
+    brief = assignment_brief(assignment=assignment) if assignment else None
+    if not chunks and brief is None:
         return Message.Kind.ANSWER, None, [], NOT_COVERED
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
         messages = prompts.hint_messages(
-            question=text, chunks=chunks, history=history, homework=homework
+            question=text,
+            chunks=chunks,
+            history=history,
+            homework=homework,
+            assignment=brief,
+            teacher_notes=teacher_notes,
         )
     else:
-        messages = prompts.explain_messages(question=text, chunks=chunks, history=history)
+        messages = prompts.explain_messages(
+            question=text,
+            chunks=chunks,
+            history=history,
+            assignment=brief,
+            teacher_notes=teacher_notes,
+        )
     return Message.Kind.ANSWER, messages, chunks, ""
 
 
@@ -232,7 +255,11 @@ def turn_start(
         lesson = lesson or conversation.lesson
     if lesson is not None and lesson.course_id != course.pk:
         raise TutorError("lesson_not_found", "That lesson is not part of this course.")
-    decision = decide(user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson)
+    # Naming an assignment puts it in the context, under its own rule (assist.policy).
+    assignment = None if mode == Mode.QUIZ else assignment_named(course_id=course.pk, text=text)
+    decision = decide(
+        user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson, assignment=assignment
+    )
     if not decision.allowed:
         raise TutorError("tutor_off", decision.reason or "The tutor is turned off here.")
     # A teacher's "hints only" holds in explain mode too: hint prompts, and the guard.
@@ -249,7 +276,14 @@ def turn_start(
                     conversation = Conversation.objects.create(
                         course=course, student=user, lesson=lesson, title=text[:80]
                     )
-                kind, messages, chunks, fixed = _plan(conversation, text, plan_mode, lesson)
+                kind, messages, chunks, fixed = _plan(
+                    conversation,
+                    text,
+                    plan_mode,
+                    lesson,
+                    assignment,
+                    decision.teacher_notes,
+                )
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,
@@ -284,6 +318,7 @@ def turn_start(
         decision=decision,
         messages=messages,
         fixed_text=fixed,
+        assignment=assignment,
     )
 
 
@@ -344,6 +379,7 @@ def turn_finish(
         outcome=_OUTCOMES[status] if turn.messages is not None else Outcome.NOT_COVERED,
         course_id=turn.conversation.course_id,
         lesson=turn.conversation.lesson,
+        assignment=turn.assignment,
         prompt_tokens=reply.prompt_tokens or 0,
         completion_tokens=reply.completion_tokens or 0,
         latency_ms=round((time.monotonic() - turn.started) * 1000),

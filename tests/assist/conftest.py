@@ -7,6 +7,11 @@ from courses.models import Lesson
 from grading.models import Assignment
 from tests.tutor.conftest import tutor_course  # noqa: F401 - shared with the tutor tests
 
+TESTS = (
+    "from solution import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
+    "def test_secret():\n    assert add(-40, 2) == -38  # SECRET_CASE\n"
+)
+
 
 @pytest.fixture
 def lesson(course) -> Lesson:
@@ -21,7 +26,7 @@ def assignment(course, teacher, lesson) -> Assignment:
         created_by=teacher,
         title="Add two numbers",
         instructions="Write `add(a, b)`.",
-        test_code="from solution import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+        test_code=TESTS,
         test_names=["test_add", "test_secret"],
         hidden_tests=["test_secret"],
     )
