@@ -219,3 +219,31 @@ class TokenDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.used} tokens on {self.day}"
+
+
+class AINoticeAccepted(models.Model):
+    """A student read the one-time notice on what the AI logs and who reads it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_notice_accepted"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"AI notice accepted by {self.user_id}"
+
+
+class AssignmentOpened(models.Model):
+    """When a student first opened an assignment: a fact for its review page (time to submit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey("grading.Assignment", on_delete=models.CASCADE, related_name="+")
+    first_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "assignment"], name="assignment_opened_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.assignment_id}"

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from assist.models import Outcome, UsageRecord
+from assist.models import AssignmentOpened, Outcome, UsageRecord
 from assist.policy import Purpose
 from courses.models import Course
 
@@ -125,24 +125,34 @@ def help_before_submission(*, course: Course) -> list[dict[str, Any]]:
 
 
 def course_usage_rows(*, course: Course) -> Iterator[list[object]]:
-    records = (
+    # Tuples, not model instances: an export of a term's log is tens of thousands of rows.
+    rows = (
         UsageRecord.objects.filter(course=course)
-        .select_related("user", "assignment", "lesson")
         .order_by("created_at")
+        .values_list(
+            "created_at",
+            "user__username",
+            "feature",
+            "assignment__title",
+            "lesson__title",
+            "decision",
+            "outcome",
+            "reason",
+            "prompt_tokens",
+            "completion_tokens",
+            "latency_ms",
+        )
     )
-    for r in records.iterator(chunk_size=2000):
+    for row in rows.iterator(chunk_size=2000):
+        at, username, assignment, lesson, latency = row[0], row[1], row[3], row[4], row[10]
         yield [
-            r.created_at.isoformat(),
-            r.user.username if r.user else "",
-            r.feature,
-            r.assignment.title if r.assignment else "",
-            r.lesson.title if r.lesson else "",
-            r.decision,
-            r.outcome,
-            r.reason,
-            r.prompt_tokens,
-            r.completion_tokens,
-            "" if r.latency_ms is None else r.latency_ms,
+            at.isoformat(),
+            username or "",
+            row[2],
+            assignment or "",
+            lesson or "",
+            *row[5:10],
+            "" if latency is None else latency,
         ]
 
 
@@ -185,8 +195,25 @@ def assignment_signals(*, assignment: Any, student: Any, submitted_at: Any) -> d
             .exclude(outcome=Outcome.REFUSED)
             .count()
         )
+    opened = (
+        AssignmentOpened.objects.filter(user=student, assignment_id=assignment.pk)
+        .values_list("first_at", flat=True)
+        .first()
+    )
     return {
         "requests": before.count(),
         "hints": before.filter(decision="hint").count(),
         "lesson_requests": lesson_asks,
+        "opened_at": opened,
+        # None when the page was never opened before (e.g. submitted over the API).
+        "to_submit": _duration(submitted_at - opened) if opened and opened <= submitted_at else "",
     }
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // (24 * 60)} days"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from assist.models import AIMode, AIPolicy, ExamWindow
+from assist.models import AIMode, AINoticeAccepted, AIPolicy, AssignmentOpened, ExamWindow
 from core.errors import DomainError
 from courses.models import Course, Lesson
 
@@ -105,3 +105,13 @@ def course_ai_overview(*, course: Course) -> dict[str, Any]:
             .order_by("-starts_at")
         ),
     }
+
+
+def ai_notice_accept(*, user: Any) -> None:
+    AINoticeAccepted.objects.get_or_create(user=user)
+
+
+def assignment_opened(*, user: Any, assignment: Any) -> None:
+    """Remember the first time a student opened an assignment (later visits change nothing)."""
+    if getattr(user, "is_authenticated", False):
+        AssignmentOpened.objects.get_or_create(user=user, assignment=assignment)

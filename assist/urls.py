@@ -16,4 +16,5 @@ urlpatterns = [
     path("courses/<slug:slug>/ai/usage/", views.course_usage, name="usage"),
     path("courses/<slug:slug>/ai/usage.csv", views.course_usage_csv, name="usage_csv"),
     path("my/ai-usage/", views.my_usage, name="my_usage"),
+    path("my/ai-usage/accept/", views.notice_accept, name="notice_accept"),
 ]

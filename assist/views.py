@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -154,3 +156,15 @@ def course_usage_csv(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_GET
 def my_usage(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "assist/my_usage.html", selectors.user_usage(user=request.user))
+
+
+@login_required
+@require_POST
+def notice_accept(request: AuthenticatedRequest) -> HttpResponse:
+    services.ai_notice_accept(user=request.user)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("assist:my_usage")
+    return redirect(target)

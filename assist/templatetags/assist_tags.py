@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 
-from assist.models import AIMode
+from assist.models import AIMode, AINoticeAccepted
 from assist.policy import is_student_here, rule_for
 
 register = template.Library()
@@ -21,13 +21,17 @@ register = template.Library()
 def ai_rule(
     context: template.Context, course: Any, lesson: Any = None, assignment: Any = None
 ) -> dict[str, Any]:
-    if course is None and assignment is None and lesson is None:
-        return {"notice": "", "off": False, "exempt": False}
     user = context.get("user")
+    if course is None and assignment is None and lesson is None:
+        return {"notice": "", "off": False, "exempt": False, "needs_notice": False}
     rule = rule_for(course=course, lesson=lesson or None, assignment=assignment or None)
     course_id = course.pk if course else getattr(assignment or lesson, "course_id", None)
+    exempt = not is_student_here(user, course_id)
     return {
         "notice": rule.notice,
         "off": rule.mode == AIMode.OFF,
-        "exempt": not is_student_here(user, course_id),
+        "exempt": exempt,
+        # The one-time notice on what is logged, until the student has read it.
+        "needs_notice": not exempt
+        and not AINoticeAccepted.objects.filter(user_id=getattr(user, "pk", 0) or 0).exists(),
     }

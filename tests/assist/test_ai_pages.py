@@ -253,3 +253,66 @@ def test_the_assignment_page_and_the_playground_say_the_assignments_rule(
     html = playground.content.decode()
     assert "Your teacher turned AI help off for this assignment." in html
     assert 'data-kind="explain"' not in html
+
+
+# --- transparency and integrity facts ----------------------------------------------------------
+
+
+def test_a_student_accepts_the_one_time_notice_and_it_is_recorded(
+    client, course, enrolled_student, lesson
+):
+    from assist.models import AINoticeAccepted
+
+    url = reverse("courses:lesson", args=[course.slug, lesson.slug])
+    client.force_login(enrolled_student)
+    html = client.get(url).content.decode()
+    assert "Before you ask the AI:" in html and "can read your tutor conversations" in html
+    accept = reverse("assist:notice_accept")
+    assert client.get(accept).status_code == 405
+    response = client.post(accept, {"next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    assert AINoticeAccepted.objects.filter(user=enrolled_student).exists()
+    assert "Before you ask the AI:" not in client.get(url).content.decode()
+    # An outside address is not followed.
+    response = client.post(accept, {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("assist:my_usage")
+
+
+def test_the_notice_is_not_shown_to_the_teacher(client, course, teacher, lesson):
+    client.force_login(teacher)
+    html = client.get(reverse("courses:lesson", args=[course.slug, lesson.slug])).content.decode()
+    assert "Before you ask the AI:" not in html
+
+
+def test_the_review_page_shows_facts_about_ai_use_to_the_teacher_only(
+    client, course, teacher, enrolled_student, assignment
+):
+    import time_machine
+
+    from grading.models import Submission
+
+    client.force_login(enrolled_student)
+    with time_machine.travel("2026-12-01 09:00Z", tick=False):
+        client.get(assignment.get_absolute_url())
+    with time_machine.travel("2026-12-01 09:30Z", tick=False):
+        _usage(
+            enrolled_student,
+            course,
+            feature=Purpose.PLAYGROUND_HELP,
+            assignment=assignment,
+            decision="hint",
+        )
+    with time_machine.travel("2026-12-01 10:15Z", tick=False):
+        submission = Submission.objects.create(
+            assignment=assignment, student=enrolled_student, attempt=1, code="x"
+        )
+    with time_machine.travel("2026-12-01 11:00Z", tick=False):
+        _usage(enrolled_student, course, feature=Purpose.PLAYGROUND_HELP, assignment=assignment)
+    url = submission.get_absolute_url()
+    student_view = client.get(url).content.decode()
+    assert 'data-testid="ai-signals"' not in student_view
+    client.force_login(teacher)
+    html = client.get(url).content.decode()
+    assert "1 AI request about this assignment before submitting, 1 of them hints-only" in html
+    assert "submitted 1 h 15 min later" in html
+    assert "score" not in html.split('data-testid="ai-signals"')[1].split("</details>")[0].lower()
