@@ -180,7 +180,15 @@ class ExamWindowDetailApi(APIView):
 
 
 class CourseAIUsageApi(APIView):
-    @extend_schema(responses=serializers.DictField(), summary="The course's AI usage (teachers)")
+    @extend_schema_serializer(component_name="AIUsageOutput")
+    class OutputSerializer(serializers.Serializer):
+        totals = serializers.DictField(child=serializers.IntegerField())
+        weekly = serializers.DictField(child=serializers.ListField())
+        students = serializers.ListField(child=serializers.DictField())
+        refusals = serializers.ListField(child=serializers.DictField())
+        per_assignment = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(responses=OutputSerializer, summary="The course's AI usage (teachers)")
     def get(self, request: Request, slug: str) -> Response:
         course = _course(request, slug)
         usage = selectors.course_usage(course=course)
@@ -209,7 +217,13 @@ class CourseAIUsageApi(APIView):
 class CourseAINoticeApi(APIView):
     """What the AI may do for the caller here: a client shows `notice` instead of a dead button."""
 
-    @extend_schema(responses=serializers.DictField(), summary="The AI rule in force for me")
+    @extend_schema_serializer(component_name="AINoticeOutput")
+    class OutputSerializer(serializers.Serializer):
+        notice = serializers.CharField(
+            help_text='What to show instead of an ask button; "" if none.'
+        )
+
+    @extend_schema(responses=OutputSerializer, summary="The AI rule in force for me")
     def get(self, request: Request, slug: str) -> Response:
         course = course_for_reader(user=request.user, slug=slug)
         assignment = None

@@ -256,7 +256,10 @@ def submission_feedback_write(*, submission_id: int) -> str:
     try:
         reply = async_to_sync(chat_complete)(
             feedback_messages(
-                instructions=assignment.instructions, code=submission.code, failures=failures
+                instructions=assignment.instructions,
+                code=submission.code,
+                failures=failures,
+                teacher_notes=decision.teacher_notes,
             ),
             max_tokens=settings.GRADING_FEEDBACK_MAX_TOKENS,
         )

@@ -131,9 +131,12 @@ def test_no_feedback_is_written_on_a_submission_where_ai_is_off(
     assert submission.feedback_status == FeedbackStatus.NONE and scripted.calls == []
     assert UsageRecord.objects.get().outcome == Outcome.REFUSED
     # Allowed again, the feedback is written and logged with its tokens.
-    ai_policy_set(course=course, mode="", assignment=assignment, by=teacher)
+    ai_policy_set(
+        course=course, mode="", assignment=assignment, instructions="Name the + sign.", by=teacher
+    )
     Submission.objects.filter(pk=submission.pk).update(feedback_status=FeedbackStatus.PENDING)
     assert submission_feedback_write(submission_id=submission.pk) == FeedbackStatus.READY
+    assert "Name the + sign." in scripted.calls[0][0]["content"]
     row = UsageRecord.objects.get(outcome=Outcome.ANSWERED)
     assert row.feature == "grading_feedback" and row.assignment == assignment
     assert row.completion_tokens == len(scripted.answer.split(" "))
