@@ -316,3 +316,35 @@ def test_the_review_page_shows_facts_about_ai_use_to_the_teacher_only(
     assert "1 AI request about this assignment before submitting, 1 of them hints-only" in html
     assert "submitted 1 h 15 min later" in html
     assert "score" not in html.split('data-testid="ai-signals"')[1].split("</details>")[0].lower()
+
+
+def test_signed_out_visitors_reach_none_of_the_students_ai_pages(client):
+    from assist.models import AINoticeAccepted
+
+    for response in (
+        client.get(reverse("assist:my_usage")),
+        client.post(reverse("assist:notice_accept"), {"next": "/"}),
+    ):
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not AINoticeAccepted.objects.exists()
+
+
+def test_a_student_cannot_remove_an_exam(client, course, teacher, enrolled_student):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assist.services import exam_window_create
+
+    exam = exam_window_create(
+        course=course,
+        title="Final",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=1),
+        by=teacher,
+    )
+    client.force_login(enrolled_student)
+    assert (
+        client.post(reverse("assist:exam_delete", args=[course.slug, exam.pk])).status_code == 403
+    )
+    assert ExamWindow.objects.exists()

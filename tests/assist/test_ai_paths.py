@@ -181,3 +181,35 @@ async def test_the_playground_socket_says_the_assignments_rule(
     assert rows[1].feature == "playground_help" and rows[1].completion_tokens == len(
         scripted.answer.split(" ")
     )
+
+
+@pytest.mark.django_db
+def test_during_an_exam_the_ask_api_refuses_on_time_and_logs_it(
+    tutor_course, enrolled_student, teacher, scripted
+):
+    from datetime import datetime
+
+    import time_machine
+
+    from assist.services import exam_window_create
+
+    exam_window_create(
+        course=tutor_course,
+        title="Midterm",
+        starts_at=datetime.fromisoformat("2026-12-01T09:00+00:00"),
+        ends_at=datetime.fromisoformat("2026-12-01T11:00+00:00"),
+        by=teacher,
+    )
+    client = api_client_for(enrolled_student)
+    url = reverse("api-ask", args=[tutor_course.slug])
+    with time_machine.travel("2026-12-01 10:30Z", tick=False):
+        refused = client.post(url, {"question": QUESTION}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"].startswith("AI help is off during the exam “Midterm”, until")
+    assert scripted.calls == []
+    with time_machine.travel("2026-12-01 11:00Z", tick=False):
+        assert client.post(url, {"question": QUESTION}, format="json").status_code == 200
+    assert [r.outcome for r in UsageRecord.objects.order_by("pk")] == [
+        Outcome.REFUSED,
+        Outcome.ANSWERED,
+    ]
