@@ -6,6 +6,11 @@ time in the admin; everyone else gets TUTOR_QUOTA_QUESTIONS and TUTOR_QUOTA_REFI
 
 The tutor and the playground's AI help draw on the same bucket. Which purpose is charged at all
 is assist.policy's decision: callers go through `charge` / `refund` with that decision.
+
+Cost caps sit beside the bucket: model tokens per student and per course per UTC day
+(AI_DAILY_TOKENS_PER_USER / _PER_COURSE, or an admin's figure for one student or course). A
+charged request reserves AI_TOKEN_RESERVE tokens under a row lock before the model runs, and
+the usage log (assist.usage.usage_record) swaps the reservation for the engine's real count.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role
-from assist.models import QuestionBudget
+from assist.models import AIPolicy, QuestionBudget, TokenDay
 from assist.policy import BudgetKind, Decision
 from core.errors import DomainError
 
@@ -57,6 +63,14 @@ class QuotaExceeded(DomainError):
             f"You have no tutor questions left for now. One more comes back at {at} "
             f"(in about {wait} min)."
         )
+
+
+class TokenBudgetExceeded(QuotaExceeded):
+    """Today's token cap is reached (a QuotaExceeded, so every door already reports it)."""
+
+    def __init__(self, state: BudgetState, message: str) -> None:
+        self.state = state
+        DomainError.__init__(self, message)
 
 
 def _is_limited(user: Any) -> bool:
@@ -128,14 +142,93 @@ def budget_refund(*, user: Any) -> None:
         budget.save(update_fields=["available", "checked_at"])
 
 
-def charge(*, user: Any, decision: Decision) -> BudgetState:
+def _token_caps(user: Any, course_id: int | None) -> list[tuple[dict[str, Any], int, str]]:
+    """(row scope, cap, what the student reads when it is reached) for each cap in force."""
+    caps: list[tuple[dict[str, Any], int, str]] = []
+    own = QuestionBudget.objects.filter(user=user).values_list("daily_tokens", flat=True).first()
+    user_cap = own or settings.AI_DAILY_TOKENS_PER_USER
+    if user_cap:
+        caps.append(
+            (
+                {"user_id": user.pk, "course_id": None},
+                user_cap,
+                "You have used today's AI allowance; it renews at midnight (UTC).",
+            )
+        )
+    if course_id is not None:
+        set_by_admin = (
+            AIPolicy.objects.filter(course_id=course_id, lesson=None, assignment=None)
+            .values_list("daily_tokens", flat=True)
+            .first()
+        )
+        course_cap = set_by_admin or settings.AI_DAILY_TOKENS_PER_COURSE
+        if course_cap:
+            caps.append(
+                (
+                    {"user_id": None, "course_id": course_id},
+                    course_cap,
+                    "This course has used today's AI allowance; it renews at midnight (UTC).",
+                )
+            )
+    return caps
+
+
+def tokens_reserve(*, user: Any, course_id: int | None) -> None:
+    """Hold AI_TOKEN_RESERVE tokens of today's caps for one request, or raise
+    TokenBudgetExceeded when a cap is already reached."""
+    if not _is_limited(user):
+        return
+    caps = _token_caps(user, course_id)
+    if not caps:
+        return
+    day = timezone.now().date()
+    with transaction.atomic():
+        held = []
+        # Locked, user row before course row (one order, no deadlock): parallel requests see
+        # each other's reservations, so they cannot all start under the cap at once.
+        for scope, cap, message in caps:
+            TokenDay.objects.get_or_create(day=day, **scope)
+            row = TokenDay.objects.select_for_update().get(day=day, **scope)
+            if row.used >= cap:
+                raise TokenBudgetExceeded(budget_state(user=user), message)
+            held.append(row.pk)
+        TokenDay.objects.filter(pk__in=held).update(used=F("used") + settings.AI_TOKEN_RESERVE)
+
+
+def tokens_settle(*, user: Any, course_id: int | None, used: int) -> None:
+    """Swap a request's reservation for the tokens it really used."""
+    if not _is_limited(user):
+        return
+    day = timezone.now().date()
+    for scope, _, _ in _token_caps(user, course_id):
+        TokenDay.objects.filter(day=day, **scope).update(
+            used=F("used") + used - settings.AI_TOKEN_RESERVE
+        )
+
+
+def tokens_used_today(*, user: Any = None, course_id: int | None = None) -> int:
+    scope = {"user_id": user.pk, "course_id": None} if user else {"user_id": None}
+    if course_id is not None:
+        scope["course_id"] = course_id
+    row = TokenDay.objects.filter(day=timezone.now().date(), **scope).first()
+    return row.used if row else 0
+
+
+def charge(*, user: Any, decision: Decision, course_id: int | None = None) -> BudgetState:
     """Pay for one model request as `decision` says: from the question budget, or nothing.
 
-    Raises QuotaExceeded when the budget is empty. A purpose that charges nothing reports an
-    unlimited state, which is what a teacher already sees today.
+    Raises QuotaExceeded when the budget is empty, TokenBudgetExceeded (one) when a daily
+    token cap is reached. A purpose that charges nothing reports an unlimited state, which is
+    what a teacher already sees today.
     """
     if decision.budget == BudgetKind.QUESTIONS:
-        return budget_take(user=user)
+        state = budget_take(user=user)
+        try:
+            tokens_reserve(user=user, course_id=course_id)
+        except TokenBudgetExceeded:
+            budget_refund(user=user)  # nothing was asked: the question comes back
+            raise
+        return state
     return BudgetState(unlimited=True)
 
 

@@ -11,6 +11,7 @@ the same submission can arrive more than once; the claim below makes that safe:
 from __future__ import annotations
 
 import logging
+import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from asgiref.sync import async_to_sync
@@ -131,7 +132,9 @@ def code_grade(submission: Submission) -> dict[str, object]:
 
 
 def text_grade(submission: Submission) -> dict[str, object]:
+    from assist.models import Outcome
     from assist.policy import Purpose, decide
+    from assist.usage import usage_record
     from grading.text_grader import needs_review, text_answer_grade
 
     assignment = submission.assignment
@@ -141,6 +144,7 @@ def text_grade(submission: Submission) -> dict[str, object]:
         course=assignment.course,
         assignment=assignment,
     )
+    started = time.monotonic()
     grade = text_answer_grade(
         question=assignment.instructions,
         answer=submission.text,
@@ -148,6 +152,17 @@ def text_grade(submission: Submission) -> dict[str, object]:
         rubric=assignment.rubric,
         use_model=decision.allowed,
     )
+    if decision.allowed and assignment.rubric:
+        usage_record(
+            user=submission.student,
+            purpose=Purpose.TEXT_GRADING,
+            decision=decision,
+            outcome=Outcome.ANSWERED,
+            assignment=assignment,
+            prompt_tokens=grade.prompt_tokens,
+            completion_tokens=grade.completion_tokens,
+            latency_ms=round((time.monotonic() - started) * 1000),
+        )
     score = _points(float(assignment.max_score) * grade.fraction)
     return {
         "verdict": Verdict.SCORED,
@@ -199,8 +214,10 @@ def submission_grade(*, submission_id: int) -> str:
 
 def submission_feedback_write(*, submission_id: int) -> str:
     """AI feedback on failed tests: what the failure means and a hint, never the solution."""
+    from assist.models import Outcome
     from assist.policy import Purpose, decide
     from assist.prompts.grading import feedback_messages
+    from assist.usage import usage_record
     from inference.llm import InferenceError, chat_complete
 
     submission = (
@@ -235,19 +252,35 @@ def submission_feedback_write(*, submission_id: int) -> str:
     ]
     if submission.problem:
         failures.insert(0, ("the run as a whole", submission.problem))
+    started = time.monotonic()
     try:
         reply = async_to_sync(chat_complete)(
             feedback_messages(
-                instructions=assignment.instructions, code=submission.code, failures=failures
+                instructions=assignment.instructions,
+                code=submission.code,
+                failures=failures,
+                teacher_notes=decision.teacher_notes,
             ),
             max_tokens=settings.GRADING_FEEDBACK_MAX_TOKENS,
         )
     except InferenceError:
         log.warning("no feedback for submission %s: the model is unavailable", submission_id)
         status, text = FeedbackStatus.FAILED, ""
+        tokens = (0, 0)
     else:
         # The prompt forbids solutions; the policy's guard withholds code whatever it wrote.
         status, text = FeedbackStatus.READY, decision.filter_text(reply.text).strip()
+        tokens = (reply.stats.prompt_tokens, reply.stats.completion_tokens)
+    usage_record(
+        user=submission.student,
+        purpose=Purpose.GRADING_FEEDBACK,
+        decision=decision,
+        outcome=Outcome.ANSWERED if status == FeedbackStatus.READY else Outcome.FAILED,
+        assignment=assignment,
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        latency_ms=round((time.monotonic() - started) * 1000),
+    )
     Submission.objects.filter(pk=submission.pk, feedback_status=FeedbackStatus.PENDING).update(
         feedback=text, feedback_status=status
     )

@@ -155,6 +155,40 @@ def open_assignment_briefs(*, course_id: int, lesson_id: int | None, limit: int 
     return [f"{a.title}: {a.instructions}" for a in assignments[:limit]]
 
 
+def assignment_named(*, course_id: int, text: str) -> Assignment | None:
+    """The course's published assignment whose title the student's question names, if any
+    (the longest title wins: "Add two numbers twice" over "Add two numbers")."""
+    lowered = " ".join(text.lower().split())
+    named = [
+        a
+        for a in Assignment.objects.published()
+        .filter(course_id=course_id)
+        .only("pk", "title", "course_id", "lesson_id")
+        if len(a.title) >= 4 and " ".join(a.title.lower().split()) in lowered
+    ]
+    return max(named, key=lambda a: len(a.title), default=None)
+
+
+def assignment_brief(*, assignment: Assignment) -> dict[str, str]:
+    """What the AI may know of an assignment: its instructions, its visible tests (the hidden
+    ones are cut out of the source, as from the student's sandbox) and its lesson."""
+    from grading.checks import test_source_without
+
+    visible = ""
+    if assignment.is_code and assignment.test_code:
+        try:
+            visible = test_source_without(assignment.test_code, set(assignment.hidden_tests))
+        except SyntaxError:
+            visible = ""  # a broken test file is the teacher's to fix; the AI gets none of it
+    lesson = assignment.lesson
+    return {
+        "title": assignment.title,
+        "instructions": assignment.instructions,
+        "visible_tests": visible,
+        "lesson": f"{lesson.title}: {lesson.body}" if lesson else "",
+    }
+
+
 def assignments_due(*, student: Any, limit: int = 8) -> list[Assignment]:
     """Open assignments of the student's courses they have not submitted yet, soonest first."""
     now = timezone.now()

@@ -52,6 +52,9 @@ class TextGrade:
     similarity: float
     confidence: float
     fraction: float  # of the rubric's points
+    # What the model calls cost, for the AI usage log (0 without the model).
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def _credit(similarity: float) -> float:
@@ -95,6 +98,7 @@ def text_answer_grade(
 
     scores: list[CriterionScore] = []
     agreements: list[float] = []
+    prompt_tokens = completion_tokens = 0
     for text, vec, item in zip(criteria_texts, criteria_vecs, rubric, strict=True):
         points = float(item["points"])  # type: ignore[arg-type]
         by_sentence = sentence_vecs @ vec
@@ -114,6 +118,8 @@ def text_answer_grade(
                 max_tokens=8,
             )
             model = _model_points(reply.text, points)
+            prompt_tokens += reply.stats.prompt_tokens
+            completion_tokens += reply.stats.completion_tokens
         if model is None:
             score, agreement = estimate, 0.3
         else:
@@ -139,6 +145,8 @@ def text_answer_grade(
         similarity=round(similarity, 3),
         confidence=round(confidence, 3),
         fraction=fraction,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
     )
 
 

@@ -15,6 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
+from assist.selectors import assignment_signals
+from assist.services import assignment_opened
 from core.errors import DomainError
 from core.refusals import refusal_as_message
 from core.spreadsheets import csv_download, spreadsheet_safe
@@ -101,6 +103,8 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
     course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     assignment = _get_assignment(request, course, assignment_id)
     teaching = is_course_teacher(request.user, course)
+    if not teaching:
+        assignment_opened(user=request.user, assignment=assignment)  # for the review's facts
     submissions = list(selectors.student_submissions(assignment=assignment, student=request.user))
     latest = submissions[0] if submissions else None
     form = SubmissionForm(
@@ -177,6 +181,14 @@ def submission_detail(request: HttpRequest, slug: str, submission_id: int) -> Ht
             initial={"score": submission.score, "comment": submission.review_comment}
         ),
         "regrade_form": RegradeRequestForm(),
+        # Facts about the student's AI use on this assignment, for the teacher only; no score.
+        "ai_signals": assignment_signals(
+            assignment=submission.assignment,
+            student=submission.student,
+            submitted_at=submission.created_at,
+        )
+        if teaching
+        else None,
     }
     return render(request, "grading/submission_detail.html", context)
 

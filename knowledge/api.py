@@ -3,6 +3,8 @@ knowledge base. Moved from courses/api.py: same URLs, names and OpenAPI componen
 
 from __future__ import annotations
 
+import time
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -12,7 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assist.budget import QuotaExceeded, busy_release, busy_take, charge, refund
+from assist.models import Outcome
 from assist.policy import Purpose, decide
+from assist.usage import usage_record
 from courses.access import course_for_reader, course_for_teacher, is_course_teacher
 from knowledge import services
 from knowledge.models import Material, MaterialStatus
@@ -170,7 +174,9 @@ class CourseAskApi(APIView):
         # The AI-assist seam decides what the model may do here, as for every other path to it.
         decision = decide(user=request.user, purpose=Purpose.RAG_ANSWER, course=course)
         if not decision.allowed:
-            raise PermissionDenied("AI answers are not available for this course.")
+            raise PermissionDenied(
+                decision.reason or "AI answers are not available for this course."
+            )
         # The same door as the tutor: one answer at a time per student, paid from the same budget.
         if not busy_take(user=request.user):
             return Response(
@@ -179,17 +185,37 @@ class CourseAskApi(APIView):
             )
         try:
             try:
-                charge(user=request.user, decision=decision)
+                charge(user=request.user, decision=decision, course_id=course.pk)
             except QuotaExceeded as exc:
                 return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            started = time.monotonic()
             try:
                 result = async_to_sync(answer)(
                     course_id=course.pk, question=data.validated_data["question"]
                 )
             except InferenceError as error:
                 refund(user=request.user, decision=decision)  # the model failed, not the student
+                usage_record(
+                    user=request.user,
+                    purpose=Purpose.RAG_ANSWER,
+                    decision=decision,
+                    outcome=Outcome.FAILED,
+                    course_id=course.pk,
+                )
                 return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         finally:
             busy_release(user=request.user)
+        usage = result["usage"]
+        assert isinstance(usage, dict)
+        usage_record(
+            user=request.user,
+            purpose=Purpose.RAG_ANSWER,
+            decision=decision,
+            outcome=Outcome.ANSWERED if result["covered"] else Outcome.NOT_COVERED,
+            course_id=course.pk,
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+            latency_ms=round((time.monotonic() - started) * 1000),
+        )
         result["answer"] = decision.filter_text(str(result["answer"]))
         return Response(result)

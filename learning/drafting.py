@@ -15,14 +15,18 @@ from __future__ import annotations
 import logging
 import random
 import re
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from assist.policy import Purpose, decide
+from assist.models import Outcome
+from assist.policy import Decision, Purpose, decide
 from assist.prompts import drafting as prompts
+from assist.usage import usage_record
 from courses.models import Lesson
+from inference.llm import StreamStats
 from learning.models import Concept, PracticeQuestion, QuestionKind, QuestionStatus
 
 log = logging.getLogger(__name__)
@@ -183,16 +187,20 @@ def question_draft_write(*, question_id: int) -> str:
         kind=question.kind,
         variant=earlier,
     )
+    started = time.monotonic()
     try:
         # Greedy: sampling makes a small model drift out of the layout; variety comes from the
         # part of the lesson each draft is asked about.
         reply = async_to_sync(chat_complete)(
             messages, max_tokens=settings.LEARNING_DRAFT_MAX_TOKENS, temperature=0.0
         )
-        draft = parse_draft(reply.text, question.kind)
     except InferenceError:
         log.warning("no draft for question %s: the model is unavailable", question_id)
+        _usage(question, decision, Outcome.FAILED, started)
         return _fail(question, "The model is unavailable right now; try again later.")
+    _usage(question, decision, Outcome.ANSWERED, started, reply.stats)
+    try:
+        draft = parse_draft(reply.text, question.kind)
     except DraftUnreadable as error:
         return _fail(question, f"The model's reply could not be used ({error}); try again.")
     problems = question_problems(**draft)
@@ -210,6 +218,25 @@ def question_draft_write(*, question_id: int) -> str:
     question.problem = " ".join(problems.values())
     question.save()
     return QuestionStatus.DRAFT
+
+
+def _usage(
+    question: PracticeQuestion,
+    decision: Decision,
+    outcome: str,
+    started: float,
+    stats: StreamStats | None = None,
+) -> None:
+    usage_record(
+        user=question.created_by,
+        purpose=Purpose.QUESTION_DRAFTING,
+        decision=decision,
+        outcome=outcome,
+        lesson=question.source_lesson,
+        prompt_tokens=stats.prompt_tokens if stats else 0,
+        completion_tokens=stats.completion_tokens if stats else 0,
+        latency_ms=round((time.monotonic() - started) * 1000),
+    )
 
 
 def _fail(question: PracticeQuestion, problem: str) -> str:

@@ -294,6 +294,13 @@ RAG_MAX_TOKENS = env_int("RAG_MAX_TOKENS", 200, minimum=1)
 TUTOR_QUOTA_QUESTIONS = env_int("TUTOR_QUOTA_QUESTIONS", 10, minimum=1)
 TUTOR_QUOTA_REFILL_SECONDS = env_int("TUTOR_QUOTA_REFILL_SECONDS", 180, minimum=1)
 TUTOR_MAX_TOKENS = env_int("TUTOR_MAX_TOKENS", 200, minimum=1)
+# Teachers control the AI (assist/): the usage log is kept this many days (0 = forever), and
+# model tokens per student and per course per day (0 = no cap; UTC days).
+AI_USAGE_RETENTION_DAYS = env_int("AI_USAGE_RETENTION_DAYS", 180, minimum=0)
+AI_DAILY_TOKENS_PER_USER = env_int("AI_DAILY_TOKENS_PER_USER", 0, minimum=0)
+AI_DAILY_TOKENS_PER_COURSE = env_int("AI_DAILY_TOKENS_PER_COURSE", 0, minimum=0)
+# Held against those caps while a request runs (about one tutor prompt and answer).
+AI_TOKEN_RESERVE = env_int("AI_TOKEN_RESERVE", 800, minimum=1)
 TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
 # Course material per tutor prompt. On CPU every prompt token is prefill time (~1 ms each on
 # 2 cores), so this is the main knob between grounding and time to first token under load.
@@ -348,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
     "lti-roster-sync": {
         "task": "lti.tasks.roster_sync_all",
         "schedule": crontab(hour=LTI_ROSTER_SYNC_HOUR, minute=15),
+    },
+    "assist-usage-purge": {
+        "task": "assist.tasks.usage_purge",
+        "schedule": crontab(hour=LEARNING_REFIT_HOUR, minute=10),
     },
 }
 # Recent wrong answers (within this many days) push a concept up the recommendations.

@@ -31,6 +31,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("grading.api_urls")),
     path("", include("playground.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("assist.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
@@ -55,6 +56,7 @@ urlpatterns = [
     path("courses/", include("tutor.urls")),
     path("courses/", include("grading.urls")),
     path("courses/", include("learning.urls")),
+    path("", include("assist.urls")),
     path("playground/", include("playground.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_patterns)),

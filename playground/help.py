@@ -9,17 +9,22 @@ The socket (consumers.py) only checks the frame and sends what these return.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from assist.budget import charge, refund
+from assist.models import Outcome
 from assist.policy import Decision, Purpose, decide
 from assist.prompts.playground import TASKS, help_messages
+from assist.usage import usage_record
 from grading.models import Assignment
+from grading.selectors import assignment_brief
 from inference.llm import InferenceError, StreamStats, chat_stream
 from playground.services import PlaygroundError
 
@@ -33,6 +38,8 @@ class HelpRequest:
     kind: str
     messages: list[dict[str, str]]
     decision: Decision
+    assignment: Assignment | None = None
+    started: float = field(default_factory=time.monotonic)  # for the usage log's latency
 
 
 def clipped(value: Any) -> str:
@@ -58,17 +65,33 @@ def help_prepare(
         assignment=assignment,
     )
     if not decision.allowed:
-        raise PlaygroundError("help_off", "AI help is turned off here.")
-    charge(user=user, decision=decision)
+        raise PlaygroundError("help_off", decision.reason or "AI help is turned off here.")
+    charge(user=user, decision=decision, course_id=assignment.course_id if assignment else None)
     messages = help_messages(
         kind=kind,
         code=code,
         selection=selection,
         output=output,
-        assignment=assignment.instructions if assignment else "",
         hint_only=decision.hint_only,
+        teacher_notes=decision.teacher_notes,
+        **_about(assignment),
     )
-    return HelpRequest(user=user, kind=kind, messages=messages, decision=decision)
+    return HelpRequest(
+        user=user, kind=kind, messages=messages, decision=decision, assignment=assignment
+    )
+
+
+def _about(assignment: Assignment | None) -> dict[str, str]:
+    """The assignment the playground is open on, as the prompt's brief (no hidden tests)."""
+    if assignment is None:
+        return {}
+    brief = assignment_brief(assignment=assignment)
+    return {
+        "assignment": brief["instructions"],
+        "title": brief["title"],
+        "visible_tests": brief["visible_tests"],
+        "lesson": brief["lesson"],
+    }
 
 
 async def help_stream(request: HelpRequest) -> AsyncIterator[str]:
@@ -76,14 +99,36 @@ async def help_stream(request: HelpRequest) -> AsyncIterator[str]:
     error is raised for the caller to report. Stop by cancelling the consuming task."""
     guard = request.decision.new_guard()
     limit = settings.PLAYGROUND_HELP_MAX_TOKENS
+    stats = StreamStats(0, 0, "cancelled")
+    outcome = Outcome.STOPPED
     try:
         async for piece in chat_stream(request.messages, max_tokens=limit):
             if isinstance(piece, StreamStats):
+                stats = piece
                 continue
             if text := guard.feed(piece):
                 yield text
         if rest := guard.finish():
             yield rest
+        outcome = Outcome.ANSWERED
     except InferenceError:
+        outcome = Outcome.FAILED
         await database_sync_to_async(refund)(user=request.user, decision=request.decision)
         raise
+    finally:
+        # Shielded: a stopped request cancels this task, and its row must still be written.
+        await asyncio.shield(_record(request, outcome, stats))
+
+
+async def _record(request: HelpRequest, outcome: str, stats: StreamStats) -> None:
+    await database_sync_to_async(usage_record)(
+        user=request.user,
+        purpose=Purpose.PLAYGROUND_HELP,
+        decision=request.decision,
+        outcome=outcome,
+        course_id=request.assignment.course_id if request.assignment else None,
+        assignment=request.assignment,
+        prompt_tokens=stats.prompt_tokens,
+        completion_tokens=stats.completion_tokens,
+        latency_ms=round((time.monotonic() - request.started) * 1000),
+    )

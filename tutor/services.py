@@ -12,8 +12,9 @@ The consumer only translates frames around these three calls.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -23,11 +24,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from assist.budget import BudgetState, busy_release, busy_take, charge, refund
+from assist.models import Outcome
 from assist.policy import Decision, Purpose, decide
 from assist.prompts import tutor as prompts
+from assist.usage import usage_record
 from core.errors import DomainError
 from courses.models import Course, Lesson
-from grading.selectors import open_assignment_briefs
+from grading.models import Assignment
+from grading.selectors import assignment_brief, assignment_named, open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.models import Chunk
 from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
@@ -62,6 +66,8 @@ class PreparedTurn:
     # The chat for the model, or None when the reply is a fixed text (nothing relevant found).
     messages: list[dict[str, str]] | None
     fixed_text: str = ""
+    started: float = field(default_factory=time.monotonic)  # for the usage log's latency
+    assignment: Assignment | None = None  # the assignment the question named, if any
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -156,9 +162,18 @@ def _quiz_passages(conversation: Conversation, text: str, lesson: Lesson | None)
 
 
 def _plan(
-    conversation: Conversation, text: str, mode: str, lesson: Lesson | None
+    conversation: Conversation,
+    text: str,
+    mode: str,
+    lesson: Lesson | None,
+    assignment: Assignment | None = None,
+    teacher_notes: str = "",
 ) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str]:
-    """(reply kind, chat or None, passages, fixed text) for the student's message."""
+    """(reply kind, chat or None, passages, fixed text) for the student's message.
+
+    A question naming one of the course's assignments gets the assignment's brief (its
+    instructions, visible tests and lesson) as context beside the passages, so it is answered
+    even where the course material itself says nothing about it."""
     course_id = conversation.course_id
     lesson_id = lesson.pk if lesson else None
     if mode == Mode.QUIZ:
@@ -184,16 +199,28 @@ def _plan(
         chunks = relevant_chunks(
             course_id=course_id, question=f"{previous} {text}", prefer_lesson_id=lesson_id
         )
-    if not chunks:
+    brief = assignment_brief(assignment=assignment) if assignment else None
+    if not chunks and brief is None:
         return Message.Kind.ANSWER, None, [], NOT_COVERED
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
         messages = prompts.hint_messages(
-            question=text, chunks=chunks, history=history, homework=homework
+            question=text,
+            chunks=chunks,
+            history=history,
+            homework=homework,
+            assignment=brief,
+            teacher_notes=teacher_notes,
         )
     else:
-        messages = prompts.explain_messages(question=text, chunks=chunks, history=history)
+        messages = prompts.explain_messages(
+            question=text,
+            chunks=chunks,
+            history=history,
+            assignment=brief,
+            teacher_notes=teacher_notes,
+        )
     return Message.Kind.ANSWER, messages, chunks, ""
 
 
@@ -228,22 +255,35 @@ def turn_start(
         lesson = lesson or conversation.lesson
     if lesson is not None and lesson.course_id != course.pk:
         raise TutorError("lesson_not_found", "That lesson is not part of this course.")
-    decision = decide(user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson)
+    # Naming an assignment puts it in the context, under its own rule (assist.policy).
+    assignment = None if mode == Mode.QUIZ else assignment_named(course_id=course.pk, text=text)
+    decision = decide(
+        user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson, assignment=assignment
+    )
     if not decision.allowed:
-        raise TutorError("tutor_off", "The tutor is turned off here.")
+        raise TutorError("tutor_off", decision.reason or "The tutor is turned off here.")
+    # A teacher's "hints only" holds in explain mode too: hint prompts, and the guard.
+    plan_mode = Mode.HINT if decision.hint_only and mode == Mode.EXPLAIN else mode
     if not busy_take(user=user):
         raise TutorError(
             "busy", "The tutor is still answering your last question; wait or stop it."
         )
     try:
-        budget = charge(user=user, decision=decision)
+        budget = charge(user=user, decision=decision, course_id=course.pk)
         try:
             with transaction.atomic():
                 if conversation is None:
                     conversation = Conversation.objects.create(
                         course=course, student=user, lesson=lesson, title=text[:80]
                     )
-                kind, messages, chunks, fixed = _plan(conversation, text, mode, lesson)
+                kind, messages, chunks, fixed = _plan(
+                    conversation,
+                    text,
+                    plan_mode,
+                    lesson,
+                    assignment,
+                    decision.teacher_notes,
+                )
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,
@@ -278,6 +318,7 @@ def turn_start(
         decision=decision,
         messages=messages,
         fixed_text=fixed,
+        assignment=assignment,
     )
 
 
@@ -331,7 +372,27 @@ def turn_finish(
     if status == Message.Status.FAILED:
         refund(user=turn.user, decision=turn.decision)
     busy_release(user=turn.user)
+    usage_record(
+        user=turn.user,
+        purpose=_PURPOSES[turn.question.mode],
+        decision=turn.decision,
+        outcome=_OUTCOMES[status] if turn.messages is not None else Outcome.NOT_COVERED,
+        course_id=turn.conversation.course_id,
+        lesson=turn.conversation.lesson,
+        assignment=turn.assignment,
+        prompt_tokens=reply.prompt_tokens or 0,
+        completion_tokens=reply.completion_tokens or 0,
+        latency_ms=round((time.monotonic() - turn.started) * 1000),
+    )
     return reply
+
+
+_OUTCOMES: dict[str, str] = {
+    Message.Status.COMPLETE: Outcome.ANSWERED,
+    Message.Status.STOPPED: Outcome.STOPPED,
+    Message.Status.FAILED: Outcome.FAILED,
+    Message.Status.STREAMING: Outcome.FAILED,
+}
 
 
 def message_rate(*, message: Message, helpful: bool, comment: str = "") -> Message:

@@ -7,7 +7,7 @@ rules (no solution, no code) and the hint guard withholds fenced code whatever t
 
 from __future__ import annotations
 
-from assist.prompts.blocks import neutralise
+from assist.prompts.blocks import assignment_block, neutralise, teacher_rules
 
 MAX_CODE_CHARS = 4000
 MAX_OUTPUT_CHARS = 1500
@@ -38,13 +38,24 @@ def help_messages(
     output: str = "",
     assignment: str = "",
     hint_only: bool = False,
+    title: str = "",
+    visible_tests: str = "",
+    lesson: str = "",
+    teacher_notes: str = "",
 ) -> list[dict[str, str]]:
-    """`assignment`: the instructions of the graded assignment the code is for ("" if none);
-    `hint_only`: the policy's verdict (assist.policy.Decision.hint_only)."""
-    system = BASE + (HINT_RULES if hint_only else "")
+    """`assignment`: the instructions of the graded assignment the code is for ("" if none),
+    with its `title`, `visible_tests` (never the hidden ones) and `lesson`; `hint_only`: the
+    policy's verdict (assist.policy.Decision.hint_only); `teacher_notes`: the teacher's
+    instructions to the AI, quoted below the rules."""
+    system = BASE + (HINT_RULES if hint_only else "") + teacher_rules(teacher_notes)
     parts = []
     if assignment:
-        parts.append(f"The assignment: {neutralise(assignment)[:1200]}")
+        parts.append(
+            "The assignment the code is for:\n"
+            + assignment_block(
+                title=title, instructions=assignment, visible_tests=visible_tests, lesson=lesson
+            )
+        )
     parts.append(f"<code>\n{neutralise(code)[:MAX_CODE_CHARS]}\n</code>")
     if selection.strip():
         parts.append(

@@ -20,11 +20,11 @@ EXPLAIN_FREE = Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE)
 
 # (purpose, decision without an assignment, decision with one)
 RULES = [
-    (Purpose.TUTOR_EXPLAIN, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
-    (Purpose.TUTOR_QUIZ, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
-    (Purpose.TUTOR_HINT, HINT_CHARGED, HINT_CHARGED),
-    (Purpose.RAG_ANSWER, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
     # Help on a graded assignment must not do the homework: hints only, code withheld.
+    (Purpose.TUTOR_EXPLAIN, EXPLAIN_CHARGED, HINT_CHARGED),
+    (Purpose.TUTOR_QUIZ, EXPLAIN_CHARGED, HINT_CHARGED),
+    (Purpose.TUTOR_HINT, HINT_CHARGED, HINT_CHARGED),
+    (Purpose.RAG_ANSWER, EXPLAIN_CHARGED, HINT_CHARGED),
     (Purpose.PLAYGROUND_HELP, EXPLAIN_CHARGED, HINT_CHARGED),
     (Purpose.GRADING_FEEDBACK, HINT_FREE, HINT_FREE),
     (Purpose.TEXT_GRADING, EXPLAIN_FREE, EXPLAIN_FREE),
