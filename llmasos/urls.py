@@ -31,6 +31,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("grading.api_urls")),
     path("", include("playground.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("lab.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
@@ -54,6 +55,7 @@ urlpatterns = [
     path("courses/", include("grading.urls")),
     path("courses/", include("learning.urls")),
     path("playground/", include("playground.urls")),
+    path("lab/", include("lab.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
