@@ -71,8 +71,13 @@ class LabDouble:
         tokens = self._words(text)
         n = len(tokens)
         weights = [[(1 / (i + 1) if j <= i else 0.0) for j in range(n)] for i in range(n)]
-        return {**self.model_shape(), "layer": layer, "head": head, "tokens": tokens,
-                "weights": weights}
+        return {
+            **self.model_shape(),
+            "layer": layer,
+            "head": head,
+            "tokens": tokens,
+            "weights": weights,
+        }
 
     def embed(self, *, texts: list[str]) -> dict[str, Any]:
         vectors = []

@@ -79,8 +79,13 @@ def test_next_token_refuses_a_prompt_over_the_token_limit(signed_in, lab_double,
 def test_sampling_20_times_shows_the_spread(signed_in, lab_double):
     response = signed_in.get(
         reverse("lab:next_token"),
-        {"prompt": "The capital is", "temperature": "0.8", "top_k": "10", "top_p": "0.9",
-         "sample": "20"},
+        {
+            "prompt": "The capital is",
+            "temperature": "0.8",
+            "top_k": "10",
+            "top_p": "0.9",
+            "sample": "20",
+        },
     )
     assert response.status_code == 200
     page = response.content.decode()
