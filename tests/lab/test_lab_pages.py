@@ -89,7 +89,7 @@ def test_sampling_20_times_shows_the_spread(signed_in, lab_double):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Paris.</code> × 15" in page and "London.</code> × 5" in page
+    assert "Paris.</code>: 15 times" in page and "London.</code>: 5 times" in page
     sample_call = next(params for op, params in lab_double.calls if op == "sample")
     assert sample_call["count"] == 20 and sample_call["temperature"] == 0.8
 
