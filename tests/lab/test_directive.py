@@ -108,3 +108,21 @@ def test_the_lesson_page_shows_the_instrument(client, enrolled_student, course):
     page = client.get(lesson.get_absolute_url()).content.decode()
     assert "Lab · Next token" in page
     assert "Check my prompt" in page
+
+
+def test_the_llm_course_embeds_the_matching_instruments(db):
+    from courses.demo import demo_load
+    from courses.models import Lesson
+
+    demo_load()
+    expected = {
+        "tokens-and-embeddings": ["Lab · Tokenizer", "Lab · Embeddings"],
+        "self-attention": ["Lab · Attention"],
+        "decoding-and-sampling": ["Lab · Next token", "Check my prompt"],
+        "making-inference-fast": ["Lab · Speed and memory"],
+    }
+    for slug, widgets in expected.items():
+        lesson = Lesson.objects.get(course__slug="llm-how-they-work", slug=slug)
+        html = render_markdown(lesson.body)
+        for widget in widgets:
+            assert widget in html, (slug, widget)
