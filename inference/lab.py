@@ -351,6 +351,10 @@ def lab_operate(operation: str, params: dict[str, Any], *, timeout: float = 30.0
     function = OPERATIONS.get(operation)
     if function is None:
         raise LabError(f"Unknown lab operation {operation!r}.")
+    if operation != "embed":
+        # Loading takes seconds (more on a busy machine): it must not count against `timeout`,
+        # which is there for a queue of short jobs.
+        _model()
     try:
         return lab_run(lambda: function(**params), timeout=timeout)
     except TypeError as exc:
