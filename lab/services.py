@@ -129,14 +129,12 @@ def exercise_check(*, user: Any, exercise: dict[str, str], prompt: str) -> Exerc
         _within_token_limit(prompt)
         # After a word the next word starts with a space; after a space or newline it does not.
         spaced = "" if prompt[-1:].isspace() else " "
-        probabilities = {
-            word: float(
-                lab_call("token_probability", prompt=prompt, continuation=spaced + word)[
-                    "probability"
-                ]
-            )
-            for word in (likely, unlikely)
-        }
+        found = lab_call(
+            "token_probabilities",
+            prompt=prompt,
+            continuations=[spaced + likely, spaced + unlikely],
+        )["probabilities"]
+        probabilities = {likely: float(found[0]), unlikely: float(found[1])}
         passed = probabilities[likely] > probabilities[unlikely]
         shown = ", ".join(f"P({word}) = {p:.2%}" for word, p in probabilities.items())
         message = (

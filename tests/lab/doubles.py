@@ -53,13 +53,16 @@ class LabDouble:
             "rest_logsumexp": 4.0,
         }
 
-    def token_probability(self, *, prompt: str, continuation: str) -> dict[str, Any]:
-        word = continuation.strip()
-        base = self.probabilities.get(word, 0.01)
-        # Mentioning the other city makes it less likely: the exercise has something to find.
-        if "London" in prompt and word == "Paris":
-            base = 0.05
-        return {"probability": base}
+    def token_probabilities(self, *, prompt: str, continuations: list[str]) -> dict[str, Any]:
+        found = []
+        for continuation in continuations:
+            word = continuation.strip()
+            probability = self.probabilities.get(word, 0.01)
+            # Mentioning the other city makes it less likely: the exercise has something to find.
+            if "London" in prompt and word == "Paris":
+                probability = 0.05
+            found.append(probability)
+        return {"probabilities": found}
 
     def sample(self, *, prompt: str, count: int, **options: Any) -> dict[str, Any]:
         return {"samples": [" Paris." if i % 4 else " London." for i in range(count)]}

@@ -78,8 +78,8 @@ def test_an_exercise_passes_when_the_prompt_makes_the_word_more_likely(
     assert response.status_code == 200
     page = response.content.decode()
     assert "✓ Well done: P(Paris) = 60.00%, P(London) = 10.00%." in page
-    continuations = [p["continuation"] for op, p in lab_double.calls if op == "token_probability"]
-    assert continuations == [" Paris", " London"]
+    asked = [p["continuations"] for op, p in lab_double.calls if op == "token_probabilities"]
+    assert asked == [[" Paris", " London"]]
 
 
 def test_an_exercise_fails_when_it_does_not(signed_in, lab_double, exercise_value):
