@@ -6,9 +6,10 @@ eager attention (the fused kernels do not return weights). It is small (135M par
 0.55 GB of float32 weights) and only loaded when a student opens an instrument.
 
 Every computation runs on one dedicated worker thread (`lab_run`): the lab never takes the
-serving engine's lock or its threads, and one student's attention map cannot start a second
-forward pass beside another's. Inputs are short (LAB_MAX_TOKENS), so each job takes tens of
-milliseconds and the queue stays short; callers still wait with a timeout.
+serving engine's lock or joins its batch, and one student's attention map cannot start a second
+forward pass beside another's, so at most one lab pass shares the CPU with the tutor. Inputs
+are short (LAB_MAX_TOKENS), so a job takes a few hundred milliseconds and the queue stays short;
+callers still wait with a timeout.
 
 Apps do not call this module: they call `inference.lab_client.lab_call`, which may later send
 the same request to the shared model process (`inference.lab_api`).
@@ -27,13 +28,10 @@ from inference.model_files import ModelUnavailable, generation_model_dir
 
 T = TypeVar("T")
 
-# One thread: lab jobs queue behind each other, never beside the tutor's generation batch.
+# A thread of its own: lab jobs queue behind each other and never take the engine's lock.
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab")
 _load_lock = threading.Lock()
 _loaded: tuple[Any, Any] | None = None
-# torch's intra-op threads for lab forward passes: one, so a lab job leaves the other core to
-# the tutor (2-core machine). Small inputs gain little from more.
-LAB_TORCH_THREADS = 1
 
 
 class LabError(RuntimeError):
@@ -72,13 +70,9 @@ def lab_run(job: Callable[[], T], *, timeout: float = 30.0) -> T:
     def wrapped() -> T:
         import torch
 
-        previous = torch.get_num_threads()
-        torch.set_num_threads(LAB_TORCH_THREADS)
-        try:
-            with torch.inference_mode():
-                return job()
-        finally:
-            torch.set_num_threads(previous)
+        # No torch.set_num_threads here: it is process-wide and would throttle the engine too.
+        with torch.inference_mode():
+            return job()
 
     future = _pool.submit(wrapped)
     try:
