@@ -42,7 +42,14 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include(portal_urls.urlpatterns)),
-    *([path("v1/", include("inference.openai_urls"))] if settings.INFERENCE_SERVER else []),
+    *(
+        [
+            path("v1/", include("inference.openai_urls")),
+            path("v1/lab/", include("inference.lab_urls")),
+        ]
+        if settings.INFERENCE_SERVER
+        else []
+    ),
     path("accounts/", include("accounts.urls")),
     # One `courses` namespace for the courses app's pages and the lesson page the portal composes
     # (it shows the tutor panel), so `courses:lesson` keeps its name; the portal's come last.
