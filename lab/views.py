@@ -146,9 +146,11 @@ def attention(request: AuthenticatedRequest) -> HttpResponse:
             context["rows"] = [
                 {
                     "token": token,
+                    # A shade class per tenth, not a style per cell: a 64-token map has 4,096
+                    # cells and a phone should not download half a megabyte for it.
                     "cells": [
-                        {"to": result["tokens"][j], "weight": w, "alpha": round(min(1.0, w), 3)}
-                        for j, w in enumerate(row)
+                        {"shade": min(10, round(w * 10)), "shown": f"{w:.2f}".lstrip("0")}
+                        for w in row
                     ],
                 }
                 for token, row in zip(result["tokens"], result["weights"], strict=True)

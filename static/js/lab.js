@@ -170,7 +170,7 @@
       const describe = () => {
         const cells = [...row.querySelectorAll("td")];
         const best = cells
-          .map((cell, j) => ({ j, w: Number(cell.dataset.w) }))
+          .map((cell, j) => ({ j, w: Number(cell.textContent) }))
           .sort((a, b) => b.w - a.w)
           .slice(0, 3);
         const headers = root.querySelectorAll(".attention-map thead th.col-token");
