@@ -115,15 +115,24 @@ class DirectiveBlock:
 DirectiveRenderer = Callable[[DirectiveBlock], str]
 
 _directives: dict[str, DirectiveRenderer] = {}
+_directive_help: dict[str, str] = {}
 
 
-def directive_register(*, name: str, render: DirectiveRenderer) -> None:
-    """Add (or replace) the renderer of fenced blocks named `name`; idempotent for ready()."""
+def directive_register(*, name: str, render: DirectiveRenderer, help_text: str = "") -> None:
+    """Add (or replace) the renderer of fenced blocks named `name`; idempotent for ready().
+
+    `help_text` tells a teacher writing a lesson how to use it (the lesson form shows it)."""
     _directives[name] = render
+    _directive_help[name] = help_text
 
 
 def directive_unregister(*, name: str) -> DirectiveRenderer | None:
+    _directive_help.pop(name, None)
     return _directives.pop(name, None)
+
+
+def directive_help() -> list[str]:
+    return [text for _, text in sorted(_directive_help.items()) if text]
 
 
 def _fence_directive(token: Token, counts: dict[str, int]) -> DirectiveBlock | None:

@@ -11,4 +11,12 @@ class LabConfig(AppConfig):
         from lab.directives import directive_render
 
         # Lessons embed instruments as ```lab <instrument>``` fences (courses/markdown.py).
-        directive_register(name="lab", render=directive_render)
+        directive_register(
+            name="lab",
+            render=directive_render,
+            help_text=(
+                "Embed an LLM-lab instrument with a fenced block: ```lab tokenizer, next-token, "
+                "attention, embeddings or speed, then preset lines such as “prompt: The capital "
+                "of France is” (a next-token exercise adds exercise:, more_likely: and than:)."
+            ),
+        )

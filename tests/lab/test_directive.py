@@ -126,3 +126,9 @@ def test_the_llm_course_embeds_the_matching_instruments(db):
         html = render_markdown(lesson.body)
         for widget in widgets:
             assert widget in html, (slug, widget)
+
+
+def test_the_lesson_form_tells_the_teacher_how_to_embed_an_instrument(client, teacher, course):
+    client.force_login(teacher)
+    page = client.get(reverse("courses:lesson_create", args=[course.slug])).content.decode()
+    assert "Embed an LLM-lab instrument with a fenced block" in page
