@@ -370,6 +370,11 @@ OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+# Seconds a caller waits for a job, queue included. Sampling 20 rows and the speed measurement
+# generate tokens: seconds normally, much longer when other work loads the machine.
+TIMEOUTS = {"sample": 120.0, "speed": 120.0}
+
+
 def lab_operate(operation: str, params: dict[str, Any], *, timeout: float = 30.0) -> dict[str, Any]:
     """Run one named operation on the lab thread. LabError for an unknown one or bad params."""
     function = OPERATIONS.get(operation)
@@ -380,6 +385,6 @@ def lab_operate(operation: str, params: dict[str, Any], *, timeout: float = 30.0
         # which is there for a queue of short jobs.
         _model()
     try:
-        return lab_run(lambda: function(**params), timeout=timeout)
+        return lab_run(lambda: function(**params), timeout=TIMEOUTS.get(operation, timeout))
     except TypeError as exc:
         raise LabError(f"Wrong parameters for {operation}: {exc}") from exc
