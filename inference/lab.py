@@ -372,7 +372,7 @@ OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
 
 # Seconds a caller waits for a job, queue included. Sampling 20 rows and the speed measurement
 # generate tokens: seconds normally, much longer when other work loads the machine.
-TIMEOUTS = {"sample": 120.0, "speed": 120.0}
+TIMEOUTS = {"sample": 120.0, "speed": 300.0}
 
 
 def lab_operate(operation: str, params: dict[str, Any], *, timeout: float = 30.0) -> dict[str, Any]:

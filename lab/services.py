@@ -239,8 +239,8 @@ def embeddings_map(
 
 # --- Speed ----------------------------------------------------------------------------------
 
-SPEED_PROMPT_LENGTHS = [16, 32, 64, 128]
-SPEED_NEW_TOKENS = 8
+SPEED_PROMPT_LENGTHS = [16, 64, 128]
+SPEED_NEW_TOKENS = 6
 
 
 def speed_measure(*, user: Any) -> dict[str, Any]:

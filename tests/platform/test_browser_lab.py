@@ -90,7 +90,7 @@ def test_the_student_drives_every_instrument(lab_site, page):
     # Speed and memory, measured on the spot.
     page.locator(".lab-nav").get_by_role("link", name="Speed and memory").click()
     page.get_by_role("button", name="Measure").click()
-    expect(page.locator(".lab-throughput")).to_contain_text("Batch of 8", timeout=MODEL_TIMEOUT)
+    expect(page.locator(".lab-throughput")).to_contain_text("Batch of 8", timeout=2 * MODEL_TIMEOUT)
     _chart_drawn(page, ".lab-speed")
 
 
