@@ -70,7 +70,7 @@ def test_embeddings_put_related_words_near_the_query(client, student):
 
 def test_speed_measures_the_cache_and_batching(client, student):
     client.force_login(student)
-    result = lab.lab_run(lambda: lab.speed(new_tokens=4, prompt_lengths=[8, 32]))
+    result = lab.lab_operate("speed", {"new_tokens": 2, "prompt_lengths": [8, 32]})
     assert result["with_cache_tokens_per_second"] > 0
     assert result["batch_8_tokens_per_second"] > result["batch_1_tokens_per_second"]
     assert [p["prompt_tokens"] for p in result["time_to_first_token"]] == [8, 32]
