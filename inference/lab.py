@@ -18,6 +18,7 @@ the same request to the shared model process (`inference.lab_api`).
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import math
 import threading
 import time
@@ -251,11 +252,22 @@ def _pick(logits: Any, *, temperature: float, top_k: int, top_p: float) -> Any:
 # --- Attention ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _config() -> Any:
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(generation_model_dir())
+    except ModelUnavailable as exc:
+        raise LabError(str(exc)) from exc
+
+
 def model_shape() -> dict[str, int]:
-    _, model = _model()
+    """Layers and heads, from the configuration: the attention page's form needs no weights."""
+    config = _config()
     return {
-        "layers": int(model.config.num_hidden_layers),
-        "heads": int(model.config.num_attention_heads),
+        "layers": int(config.num_hidden_layers),
+        "heads": int(config.num_attention_heads),
     }
 
 
@@ -380,6 +392,8 @@ def lab_operate(operation: str, params: dict[str, Any], *, timeout: float = 30.0
     function = OPERATIONS.get(operation)
     if function is None:
         raise LabError(f"Unknown lab operation {operation!r}.")
+    if operation == "model_shape":
+        return function()  # reads a file; no need to queue behind forward passes
     if operation != "embed":
         # Loading takes seconds (more on a busy machine): it must not count against `timeout`,
         # which is there for a queue of short jobs.
