@@ -1,7 +1,7 @@
 """Response time of each LLM-lab instrument for a 64-token input, and what the lab's copy of the
 model costs in memory.
 
-    .venv/bin/python bench/lab.py [--runs 5]
+    .venv/bin/python bench/lab.py [--runs 5] [--threads N]
 
 Each instrument is timed through `inference.lab_client.lab_call`, the call the lab's pages make
 (the page itself adds a few milliseconds of form and template work), after one warm-up call.
@@ -86,12 +86,17 @@ def timed(call: Callable[[], Any], runs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    # torch's intra-op threads for the process, as the engine's `threads` option sets them; on a
+    # machine other work loads, 1 avoids threads waiting on each other at every operation.
+    parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args()
 
     # torch and transformers are in memory already wherever the engine runs: count the model.
     import torch  # noqa: F401
     from transformers import AutoModelForCausalLM  # noqa: F401
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     before = rss_mb()
     start = time.perf_counter()
     lab_call("model_shape")
@@ -140,6 +145,7 @@ def main() -> None:
         json.dumps(
             {
                 "input_tokens": tokens,
+                "torch_threads": torch.get_num_threads(),
                 "runs": args.runs,
                 "instruments": results,
                 "speed_measurement_seconds": round(speed_seconds, 2),
