@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
 
     # torch and transformers are in memory already wherever the engine runs: count the model.
-    import torch  # noqa: F401
+    import torch
     from transformers import AutoModelForCausalLM  # noqa: F401
 
     if args.threads:
