@@ -38,6 +38,7 @@ class Purpose(StrEnum):
     GRADING_FEEDBACK = "grading_feedback"
     TEXT_GRADING = "text_grading"
     QUESTION_DRAFTING = "question_drafting"
+    LAB = "lab"  # the LLM lab's instruments: forward passes a student starts
 
 
 class Mode(StrEnum):
@@ -99,6 +100,9 @@ _RULES: dict[Purpose, Decision] = {
     Purpose.GRADING_FEEDBACK: Decision(Mode.HINT, GuardKind.HINT, BudgetKind.NONE),
     Purpose.TEXT_GRADING: Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE),
     Purpose.QUESTION_DRAFTING: Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE),
+    # A student looking inside the model pays from the same budget; the lab app charges one
+    # question per LAB_CALLS_PER_QUESTION calls (a forward pass is far cheaper than an answer).
+    Purpose.LAB: _EXPLAIN_CHARGED,
 }
 # Purposes where a person is waiting on a socket or a request: nobody signed in, nothing asked.
 _INTERACTIVE = frozenset(
@@ -108,6 +112,7 @@ _INTERACTIVE = frozenset(
         Purpose.TUTOR_QUIZ,
         Purpose.RAG_ANSWER,
         Purpose.PLAYGROUND_HELP,
+        Purpose.LAB,
     }
 )
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from core.forms import choice_field
-from courses.markdown import markdown_errors
+from courses.markdown import directive_help, markdown_errors
 from courses.models import Announcement, Course, Lesson, Module
 from courses.slugs import course_slug_problem, lesson_slug_problem, slug_or_from_title
 
@@ -67,6 +67,8 @@ class LessonForm(forms.ModelForm):
         self.course = course
         choice_field(self, "module").queryset = course.modules.all()
         choice_field(self, "module").empty_label = None
+        # Widgets other apps add to lessons (the lab's instruments) say how to embed them.
+        self.fields["body"].help_text = " ".join(["Markdown.", *directive_help()])
 
     def clean_body(self) -> str:
         return _clean_markdown(self.cleaned_data["body"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -88,6 +90,62 @@ def _anchor_headings(tokens: list[Token]) -> None:
         token.attrSet("id", anchor)
 
 
+# --- Directives: fenced blocks a higher app turns into a widget -----------------------------
+#
+# ```lab next-token
+# prompt: The capital of France is
+# ```
+#
+# The fence's first word names a directive some app registered (the lab registers "lab" in its
+# AppConfig.ready(), so courses never imports it); the rest of the info line and the block's
+# text are its argument and body. The widget's HTML is the app's own template output, put in
+# after sanitising (a placeholder stands in for it), so it may carry forms and data attributes
+# that nh3 would strip from lesson text. A fence whose name nobody registered stays a code block.
+
+
+@dataclass(frozen=True)
+class DirectiveBlock:
+    name: str
+    argument: str
+    body: str
+    index: int  # 0-based among the blocks of the same directive in the text
+
+
+# Called as render(block): trusted HTML (escape everything taken from the block).
+DirectiveRenderer = Callable[[DirectiveBlock], str]
+
+_directives: dict[str, DirectiveRenderer] = {}
+_directive_help: dict[str, str] = {}
+
+
+def directive_register(*, name: str, render: DirectiveRenderer, help_text: str = "") -> None:
+    """Add (or replace) the renderer of fenced blocks named `name`; idempotent for ready().
+
+    `help_text` tells a teacher writing a lesson how to use it (the lesson form shows it)."""
+    _directives[name] = render
+    _directive_help[name] = help_text
+
+
+def directive_unregister(*, name: str) -> DirectiveRenderer | None:
+    _directive_help.pop(name, None)
+    return _directives.pop(name, None)
+
+
+def directive_help() -> list[str]:
+    return [text for _, text in sorted(_directive_help.items()) if text]
+
+
+def _fence_directive(token: Token, counts: dict[str, int]) -> DirectiveBlock | None:
+    if token.type != "fence":
+        return None
+    name, _, argument = token.info.strip().partition(" ")
+    if name not in _directives:
+        return None
+    index = counts.get(name, 0)
+    counts[name] = index + 1
+    return DirectiveBlock(name=name, argument=argument.strip(), body=token.content, index=index)
+
+
 def render_markdown(text: str, *, cached: bool = True) -> SafeString:
     """Sanitised HTML for Markdown text, cached by content (a long lesson takes a few ms).
 
@@ -95,7 +153,10 @@ def render_markdown(text: str, *, cached: bool = True) -> SafeString:
     """
     if not cached:
         return mark_safe(_render(text))  # sanitised by nh3 in _render
-    key = "markdown:v1:" + hashlib.sha256((text or "").encode()).hexdigest()
+    key = (
+        f"markdown:v2:{','.join(sorted(_directives))}:"
+        + hashlib.sha256((text or "").encode()).hexdigest()
+    )
     html = cache.get(key)
     if html is None:
         html = _render(text)
@@ -107,14 +168,30 @@ def _render(text: str) -> str:
     md = _parser()
     tokens = md.parse(text or "")
     _anchor_headings(tokens)
+    # A fresh nonce per render: lesson text cannot spell a placeholder it does not know.
+    nonce = secrets.token_hex(8)
+    widgets: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for token in tokens:
+        block = _fence_directive(token, counts)
+        if block is None:
+            continue
+        marker = f"llmasos-directive-{nonce}-{len(widgets)}"
+        widgets[f"<p>{marker}</p>"] = _directives[block.name](block)
+        # Rendered as-is by markdown-it (html_block), then kept by nh3 (a plain paragraph).
+        token.type, token.nesting = "html_block", 0
+        token.content = f"<p>{marker}</p>\n"
     html = md.renderer.render(tokens, md.options, {})
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+    for placeholder, widget in widgets.items():
+        clean = clean.replace(placeholder, widget, 1)
+    return clean
 
 
 @dataclass(frozen=True)

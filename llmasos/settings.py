@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "learning",
     "lti_tool",  # django-lti: LTI registrations, deployments and the tool's keys
     "lti",
+    "lab",
     "portal",  # the site layer on top: pages composed from the apps above
 ]
 
@@ -305,6 +306,16 @@ TUTOR_HISTORY_TURNS = env_int("TUTOR_HISTORY_TURNS", 2, minimum=0)
 # Course material per tutor prompt. On CPU every prompt token is prefill time (~1 ms each on
 # 2 cores), so this is the main knob between grounding and time to first token under load.
 TUTOR_CONTEXT_CHARS = env_int("TUTOR_CONTEXT_CHARS", 1200, minimum=200)
+# The LLM lab (lab app): a transformers copy of the model for logits and attention.
+LAB_MAX_TOKENS = env_int("LAB_MAX_TOKENS", 64, minimum=1)  # input tokens per instrument call
+LAB_CALLS_PER_MINUTE = env_int("LAB_CALLS_PER_MINUTE", 60, minimum=1)
+# Lab calls are a forward pass each, far cheaper than a tutor answer: every N of them cost one
+# tutor question from the student's budget.
+LAB_CALLS_PER_QUESTION = env_int("LAB_CALLS_PER_QUESTION", 20, minimum=1)
+# Seconds between two speed measurements of one user.
+LAB_SPEED_SECONDS = env_int("LAB_SPEED_SECONDS", 30, minimum=1)
+# The inference service's lab endpoint (serve_inference); empty: the model runs in-process.
+LAB_BASE_URL = env_str("LAB_BASE_URL", "")
 # --- Grading sandbox (bubblewrap) -----------------------------------------------------------------
 # Defaults for every run; an assignment may lower or raise CPU, wall, memory and output.
 SANDBOX_PYTHON = env_str("SANDBOX_PYTHON", "/usr/bin/python3")  # Debian's: readable by any uid

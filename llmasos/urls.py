@@ -32,6 +32,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("playground.api_urls")),
     path("", include("learning.api_urls")),
     path("", include("assist.api_urls")),
+    path("", include("lab.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
@@ -42,7 +43,14 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include(portal_urls.urlpatterns)),
-    *([path("v1/", include("inference.openai_urls"))] if settings.INFERENCE_SERVER else []),
+    *(
+        [
+            path("v1/", include("inference.openai_urls")),
+            path("v1/lab/", include("inference.lab_urls")),
+        ]
+        if settings.INFERENCE_SERVER
+        else []
+    ),
     path("accounts/", include("accounts.urls")),
     # LTI 1.3: /lti/... for the LMS, /courses/<slug>/lms/ for the teacher.
     path("", include("lti.urls")),
@@ -58,6 +66,7 @@ urlpatterns = [
     path("courses/", include("learning.urls")),
     path("", include("assist.urls")),
     path("playground/", include("playground.urls")),
+    path("lab/", include("lab.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

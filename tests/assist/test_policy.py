@@ -29,6 +29,8 @@ RULES = [
     (Purpose.GRADING_FEEDBACK, HINT_FREE, HINT_FREE),
     (Purpose.TEXT_GRADING, EXPLAIN_FREE, EXPLAIN_FREE),
     (Purpose.QUESTION_DRAFTING, EXPLAIN_FREE, EXPLAIN_FREE),
+    # The LLM lab: a student's own forward passes, paid from the same budget.
+    (Purpose.LAB, EXPLAIN_CHARGED, EXPLAIN_CHARGED),
 ]
 
 
@@ -53,7 +55,12 @@ def test_playground_help_outside_any_course_explains(student):
 
 @pytest.mark.parametrize("user", [None, AnonymousUser()])
 def test_nobody_signed_in_gets_nothing_from_a_live_purpose(user):
-    for purpose in (Purpose.TUTOR_EXPLAIN, Purpose.PLAYGROUND_HELP, Purpose.RAG_ANSWER):
+    for purpose in (
+        Purpose.TUTOR_EXPLAIN,
+        Purpose.PLAYGROUND_HELP,
+        Purpose.RAG_ANSWER,
+        Purpose.LAB,
+    ):
         decision = decide(user=user, purpose=purpose)
         assert decision.mode == Mode.NOTHING and not decision.allowed
 
