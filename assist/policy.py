@@ -238,8 +238,9 @@ def decide(
     """
     if purpose in _INTERACTIVE and not getattr(user, "is_authenticated", False):
         return NOTHING
-    if purpose in _INTERACTIVE and assignment is not None:
-        # Asked about a graded assignment, live help guides and never solves.
+    if purpose in _INTERACTIVE and purpose != Purpose.LAB and assignment is not None:
+        # Asked about a graded assignment, live help guides and never solves (the lab's forward
+        # passes write no answer to guard).
         base = _HINT_CHARGED
     elif purpose == Purpose.PLAYGROUND_HELP:
         base = _EXPLAIN_CHARGED
