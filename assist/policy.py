@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from assist.guards import HintGuard, PassThrough, StreamGuard
+from inference.scheduling import Priority
 
 if TYPE_CHECKING:
     from courses.models import Course, Lesson
@@ -54,6 +55,9 @@ class Decision:
     mode: Mode
     guard: GuardKind
     budget: BudgetKind
+    # Who goes first at the model: a person waiting (INTERACTIVE) or work the platform does on
+    # its own account (BACKGROUND, the safe default: it can only wait longer).
+    priority: Priority = Priority.BACKGROUND
 
     @property
     def allowed(self) -> bool:
@@ -74,10 +78,13 @@ class Decision:
 
 
 NOTHING = Decision(Mode.NOTHING, GuardKind.NONE, BudgetKind.NONE)
-_EXPLAIN_CHARGED = Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS)
-_HINT_CHARGED = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS)
-# A student asking live pays from the question budget; work the platform does on its own
-# account (feedback, grading, drafting for a teacher) costs the student nothing.
+_EXPLAIN_CHARGED = Decision(
+    Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS, Priority.INTERACTIVE
+)
+_HINT_CHARGED = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS, Priority.INTERACTIVE)
+# A student asking live pays from the question budget and goes first at the model; work the
+# platform does on its own account (feedback, grading, drafting for a teacher) costs the
+# student nothing and runs in the background.
 _RULES: dict[Purpose, Decision] = {
     Purpose.TUTOR_EXPLAIN: _EXPLAIN_CHARGED,
     Purpose.TUTOR_QUIZ: _EXPLAIN_CHARGED,

@@ -77,7 +77,9 @@ async def help_stream(request: HelpRequest) -> AsyncIterator[str]:
     guard = request.decision.new_guard()
     limit = settings.PLAYGROUND_HELP_MAX_TOKENS
     try:
-        async for piece in chat_stream(request.messages, max_tokens=limit):
+        async for piece in chat_stream(
+            request.messages, max_tokens=limit, priority=request.decision.priority
+        ):
             if isinstance(piece, StreamStats):
                 continue
             if text := guard.feed(piece):
