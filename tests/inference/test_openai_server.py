@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import httpx
 import openai
@@ -18,7 +19,7 @@ from inference.backends import PRIORITY_HEADER
 from tests.inference.conftest import Service
 
 pytestmark = pytest.mark.django_db(transaction=False)
-QUESTION = [{"role": "user", "content": "In one sentence: what does a teacher do?"}]
+QUESTION: Any = [{"role": "user", "content": "In one sentence: what does a teacher do?"}]
 
 
 @pytest.fixture
