@@ -207,7 +207,9 @@ def _health(url: str) -> dict:
 def _start(topology: str, max_tokens: int) -> tuple[Stack, int, str]:
     stack = Stack()
     web_port = _free_port()
-    common = {"TUTOR_MAX_TOKENS": str(max_tokens), "LLM_WARM_UP": "1"}
+    # LLM_TIMEOUT: a loaded machine may take over the default 60 s to a first token; the
+    # "before" topology has no such timeout, so both are measured without one in effect.
+    common = {"TUTOR_MAX_TOKENS": str(max_tokens), "LLM_WARM_UP": "1", "LLM_TIMEOUT": "600"}
     health = ""
     if topology == "service":
         service_port = _free_port()
