@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from assist.guards import HintGuard, PassThrough, StreamGuard
 from assist.models import AIMode, AIPolicy, ExamWindow
+from inference.scheduling import Priority
 
 if TYPE_CHECKING:
     from courses.models import Course, Lesson
@@ -67,6 +68,9 @@ class Decision:
     # The course teacher's instructions to the AI for the assignment asked about; prompts
     # quote them below the safety rules (assist.prompts.blocks.teacher_rules).
     teacher_notes: str = ""
+    # Who goes first at the model: a person waiting (INTERACTIVE) or work the platform does on
+    # its own account (BACKGROUND, the safe default: it can only wait longer).
+    priority: Priority = Priority.BACKGROUND
 
     @property
     def allowed(self) -> bool:
@@ -87,10 +91,15 @@ class Decision:
 
 
 NOTHING = Decision(Mode.NOTHING, GuardKind.NONE, BudgetKind.NONE)
-_EXPLAIN_CHARGED = Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS)
-_HINT_CHARGED = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS)
-# A student asking live pays from the question budget; work the platform does on its own
-# account (feedback, grading, drafting for a teacher) costs the student nothing.
+_EXPLAIN_CHARGED = Decision(
+    Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS, priority=Priority.INTERACTIVE
+)
+_HINT_CHARGED = Decision(
+    Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS, priority=Priority.INTERACTIVE
+)
+# A student asking live pays from the question budget and goes first at the model; work the
+# platform does on its own account (feedback, grading, drafting for a teacher) costs the
+# student nothing and runs in the background.
 _RULES: dict[Purpose, Decision] = {
     Purpose.TUTOR_EXPLAIN: _EXPLAIN_CHARGED,
     Purpose.TUTOR_QUIZ: _EXPLAIN_CHARGED,

@@ -38,10 +38,13 @@ class ReviewRefused(DomainError):
     pass
 
 
-def _grade_later(submission_id: int) -> None:
+def _grade_later(submission_id: int, *, assignment: Assignment) -> None:
     from grading.tasks import submission_grade as submission_grade_task
 
-    submission_grade_task.delay_on_commit(submission_id)
+    # A text answer is graded by the model: it waits with the other model work on the llm
+    # queue, so code grading (the default queue) never waits behind a model call.
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE if assignment.is_code else settings.LLM_QUEUE
+    transaction.on_commit(partial(submission_grade_task.apply_async, (submission_id,), queue=queue))
 
 
 def assignment_create(*, course: Course, created_by: Any, **fields: Any) -> Assignment:
@@ -97,7 +100,7 @@ def submission_create(
                 )
         except IntegrityError:
             continue
-        _grade_later(submission.pk)
+        _grade_later(submission.pk, assignment=assignment)
         return submission
     raise SubmissionRefused("Too many submissions at once; try again.")
 
@@ -168,7 +171,7 @@ def submissions_regrade(*, assignment: Assignment, submission: Submission | None
         regrade_requested_at=None,
     )
     for submission_id in ids:
-        _grade_later(submission_id)
+        _grade_later(submission_id, assignment=assignment)
     for queued in Submission.objects.filter(pk__in=ids).select_related("assignment__course"):
         transaction.on_commit(partial(submission_report, queued))
     return len(ids)

@@ -17,17 +17,32 @@ from django.conf import settings
 
 from inference.engine import BatchedEngine, EngineError, StreamStats
 from inference.model_files import ModelUnavailable, generation_model_dir
+from inference.scheduling import Priority, PriorityGate
+
+# How the openai backend states its request's priority to a server that reads it
+# (`serve_inference`); other servers ignore an unknown header.
+PRIORITY_HEADER = "X-LLMasOS-Priority"
 
 
 class InferenceError(RuntimeError):
     """Generation is not possible right now; the message is fit to show a user."""
 
 
+class ContextLengthExceeded(InferenceError):
+    """The prompt alone is longer than the model reads (a client error, not an outage)."""
+
+
 class Backend(Protocol):
     name: str
 
     def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        priority: Priority = Priority.BACKGROUND,
     ) -> AsyncIterator[str | StreamStats]: ...
 
 
@@ -35,6 +50,10 @@ class LocalBackend:
     name = "local"
     _engine: BatchedEngine | None = None
     _lock = threading.Lock()
+    # One gate per process, like the engine: every request to this engine passes it.
+    gate = PriorityGate(
+        background_slots=settings.LLM_BACKGROUND_SLOTS, max_wait=settings.LLM_BACKGROUND_MAX_WAIT
+    )
 
     @classmethod
     def engine(cls) -> BatchedEngine:
@@ -52,23 +71,52 @@ class LocalBackend:
                         raise InferenceError(str(exc)) from exc
         return cls._engine
 
-    async def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
-    ) -> AsyncIterator[str | StreamStats]:
+    @classmethod
+    def loaded(cls) -> bool:
+        return cls._engine is not None
+
+    async def prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+        """The prompt's token ids; ContextLengthExceeded when the model cannot read it all."""
         # Loading the model takes seconds: off the event loop, so other sockets keep flowing.
         engine = self._engine
         if engine is None:
             engine = await asyncio.to_thread(self.engine)
+        ids = engine.chat_prompt_ids(messages)
+        limit = getattr(engine, "max_context", None)
+        if isinstance(limit, int) and len(ids) >= limit:
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {limit} tokens; the messages are "
+                f"{len(ids)} tokens. Shorten them."
+            )
+        return ids
+
+    async def stream(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        priority: Priority = Priority.BACKGROUND,
+    ) -> AsyncIterator[str | StreamStats]:
+        ids = await self.prompt_ids(messages)
+        engine = self._engine
+        assert engine is not None  # prompt_ids loaded it
+        ticket = await self.gate.acquire(priority)
         try:
+            first = True
             async for piece in engine.stream(
-                engine.chat_prompt_ids(messages),
-                max_new_tokens=max_tokens,
-                temperature=temperature,
-                top_p=top_p,
+                ids, max_new_tokens=max_tokens, temperature=temperature, top_p=top_p
             ):
+                if first:
+                    first = False
+                    self.gate.first_token(ticket)
                 yield piece
         except EngineError as exc:
             raise InferenceError(str(exc)) from exc
+        finally:
+            # Also on cancellation (a client that went away): the slot goes to the next one.
+            self.gate.release(ticket)
 
 
 class OpenAIBackend:
@@ -87,7 +135,13 @@ class OpenAIBackend:
         self.timeout = timeout
 
     async def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        priority: Priority = Priority.BACKGROUND,
     ) -> AsyncIterator[str | StreamStats]:
         import httpx
 
@@ -100,7 +154,9 @@ class OpenAIBackend:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        headers = {PRIORITY_HEADER: str(priority)}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
         timeout = httpx.Timeout(self.timeout, connect=5)
         finish, usage = "stop", {"prompt_tokens": 0, "completion_tokens": 0}
         try:
@@ -111,10 +167,7 @@ class OpenAIBackend:
                 ) as response,
             ):
                 if response.status_code != 200:
-                    detail = (await response.aread()).decode(errors="replace")[:300]
-                    raise InferenceError(
-                        f"The model server answered {response.status_code}: {detail}"
-                    )
+                    raise _server_error(response.status_code, await response.aread())
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue
@@ -122,6 +175,10 @@ class OpenAIBackend:
                     if data == "[DONE]":
                         break
                     event: dict[str, Any] = json.loads(data)
+                    if isinstance(event.get("error"), dict):  # failed after the stream began
+                        raise InferenceError(
+                            f"The model server failed: {event['error'].get('message', '')}"
+                        )
                     usage = event.get("usage") or usage
                     for choice in event.get("choices", []):
                         text = (choice.get("delta") or {}).get("content")
@@ -138,6 +195,17 @@ class OpenAIBackend:
                 f"({exc.__class__.__name__}). Is it running?"
             ) from exc
         yield StreamStats(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
+
+
+def _server_error(status: int, body: bytes) -> InferenceError:
+    detail = body.decode(errors="replace")[:300]
+    try:
+        error = json.loads(body).get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    if isinstance(error, dict) and error.get("code") == "context_length_exceeded":
+        return ContextLengthExceeded(str(error.get("message", detail)))
+    return InferenceError(f"The model server answered {status}: {detail}")
 
 
 _backend: Backend | None = None

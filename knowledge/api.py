@@ -191,7 +191,9 @@ class CourseAskApi(APIView):
             started = time.monotonic()
             try:
                 result = async_to_sync(answer)(
-                    course_id=course.pk, question=data.validated_data["question"]
+                    course_id=course.pk,
+                    question=data.validated_data["question"],
+                    priority=decision.priority,
                 )
             except InferenceError as error:
                 refund(user=request.user, decision=decision)  # the model failed, not the student

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from assist.prompts.rag import answer_messages
 from inference.engine import StreamStats
-from inference.llm import chat_stream, embed_texts
+from inference.llm import Priority, chat_stream, embed_texts
 from knowledge.models import Chunk
 from knowledge.search import search
 
@@ -92,7 +92,11 @@ def citations_for(chunks: list[Chunk]) -> list[Citation]:
 
 
 async def answer_stream(
-    *, course_id: int, question: str, max_tokens: int | None = None
+    *,
+    course_id: int,
+    question: str,
+    max_tokens: int | None = None,
+    priority: Priority = Priority.BACKGROUND,
 ) -> AsyncIterator[str | StreamStats | list[Citation]]:
     """Text pieces, then StreamStats, then the citations (empty when not covered)."""
     chunks = await sync_to_async(relevant_chunks)(course_id=course_id, question=question)
@@ -102,16 +106,20 @@ async def answer_stream(
         yield []
         return
     messages = answer_messages(question=question, passages=chunks)
-    async for piece in chat_stream(messages, max_tokens=max_tokens or settings.RAG_MAX_TOKENS):
+    async for piece in chat_stream(
+        messages, max_tokens=max_tokens or settings.RAG_MAX_TOKENS, priority=priority
+    ):
         yield piece
     yield citations_for(chunks)
 
 
-async def answer(*, course_id: int, question: str) -> dict[str, object]:
+async def answer(
+    *, course_id: int, question: str, priority: Priority = Priority.BACKGROUND
+) -> dict[str, object]:
     parts: list[str] = []
     citations: list[Citation] = []
     stats = StreamStats(0, 0, "stop")
-    async for item in answer_stream(course_id=course_id, question=question):
+    async for item in answer_stream(course_id=course_id, question=question, priority=priority):
         if isinstance(item, str):
             parts.append(item)
         elif isinstance(item, StreamStats):

@@ -177,6 +177,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The embedded SQLite broker is polled (see llmasos/celery.py).
 CELERY_BROKER_POLLING_INTERVAL = env_float("CELERY_BROKER_POLLING_INTERVAL", 0.1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Background model work has its own queue ("llm"), served by its own worker with bounded
+# concurrency (scripts/serve.sh, docker/compose.yaml): code grading, on the default queue, never
+# waits behind a model call. Text grading asks the model too: grading.services sends those
+# submissions to the llm queue explicitly.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+LLM_QUEUE = "llm"
+CELERY_TASK_ROUTES = {
+    "grading.tasks.submission_feedback": {"queue": LLM_QUEUE},
+    "learning.tasks.practice_question_draft": {"queue": LLM_QUEUE},
+}
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -289,6 +299,11 @@ MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 # first question arrives (each takes seconds once per process).
 LLM_WARM_UP = env_bool("LLM_WARM_UP", default=True)
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
+# The priority gate in front of the engine (inference/scheduling.py): background requests
+# (grading feedback, text grading, drafting) share this many slots, admitted while no student
+# waits for a first token, or once the oldest has waited LLM_BACKGROUND_MAX_WAIT seconds.
+LLM_BACKGROUND_SLOTS = env_int("LLM_BACKGROUND_SLOTS", 2, minimum=1)
+LLM_BACKGROUND_MAX_WAIT = env_float("LLM_BACKGROUND_MAX_WAIT", 10.0)
 INFERENCE_API_KEY = env_secret("INFERENCE_API_KEY") or ""
 RAG_MAX_TOKENS = env_int("RAG_MAX_TOKENS", 200, minimum=1)
 # The tutor: a question budget per student that refills one question every N seconds.

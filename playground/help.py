@@ -102,7 +102,9 @@ async def help_stream(request: HelpRequest) -> AsyncIterator[str]:
     stats = StreamStats(0, 0, "cancelled")
     outcome = Outcome.STOPPED
     try:
-        async for piece in chat_stream(request.messages, max_tokens=limit):
+        async for piece in chat_stream(
+            request.messages, max_tokens=limit, priority=request.decision.priority
+        ):
             if isinstance(piece, StreamStats):
                 stats = piece
                 continue

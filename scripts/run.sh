@@ -26,7 +26,9 @@ cat <<MSG
     student / learn-with-llmasos   (a student, enrolled in Python programming basics)
     teacher / teach-with-llmasos   (teaches both demo courses)
     admin   / admin-llmasos        (Django admin at http://$host:$port/admin/)
-  API docs: http://$host:$port/api/docs/   Worker log: var/log/worker.log
+  API docs: http://$host:$port/api/docs/
+  Logs: var/log/inference.log (the model service), worker.log, worker-llm.log
+  (The web starts once the model is loaded: a few seconds.)
   Running as user: $(id -un).  Press Ctrl-C to stop.
 
 MSG

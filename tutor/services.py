@@ -329,7 +329,9 @@ async def reply_stream(turn: PreparedTurn) -> AsyncIterator[str | StreamStats]:
         yield StreamStats(0, 0, "not_covered")
         return
     guard = turn.decision.new_guard()
-    async for piece in chat_stream(turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS):
+    async for piece in chat_stream(
+        turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS, priority=turn.decision.priority
+    ):
         if isinstance(piece, StreamStats):
             tail = guard.finish()
             if tail:

@@ -10,11 +10,17 @@ from django.contrib.auth.models import AnonymousUser
 from assist.budget import budget_state, charge, refund
 from assist.guards import WITHHELD, HintGuard, PassThrough, visible_text
 from assist.policy import BudgetKind, Decision, GuardKind, Mode, Purpose, decide
+from inference.scheduling import Priority
 
 pytestmark = pytest.mark.django_db
 
-EXPLAIN_CHARGED = Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS)
-HINT_CHARGED = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS)
+# A person waiting pays from the budget and goes first at the model.
+EXPLAIN_CHARGED = Decision(
+    Mode.EXPLAIN, GuardKind.NONE, BudgetKind.QUESTIONS, priority=Priority.INTERACTIVE
+)
+HINT_CHARGED = Decision(
+    Mode.HINT, GuardKind.HINT, BudgetKind.QUESTIONS, priority=Priority.INTERACTIVE
+)
 HINT_FREE = Decision(Mode.HINT, GuardKind.HINT, BudgetKind.NONE)
 EXPLAIN_FREE = Decision(Mode.EXPLAIN, GuardKind.NONE, BudgetKind.NONE)
 

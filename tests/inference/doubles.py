@@ -19,12 +19,20 @@ class ScriptedBackend:
         self.answer = answer
         self.delay = delay  # seconds per word, to leave time to stop or disconnect mid-answer
         self.calls: list[list[dict[str, str]]] = []
+        self.priorities: list[str] = []  # the priority each call stated
         self.finished = 0  # streams that ran to their end (a cancelled one never does)
 
     async def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float, top_p: float
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+        priority: str = "background",
     ) -> AsyncIterator[str | StreamStats]:
         self.calls.append(messages)
+        self.priorities.append(str(priority))
         words = self.answer.split(" ")
         for index, word in enumerate(words[:max_tokens]):
             if self.delay:

@@ -180,7 +180,8 @@ def topology(private_database, tmp_path) -> Iterator[tuple[str, str, Path]]:
         stack.manage("migrate", "--no-input", "-v0")
         stack.manage("collectstatic", "--no-input", "-v0")
         stack.manage("shell", "-c", SEED)
-        stack.start("worker", "-m", "celery", "-A", "llmasos", "worker", "-l", "INFO", "-c", "2")
+        stack.start("worker", "-m", "celery", "-A", "llmasos", "worker", "-l", "INFO", "-c", "2",
+                    "-Q", "celery,llm")  # fmt: skip
         stack.start("beat", "-m", "celery", "-A", "llmasos", "beat", "-l", "INFO", "--schedule",
                     str(tmp_path / "var" / "celerybeat-schedule"))  # fmt: skip
         webs = [

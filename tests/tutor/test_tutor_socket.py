@@ -455,6 +455,28 @@ async def test_a_failing_model_gives_an_error_frame_and_refunds_the_question(
         backends.reset_backend()
 
 
+async def test_with_the_model_service_down_students_get_the_clear_error_and_a_refund(
+    tutor_course, enrolled_student
+):
+    from inference.backends import OpenAIBackend
+    from tests.conftest import free_port
+
+    # What web processes use under `make run`: the openai backend, here aimed at a dead port.
+    backends._backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", timeout=5)
+    try:
+        socket = await connected(enrolled_student)
+        await ask(socket, QUESTION)
+        await socket.receive_json_from()
+        error, _ = await until(socket, "error")
+        assert error["code"] == "inference_failed"
+        assert "cannot be reached" in error["message"] and "Is it running?" in error["message"]
+        done, _ = await until(socket, "done")
+        assert done["status"] == "failed" and done["quota"]["available"] == 10
+        await socket.disconnect()
+    finally:
+        backends.reset_backend()
+
+
 async def test_opening_a_courses_first_socket_loads_its_index_in_the_background(
     tutor_course, enrolled_student, scripted, settings
 ):
