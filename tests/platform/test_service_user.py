@@ -175,6 +175,9 @@ def _uids_below(pid: int) -> dict[int, tuple[str, int, int]]:
 @needs_readable_python
 def test_serve_runs_the_web_server_and_worker_as_the_service_user(var: Path) -> None:
     port = free_port()
+    # An outside model server (none listens there): serve.sh then starts no inference service,
+    # whose model files this temporary var/ does not have; its uid is the same as these.
+    outside_model = {"LLM_BACKEND": "openai", "LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
     migrate = subprocess.run(
         [str(SCRIPT), sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
         env=_service_env(var),
@@ -187,7 +190,7 @@ def test_serve_runs_the_web_server_and_worker_as_the_service_user(var: Path) -> 
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     server = subprocess.Popen(
         [str(SCRIPT), str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(port)],
-        env=_service_env(var),
+        env={**_service_env(var), **outside_model},
         cwd=ROOT,
         start_new_session=True,
     )
