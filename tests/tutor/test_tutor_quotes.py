@@ -160,6 +160,8 @@ async def test_hint_mode_quotes_nothing_and_quiz_feedback_quotes_its_passage(
     feedback, before = await until(socket, "done")
     quotes = next(f for f in before if f["type"] == "quotes")["quotes"]
     assert quotes and all(q["text"] in QUEUE_LESSON for q in quotes)
+    stored = await database_sync_to_async(Message.objects.get)(pk=feedback["message"])
+    assert stored.kind == Message.Kind.QUIZ_FEEDBACK and stored.quotes == quotes
     await socket.disconnect()
 
 
