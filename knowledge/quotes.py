@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inference.embeddings import embed_texts
 from knowledge.models import Chunk
+from knowledge.search import query_vector
 from knowledge.sentences import passage_sentences, terms
 
 MAX_QUOTES = 3
@@ -59,7 +59,7 @@ def quotes_select(
     if not chunks or not question.strip():
         return []
     per_chunk = passage_sentences([chunk.text for chunk in chunks])
-    query = embed_texts([question])[0]
+    query = query_vector(question)
     wanted = terms(question)
     candidates: list[tuple[float, int, int]] = []
     for rank, (spans, vectors) in enumerate(per_chunk):

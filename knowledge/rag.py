@@ -19,6 +19,7 @@ from inference.llm import chat_stream, embed_texts
 from knowledge.models import Chunk
 from knowledge.quotes import Quote, quotes_select
 from knowledge.search import search
+from knowledge.sentences import CACHE_PASSAGES, passage_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, answer_check, support_share
 
 MAX_QUESTION_CHARS = 2000
@@ -27,6 +28,7 @@ MAX_QUESTION_CHARS = 2000
 # bread", "capital of France", "who won the world cup") 0.08-0.33.
 MIN_SIMILARITY = 0.40
 CONTEXT_PASSAGES = 4
+WARM_PASSAGES = CACHE_PASSAGES // 2  # leave room in the cache for other courses' passages
 NOT_COVERED = (
     "The course material does not cover this question, so I can't answer it from "
     "the course. Try rephrasing it, or ask your teacher."
@@ -81,6 +83,15 @@ def warm_up(*, course_id: int) -> None:
 
     embed_texts(["warm-up"])
     loaded_index(course_id)
+    # Quotes and support checks work on sentence vectors: embed the course's passages' now, in
+    # batches, so the first quote is on screen in tens of milliseconds rather than hundreds.
+    texts = list(
+        Chunk.objects.filter(course_id=course_id)
+        .order_by("id")
+        .values_list("text", flat=True)[:WARM_PASSAGES]
+    )
+    for start in range(0, len(texts), 64):
+        passage_sentences(texts[start : start + 64])
     backend = get_backend()
     if isinstance(backend, LocalBackend):
         backend.engine()
