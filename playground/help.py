@@ -21,6 +21,8 @@ from assist.policy import Decision, Purpose, decide
 from assist.prompts.playground import TASKS, help_messages
 from grading.models import Assignment
 from inference.llm import InferenceError, StreamStats, chat_stream
+from knowledge.quotes import quotes_select
+from knowledge.rag import relevant_chunks
 from playground.services import PlaygroundError
 
 HELP_KINDS = frozenset(TASKS)
@@ -33,6 +35,8 @@ class HelpRequest:
     kind: str
     messages: list[dict[str, str]]
     decision: Decision
+    # The course material's own sentences on the assignment's topic, shown before the reply.
+    quotes: tuple[dict[str, object], ...] = ()
 
 
 def clipped(value: Any) -> str:
@@ -68,7 +72,28 @@ def help_prepare(
         assignment=assignment.instructions if assignment else "",
         hint_only=decision.hint_only,
     )
-    return HelpRequest(user=user, kind=kind, messages=messages, decision=decision)
+    return HelpRequest(
+        user=user,
+        kind=kind,
+        messages=messages,
+        decision=decision,
+        quotes=_material_quotes(assignment=assignment, kind=kind, output=output),
+    )
+
+
+def _material_quotes(*, assignment: Assignment | None, kind: str, output: str) -> tuple:
+    """Where material applies (help on a course's assignment), what the course says about it.
+
+    The question asked of the material is the assignment itself, plus the error's last line
+    for "why does it fail?"; free playground code belongs to no course, so it gets none.
+    """
+    if assignment is None:
+        return ()
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    error = lines[-1] if kind == "why" and lines else ""
+    question = f"{assignment.title}. {assignment.instructions[:300]} {error}".strip()
+    chunks = relevant_chunks(course_id=assignment.course_id, question=question)
+    return tuple(q.as_dict() for q in quotes_select(question=question, chunks=chunks, limit=2))
 
 
 async def help_stream(request: HelpRequest) -> AsyncIterator[str]:
