@@ -149,6 +149,13 @@ def support_share(checks: Sequence[SentenceSupport]) -> float | None:
     return sum(c.supported for c in claims) / len(claims)
 
 
+def claim_check(*, text: str, passages: Sequence[str]) -> SentenceSupport:
+    """`text` checked as one claim, even if it is phrased as a question (a drafted question
+    together with its answer states what the passage must say)."""
+    claim = text.strip().rstrip("?").strip() + "."
+    return SupportChecker(passages).check_many([claim])[0]
+
+
 def answer_check(*, text: str, passages: Sequence[str]) -> list[SentenceSupport]:
     """Every sentence (and code block) of a complete answer, checked."""
     return SupportChecker(passages).check_many([span.text for span in split_sentences(text)])
