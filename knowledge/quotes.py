@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from knowledge.models import Chunk
 from knowledge.search import query_vector
 from knowledge.sentences import passage_sentences, terms
 
@@ -52,8 +52,27 @@ class Quote:
         }
 
 
+class Quotable(Protocol):
+    """What a quote needs of a passage (knowledge's Chunk has it)."""
+
+    @property
+    def pk(self) -> int | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def source_name(self) -> str: ...
+
+    @property
+    def location(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
 def quotes_select(
-    *, question: str, chunks: Sequence[Chunk], limit: int = MAX_QUOTES
+    *, question: str, chunks: Sequence[Quotable], limit: int = MAX_QUOTES
 ) -> list[Quote]:
     """Up to `limit` verbatim sentences of `chunks` (ranked passages) that answer `question`."""
     if not chunks or not question.strip():
