@@ -187,6 +187,7 @@ def main() -> None:
             ranks.append(rank)
         result = asyncio.run(_ask(token, question))
         rows.append((question, rank, result))
+        print(f"{len(rows)}/{len(questions)} {question['question'][:60]}", file=sys.stderr)
 
     on_topic = [(q, r) for q, _, r in rows if not q.get("off_topic")]
     off_topic = [(q, r) for q, _, r in rows if q.get("off_topic")]
