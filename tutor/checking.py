@@ -30,6 +30,7 @@ class SupportStream:
         self.text = ""
         self.checked_to = 0  # text before this offset has been checked
         self.released_to = 0  # strict mode: text before this offset has been dealt with
+        self.released_any = False
         self.shown: list[str] = []
         self.checks: list[SentenceSupport] = []
 
@@ -61,7 +62,10 @@ class SupportStream:
                 # The sentence with the whitespace before it (paragraph breaks survive).
                 separator = self.text[self.released_to : base + span.start]
                 separator = separator if separator.strip() == "" else " "
+                if not self.released_any:
+                    separator = ""  # the reply starts with its first shown sentence
                 shown.append(separator + span.text)
+                self.released_any = True
             self.released_to = end
         self.checked_to = base + spans[-1].end
         self.checks.extend(checks)
