@@ -311,3 +311,19 @@ async def test_the_real_model_answer_follows_its_quotes_and_every_sentence_is_ch
     stored = await database_sync_to_async(Message.objects.get)(pk=done["message"])
     assert stored.support == done["support"] and len(stored.checks) == len(checks)
     await socket.disconnect()
+
+
+def test_the_transcript_api_carries_quotes_checks_and_support(
+    queue_course, enrolled_student, other_student, scripted
+):
+    from assist.budget import busy_release
+    from tutor.services import turn_complete, turn_start
+
+    scripted.answer = f"{RIGHT} {WRONG}"
+    reply = turn_complete(turn_start(user=enrolled_student, course=queue_course, text=QUESTION))
+    busy_release(user=enrolled_student)
+    url = reverse("api-tutor-conversation", args=[reply.conversation_id])
+    tutor = api_client_for(enrolled_student).get(url).json()["transcript"][1]
+    assert tutor["support"] == 0.5 and tutor["quotes"] == reply.quotes
+    assert [c["supported"] for c in tutor["checks"]] == [True, False]
+    assert api_client_for(other_student).get(url).status_code == 404
