@@ -30,6 +30,12 @@ class Course(models.Model):
     description = models.TextField(blank=True, help_text="Markdown.")
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses")
     is_published = models.BooleanField(default=False)
+    tutor_strict = models.BooleanField(
+        "strict tutor",
+        default=False,
+        help_text="Withhold every sentence of the tutor's explanations that the course material "
+        "does not support (otherwise such sentences are shown, marked).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

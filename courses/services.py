@@ -36,15 +36,33 @@ def _next_position(queryset: Any) -> int:
 
 @transaction.atomic
 def course_create(
-    *, author: Any, title: str, slug: str, summary: str, description: str = ""
+    *,
+    author: Any,
+    title: str,
+    slug: str,
+    summary: str,
+    description: str = "",
+    tutor_strict: bool = False,
 ) -> Course:
-    course = Course.objects.create(title=title, slug=slug, summary=summary, description=description)
+    course = Course.objects.create(
+        title=title,
+        slug=slug,
+        summary=summary,
+        description=description,
+        tutor_strict=tutor_strict,
+    )
     course.teachers.add(author)
     return course
 
 
 def course_update(
-    *, course: Course, title: str, slug: str, summary: str, description: str
+    *,
+    course: Course,
+    title: str,
+    slug: str,
+    summary: str,
+    description: str,
+    tutor_strict: bool | None = None,
 ) -> Course:
     course.title, course.slug, course.summary, course.description = (
         title,
@@ -52,6 +70,8 @@ def course_update(
         summary,
         description,
     )
+    if tutor_strict is not None:
+        course.tutor_strict = tutor_strict
     course.save()
     return course
 

@@ -145,6 +145,37 @@ class CourseSearchApi(APIView):
         )
 
 
+class QuoteSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="The citation number of the passage it comes from.")
+    text = serializers.CharField(help_text="Verbatim from the passage.")
+    before = serializers.CharField(help_text="The passage's text just before the quote.")
+    after = serializers.CharField(help_text="The passage's text just after the quote.")
+    source = serializers.CharField()  # type: ignore[assignment]
+    location = serializers.CharField()
+    url = serializers.CharField()
+    chunk = serializers.IntegerField(allow_null=True)
+    score = serializers.FloatField()
+
+
+class SentenceSupportSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    claim = serializers.BooleanField(help_text="False for questions and notes (not checked).")
+    supported = serializers.BooleanField()
+    score = serializers.FloatField(help_text="Best cosine against a sentence of the passages.")
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Terms that matter, absent from the passages."
+    )
+    withheld = serializers.BooleanField(help_text="Left out of `answer` (strict course).")
+
+
+class AnswerSupportSerializer(serializers.Serializer):
+    score = serializers.FloatField(
+        allow_null=True, help_text="Share of the answer's claims the passages support."
+    )
+    reliable = serializers.BooleanField(help_text="False when most claims are unsupported.")
+    sentences = SentenceSupportSerializer(many=True)
+
+
 class CourseAskApi(APIView):
     @extend_schema_serializer(component_name="CourseAskInput")
     class InputSerializer(serializers.Serializer):
@@ -155,6 +186,8 @@ class CourseAskApi(APIView):
         answer = serializers.CharField()
         citations = CitationSerializer(many=True)
         covered = serializers.BooleanField(help_text="False when the material has no answer.")
+        quotes = QuoteSerializer(many=True, help_text="The material's own answering sentences.")
+        support = AnswerSupportSerializer()
         usage = serializers.DictField(child=serializers.IntegerField())
 
     @extend_schema(
@@ -193,6 +226,8 @@ class CourseAskApi(APIView):
                 result = async_to_sync(answer)(
                     course_id=course.pk,
                     question=data.validated_data["question"],
+                    filter_text=decision.filter_text,
+                    strict=course.tutor_strict,
                     priority=decision.priority,
                 )
             except InferenceError as error:
@@ -219,5 +254,5 @@ class CourseAskApi(APIView):
             completion_tokens=usage["completion_tokens"],
             latency_ms=round((time.monotonic() - started) * 1000),
         )
-        result["answer"] = decision.filter_text(str(result["answer"]))
+        # `answer` already applied the policy's guard (filter_text) before checking sentences.
         return Response(result)

@@ -7,7 +7,7 @@ a passage is neutralised so material cannot close the block early and speak as t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
@@ -17,7 +17,10 @@ from assist.prompts.rag import answer_messages
 from inference.engine import StreamStats
 from inference.llm import Priority, chat_stream, embed_texts
 from knowledge.models import Chunk
+from knowledge.quotes import Quote, quotes_select
 from knowledge.search import search
+from knowledge.sentences import CACHE_PASSAGES, passage_sentences
+from knowledge.support import RELIABLE_SHARE, SentenceSupport, answer_check, support_share
 
 MAX_QUESTION_CHARS = 2000
 # Below this cosine (all-MiniLM-L6-v2) a passage is not about the question. Calibrated on the
@@ -25,6 +28,7 @@ MAX_QUESTION_CHARS = 2000
 # bread", "capital of France", "who won the world cup") 0.08-0.33.
 MIN_SIMILARITY = 0.40
 CONTEXT_PASSAGES = 4
+WARM_PASSAGES = CACHE_PASSAGES // 2  # leave room in the cache for other courses' passages
 NOT_COVERED = (
     "The course material does not cover this question, so I can't answer it from "
     "the course. Try rephrasing it, or ask your teacher."
@@ -79,6 +83,15 @@ def warm_up(*, course_id: int) -> None:
 
     embed_texts(["warm-up"])
     loaded_index(course_id)
+    # Quotes and support checks work on sentence vectors: embed the course's passages' now, in
+    # batches, so the first quote is on screen in tens of milliseconds rather than hundreds.
+    texts = list(
+        Chunk.objects.filter(course_id=course_id)
+        .order_by("id")
+        .values_list("text", flat=True)[:WARM_PASSAGES]
+    )
+    for start in range(0, len(texts), 64):
+        passage_sentences(texts[start : start + 64])
     backend = get_backend()
     if isinstance(backend, LocalBackend):
         backend.engine()
@@ -113,22 +126,57 @@ async def answer_stream(
     yield citations_for(chunks)
 
 
+def _quoted_chunks(*, course_id: int, question: str) -> tuple[list[Chunk], list[Quote]]:
+    chunks = relevant_chunks(course_id=course_id, question=question)
+    return chunks, quotes_select(question=question, chunks=chunks)
+
+
 async def answer(
-    *, course_id: int, question: str, priority: Priority = Priority.BACKGROUND
+    *,
+    course_id: int,
+    question: str,
+    filter_text: Callable[[str], str] = str,
+    strict: bool = False,
+    priority: Priority = Priority.BACKGROUND,
 ) -> dict[str, object]:
+    """The answer with its quotes and each sentence checked against the passages.
+
+    `filter_text` is the policy's guard, applied before checking (what is checked is what is
+    shown); `strict` drops the sentences the passages do not support.
+    """
+    chunks, quotes = await sync_to_async(_quoted_chunks)(course_id=course_id, question=question)
     parts: list[str] = []
-    citations: list[Citation] = []
     stats = StreamStats(0, 0, "stop")
-    async for item in answer_stream(course_id=course_id, question=question, priority=priority):
-        if isinstance(item, str):
-            parts.append(item)
-        elif isinstance(item, StreamStats):
-            stats = item
-        else:
-            citations = item
+    if not chunks:
+        parts.append(NOT_COVERED)
+        stats = StreamStats(0, 0, "not_covered")
+    else:
+        messages = answer_messages(question=question, passages=chunks)
+        async for piece in chat_stream(
+            messages, max_tokens=settings.RAG_MAX_TOKENS, priority=priority
+        ):
+            if isinstance(piece, StreamStats):
+                stats = piece
+            else:
+                parts.append(piece)
+    text = filter_text("".join(parts).strip())
+    checks: list[SentenceSupport] = []
+    if chunks:
+        checks = await sync_to_async(answer_check, thread_sensitive=False)(
+            text=text, passages=[chunk.text for chunk in chunks]
+        )
+        if strict:
+            text = " ".join(c.text for c in checks if c.supported)
+    share = support_share(checks)
     return {
-        "answer": "".join(parts).strip(),
-        "citations": [c.as_dict() for c in citations],
+        "answer": text,
+        "citations": [c.as_dict() for c in citations_for(chunks)],
+        "quotes": [q.as_dict() for q in quotes],
+        "support": {
+            "score": share,
+            "reliable": share is None or share >= RELIABLE_SHARE,
+            "sentences": [{**c.as_dict(), "withheld": strict and not c.supported} for c in checks],
+        },
         "covered": stats.finish_reason != "not_covered",
         "usage": {
             "prompt_tokens": stats.prompt_tokens,

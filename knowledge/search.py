@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,13 +59,21 @@ def _lexical_ranks(loaded: LoadedCourseIndex, query: str) -> dict[int, int]:
     }
 
 
+@functools.lru_cache(maxsize=256)
+def query_vector(query: str) -> np.ndarray:
+    """The query's embedding; kept briefly, since quote selection embeds the same question."""
+    vector = embed_texts([query])[0]
+    vector.setflags(write=False)  # shared between callers through the cache
+    return vector
+
+
 def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
     loaded = loaded_index(course_id)
     if loaded is None or loaded.dense.ntotal == 0 or not query.strip():
         return []
     dense_ranks: dict[int, int] = {}
     similarities: dict[int, float] = {}
-    vector = embed_texts([query])
+    vector = query_vector(query)[None, :]
     scores, ids = loaded.dense.search(vector, min(CANDIDATES, loaded.dense.ntotal))
     for rank, (chunk_id, score) in enumerate(
         zip(ids[0].tolist(), scores[0].tolist(), strict=True), start=1

@@ -27,6 +27,7 @@ from assist.prompts import drafting as prompts
 from assist.usage import usage_record
 from courses.models import Lesson
 from inference.llm import StreamStats
+from knowledge.support import SentenceSupport, claim_check
 from learning.models import Concept, PracticeQuestion, QuestionKind, QuestionStatus
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ LESSON_CHARS = 1200
 MAX_WRONG = 5
 # Longer than this, an accepted short answer is an essay no student would type word for word.
 SHORT_ANSWER_CHARS = 60
+# A draft whose question and answer are less similar than this to every sentence of the
+# passage it was written from is about something else (knowledge.support): rejected. Lenient on
+# purpose: a computed answer ("0" for a dot product) need not appear in the passage verbatim.
+DRAFT_MIN_SUPPORT = 0.35
 
 
 def lesson_excerpt(lesson: Lesson, concept: Concept, *, variant: int = 0) -> str:
@@ -203,6 +208,14 @@ def question_draft_write(*, question_id: int) -> str:
         draft = parse_draft(reply.text, question.kind)
     except DraftUnreadable as error:
         return _fail(question, f"The model's reply could not be used ({error}); try again.")
+    excerpt = lesson_excerpt(question.source_lesson, question.concept, variant=earlier)
+    support = _draft_support(draft, excerpt)
+    if support.score < DRAFT_MIN_SUPPORT:
+        return _fail(
+            question,
+            "The drafted question is not supported by the lesson passage it was written from "
+            f"(similarity {support.score:.2f}, at least {DRAFT_MIN_SUPPORT} needed); try again.",
+        )
     problems = question_problems(**draft)
     if draft["kind"] == QuestionKind.CHOICE and len(draft["choices"]) < 2:
         problems["choices"] = "The model wrote no wrong options: add at least one."
@@ -237,6 +250,14 @@ def _usage(
         completion_tokens=stats.completion_tokens if stats else 0,
         latency_ms=round((time.monotonic() - started) * 1000),
     )
+
+
+def _draft_support(draft: dict[str, Any], excerpt: str) -> SentenceSupport:
+    if draft["kind"] == QuestionKind.CHOICE:
+        answer = draft["choices"][draft["answer_index"]]
+    else:
+        answer = draft["accepted_answers"][0]
+    return claim_check(text=f"{draft['prompt']} {answer}", passages=[excerpt])
 
 
 def _fail(question: PracticeQuestion, problem: str) -> str:

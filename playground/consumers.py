@@ -245,7 +245,9 @@ class PlaygroundConsumer(JsonFrameConsumer):
         self.help_task = asyncio.create_task(self._help_stream(request))
 
     async def _help_stream(self, request: ai_help.HelpRequest) -> None:
-        await self.send_json({"type": "help.start", "kind": request.kind})
+        await self.send_json(
+            {"type": "help.start", "kind": request.kind, "quotes": list(request.quotes)}
+        )
         try:
             async for text in ai_help.help_stream(request):
                 await self.send_json({"type": "help.token", "text": text})

@@ -26,6 +26,8 @@ from assist.usage import usage_record
 from grading.models import Assignment
 from grading.selectors import assignment_brief
 from inference.llm import InferenceError, StreamStats, chat_stream
+from knowledge.quotes import quotes_select
+from knowledge.rag import relevant_chunks
 from playground.services import PlaygroundError
 
 HELP_KINDS = frozenset(TASKS)
@@ -40,6 +42,8 @@ class HelpRequest:
     decision: Decision
     assignment: Assignment | None = None
     started: float = field(default_factory=time.monotonic)  # for the usage log's latency
+    # The course material's own sentences on the assignment's topic, shown before the reply.
+    quotes: tuple[dict[str, object], ...] = ()
 
 
 def clipped(value: Any) -> str:
@@ -77,7 +81,12 @@ def help_prepare(
         **_about(assignment),
     )
     return HelpRequest(
-        user=user, kind=kind, messages=messages, decision=decision, assignment=assignment
+        user=user,
+        kind=kind,
+        messages=messages,
+        decision=decision,
+        assignment=assignment,
+        quotes=_material_quotes(assignment=assignment, kind=kind, output=output),
     )
 
 
@@ -92,6 +101,21 @@ def _about(assignment: Assignment | None) -> dict[str, str]:
         "visible_tests": brief["visible_tests"],
         "lesson": brief["lesson"],
     }
+
+
+def _material_quotes(*, assignment: Assignment | None, kind: str, output: str) -> tuple:
+    """Where material applies (help on a course's assignment), what the course says about it.
+
+    The question asked of the material is the assignment itself, plus the error's last line
+    for "why does it fail?"; free playground code belongs to no course, so it gets none.
+    """
+    if assignment is None:
+        return ()
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    error = lines[-1] if kind == "why" and lines else ""
+    question = f"{assignment.title}. {assignment.instructions[:300]} {error}".strip()
+    chunks = relevant_chunks(course_id=assignment.course_id, question=question)
+    return tuple(q.as_dict() for q in quotes_select(question=question, chunks=chunks, limit=2))
 
 
 async def help_stream(request: HelpRequest) -> AsyncIterator[str]:

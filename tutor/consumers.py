@@ -24,6 +24,7 @@ from courses.access import course_for_reader
 from courses.models import Course, Lesson
 from inference.llm import InferenceError, StreamStats
 from knowledge.rag import warm_up
+from knowledge.support import SentenceSupport
 from tutor import rendering
 from tutor.models import Message
 from tutor.services import PreparedTurn, TutorError, reply_stream, turn_finish, turn_start
@@ -69,6 +70,15 @@ def _conversation_id(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError
     return int(value)
+
+
+def _support_frame(turn: PreparedTurn, check: SentenceSupport) -> dict[str, Any]:
+    return {
+        "type": "support",
+        "message": turn.reply.pk,
+        **check.as_dict(),
+        "withheld": turn.strict and not check.supported,
+    }
 
 
 class TutorConsumer(JsonFrameConsumer):
@@ -186,6 +196,10 @@ class TutorConsumer(JsonFrameConsumer):
                     "quota": turn.budget.as_dict(),
                 }
             )
+            # Before the generation task exists, so always before the first token.
+            await self.send_json(
+                {"type": "quotes", "message": turn.reply.pk, "quotes": turn.reply.quotes}
+            )
         self.task = asyncio.create_task(self._generate(turn))
 
     async def _generate(self, turn: PreparedTurn) -> None:
@@ -199,6 +213,10 @@ class TutorConsumer(JsonFrameConsumer):
             async for piece in reply_stream(turn):
                 if isinstance(piece, StreamStats):
                     stats = piece
+                    continue
+                if isinstance(piece, SentenceSupport):
+                    if not self.html:
+                        await self.send_json(_support_frame(turn, piece))
                     continue
                 if first_token_ms is None:
                     first_token_ms = int((time.monotonic() - started) * 1000)
@@ -259,6 +277,10 @@ class TutorConsumer(JsonFrameConsumer):
                 "covered": reply.covered,
                 "text": reply.content,
                 "citations": reply.citations,
+                "quotes": reply.quotes,
+                "support": reply.support,
+                "reliable": rendering.is_reliable(reply),
+                "withheld": turn.checks.withheld if turn.checks else 0,
                 "finish_reason": stats.finish_reason if stats else reply.status,
                 "usage": {
                     "prompt_tokens": reply.prompt_tokens,

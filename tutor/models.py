@@ -75,6 +75,13 @@ class Message(models.Model):
     # [{"n", "source", "location", "url", "text", "chunk"}]: what the answer was grounded on.
     citations = models.JSONField(default=list, blank=True)
     covered = models.BooleanField(default=True)
+    # [{"n", "text", "before", "after", "source", "location", "url", "chunk", "score"}]: the
+    # material's own sentences, shown before the model's explanation (knowledge.quotes).
+    quotes = models.JSONField(default=list, blank=True)
+    # [{"text", "claim", "supported", "score", "missing"}] per sentence the model wrote, and the
+    # share of its claims the passages support (None: nothing checked); knowledge.support.
+    checks = models.JSONField(default=list, blank=True)
+    support = models.FloatField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)

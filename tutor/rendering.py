@@ -11,6 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from assist.budget import BudgetState
 from courses.markdown import render_markdown
+from knowledge.support import RELIABLE_SHARE
+from tutor.checking import UNRELIABLE
 from tutor.models import Message
 
 # "[2]" in text (never inside a tag): the model's citation markers, turned into links.
@@ -20,7 +22,10 @@ _MARKER = re.compile(r"\[(\d{1,2})\](?![^<]*>)")
 def reply_html(
     text: str, citations: list[dict[str, Any]], *, streaming: bool = False
 ) -> SafeString:
-    html = str(render_markdown(text, cached=not streaming))
+    return _cite_links(str(render_markdown(text, cached=not streaming)), citations)
+
+
+def _cite_links(html: str, citations: list[dict[str, Any]]) -> SafeString:
     urls = {int(c["n"]): str(c["url"]) for c in citations}
 
     def link(match: re.Match[str]) -> str:
@@ -32,13 +37,83 @@ def reply_html(
     return mark_safe(_MARKER.sub(link, html))  # only links with escaped URLs were added
 
 
+_UNSUPPORTED_NOTE = '<span class="visually-hidden"> (not supported by the course material)</span>'
+
+
+def marked_html(text: str, checks: list[dict[str, Any]], citations: list[dict[str, Any]]) -> str:
+    """The reply with each sentence the material does not support visibly marked.
+
+    Sentences are rendered one by one (in the order they were checked) and put back into their
+    paragraphs; a block (a list item, code) that is unsupported is marked as a whole.
+    """
+    out: list[str] = []
+    paragraph: list[str] = []
+    cursor = 0
+
+    def flush() -> None:
+        if paragraph:
+            out.append("<p>" + " ".join(paragraph) + "</p>")
+            paragraph.clear()
+
+    for check in checks:
+        sentence = str(check["text"])
+        found = text.find(sentence, cursor)
+        if found < 0:  # withheld in strict mode: never shown
+            continue
+        if "\n\n" in text[cursor:found]:
+            flush()
+        cursor = found + len(sentence)
+        html = str(render_markdown(sentence, cached=False)).strip()
+        unsupported = check.get("claim") and not check.get("supported")
+        inline = html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1
+        if inline:
+            inner = html[3:-4]
+            if unsupported:
+                inner = f'<span class="claim-unsupported">{inner}{_UNSUPPORTED_NOTE}</span>'
+            paragraph.append(inner)
+        else:
+            flush()
+            if unsupported:
+                html = f'<div class="claim-unsupported">{html}{_UNSUPPORTED_NOTE}</div>'
+            out.append(html)
+    flush()
+    return "".join(out)
+
+
+def is_reliable(message: Message) -> bool:
+    """False when most of what the tutor claimed is not supported by the retrieved passages."""
+    return message.support is None or message.support >= RELIABLE_SHARE
+
+
+def tutor_body(message: Message) -> SafeString:
+    """A finished tutor reply: marked where unsupported, or the plain statement it is unreliable."""
+    if message.status == Message.Status.STREAMING or not message.checks:
+        return reply_html(message.content, message.citations)
+    body = marked_html(message.content, message.checks, message.citations)
+    if is_reliable(message):
+        return _cite_links(body, message.citations)
+    attempt = (
+        "<details><summary>The tutor's attempt anyway (not supported by the material)</summary>"
+        f"{body}</details>"
+        if message.content.strip()
+        else ""
+    )
+    return _cite_links(
+        f'<p class="tutor-unreliable" role="note">{escape(UNRELIABLE)}</p>{attempt}',
+        message.citations,
+    )
+
+
 def message_context(message: Message) -> dict[str, Any]:
     body = (
-        reply_html(message.content, message.citations)
-        if message.is_tutor
-        else render_markdown(message.content, cached=False)
+        tutor_body(message) if message.is_tutor else render_markdown(message.content, cached=False)
     )
-    return {"m": message, "body": body}
+    withheld = sum(1 for check in message.checks if check.get("withheld"))
+    marked = is_reliable(message) and any(
+        check.get("claim") and not check.get("supported") and not check.get("withheld")
+        for check in message.checks
+    )
+    return {"m": message, "body": body, "withheld": withheld, "marked": marked}
 
 
 def message_fragment(message: Message, *, oob: str = "", owner: bool = True) -> str:

@@ -109,6 +109,53 @@ def top_topics(*, course: Course, limit: int = 10) -> list[Topic]:
     return [Topic(s, loc, url, n) for (s, loc, url), n in counts.most_common(limit)]
 
 
+LOW_SUPPORT = 0.5  # below this share of supported sentences an answer is "low support"
+
+
+@dataclass(frozen=True)
+class SupportTopic:
+    source: str
+    location: str
+    url: str
+    answers: int
+    low: int  # answers whose support share is below LOW_SUPPORT
+    mean: float  # mean support share of the topic's checked answers
+    latest: Message | None  # the most recent low-support answer, to read
+
+
+def low_support_topics(*, course: Course, limit: int = 10) -> list[SupportTopic]:
+    """Per section of the material (an answer's first citation): how well answers held up.
+
+    Topics with low-support answers come first, worst mean first: where the tutor's
+    explanations most often said what the material does not, and the teacher should look.
+    """
+    recent = (
+        Message.objects.filter(
+            conversation__course=course,
+            role=Message.Role.TUTOR,
+            covered=True,
+            support__isnull=False,
+        )
+        .select_related("conversation__course", "conversation__student")
+        .order_by("-id")[:TOPIC_WINDOW]
+    )
+    groups: dict[tuple[str, str, str], list[Message]] = {}
+    for message in recent:
+        if message.citations:
+            first = message.citations[0]
+            key = (first["source"], first["location"], first["url"])
+            groups.setdefault(key, []).append(message)
+    topics = []
+    for (source, location, url), messages in groups.items():
+        low = [m for m in messages if (m.support or 0.0) < LOW_SUPPORT]
+        if not low:
+            continue
+        mean = sum(m.support or 0.0 for m in messages) / len(messages)
+        topics.append(SupportTopic(source, location, url, len(messages), len(low), mean, low[0]))
+    topics.sort(key=lambda t: (-t.low, t.mean))
+    return topics[:limit]
+
+
 def tutor_panel(
     *,
     user: object,

@@ -11,6 +11,7 @@ The consumer only translates frames around these three calls.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
@@ -34,7 +35,10 @@ from grading.models import Assignment
 from grading.selectors import assignment_brief, assignment_named, open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.models import Chunk
+from knowledge.quotes import quotes_select
 from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
+from knowledge.support import SentenceSupport
+from tutor.checking import SupportStream
 from tutor.models import Conversation, Message, Mode
 
 NO_QUIZ_TOPIC = (
@@ -68,6 +72,10 @@ class PreparedTurn:
     fixed_text: str = ""
     started: float = field(default_factory=time.monotonic)  # for the usage log's latency
     assignment: Assignment | None = None  # the assignment the question named, if any
+    # The retrieved passages' texts: every sentence the model writes is checked against them.
+    passages: tuple[str, ...] = ()
+    strict: bool = False  # the course withholds unsupported sentences
+    checks: SupportStream | None = None  # set while the reply streams
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -168,12 +176,15 @@ def _plan(
     lesson: Lesson | None,
     assignment: Assignment | None = None,
     teacher_notes: str = "",
-) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str]:
-    """(reply kind, chat or None, passages, fixed text) for the student's message.
+) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str, str]:
+    """(reply kind, chat or None, passages, fixed text, what to quote for) for the message.
 
     A question naming one of the course's assignments gets the assignment's brief (its
     instructions, visible tests and lesson) as context beside the passages, so it is answered
-    even where the course material itself says nothing about it."""
+    even where the course material itself says nothing about it. Quotes answer the question in
+    explain mode and back the feedback on a quiz answer; hint mode and quiz questions quote
+    nothing, since a quote would hand over the answer.
+    """
     course_id = conversation.course_id
     lesson_id = lesson.pk if lesson else None
     if mode == Mode.QUIZ:
@@ -185,11 +196,13 @@ def _plan(
                 messages = prompts.quiz_feedback_messages(
                     quiz_question=pending.content, reply=text, chunks=chunks
                 )
-                return Message.Kind.QUIZ_FEEDBACK, messages, chunks, ""
+                quote_for = f"{pending.content} {text}"
+                return Message.Kind.QUIZ_FEEDBACK, messages, chunks, "", quote_for
         chunks = _quiz_passages(conversation, text, lesson)
         if not chunks:
-            return Message.Kind.QUIZ_QUESTION, None, [], NO_QUIZ_TOPIC
-        return Message.Kind.QUIZ_QUESTION, prompts.quiz_question_messages(chunks=chunks), chunks, ""
+            return Message.Kind.QUIZ_QUESTION, None, [], NO_QUIZ_TOPIC, ""
+        messages = prompts.quiz_question_messages(chunks=chunks)
+        return Message.Kind.QUIZ_QUESTION, messages, chunks, "", ""
 
     chunks = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
     previous = _previous_question(conversation) if _refers_back(text) else ""
@@ -201,7 +214,7 @@ def _plan(
         )
     brief = assignment_brief(assignment=assignment) if assignment else None
     if not chunks and brief is None:
-        return Message.Kind.ANSWER, None, [], NOT_COVERED
+        return Message.Kind.ANSWER, None, [], NOT_COVERED, ""
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
@@ -213,15 +226,15 @@ def _plan(
             assignment=brief,
             teacher_notes=teacher_notes,
         )
-    else:
-        messages = prompts.explain_messages(
-            question=text,
-            chunks=chunks,
-            history=history,
-            assignment=brief,
-            teacher_notes=teacher_notes,
-        )
-    return Message.Kind.ANSWER, messages, chunks, ""
+        return Message.Kind.ANSWER, messages, chunks, "", ""
+    messages = prompts.explain_messages(
+        question=text,
+        chunks=chunks,
+        history=history,
+        assignment=brief,
+        teacher_notes=teacher_notes,
+    )
+    return Message.Kind.ANSWER, messages, chunks, "", f"{previous} {text}".strip()
 
 
 def turn_start(
@@ -276,7 +289,7 @@ def turn_start(
                     conversation = Conversation.objects.create(
                         course=course, student=user, lesson=lesson, title=text[:80]
                     )
-                kind, messages, chunks, fixed = _plan(
+                kind, messages, chunks, fixed, quote_for = _plan(
                     conversation,
                     text,
                     plan_mode,
@@ -284,6 +297,8 @@ def turn_start(
                     assignment,
                     decision.teacher_notes,
                 )
+                # Chosen by the embedder, not the model: on screen before the first token.
+                quotes = quotes_select(question=quote_for, chunks=chunks) if quote_for else []
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,
@@ -300,6 +315,7 @@ def turn_start(
                     mode=mode,
                     status=Message.Status.STREAMING,
                     citations=[c.as_dict() for c in citations_for(chunks)],
+                    quotes=[q.as_dict() for q in quotes],
                     covered=messages is not None,
                 )
                 Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
@@ -319,28 +335,47 @@ def turn_start(
         messages=messages,
         fixed_text=fixed,
         assignment=assignment,
+        passages=tuple(chunk.text for chunk in chunks),
+        strict=course.tutor_strict,
     )
 
 
-async def reply_stream(turn: PreparedTurn) -> AsyncIterator[str | StreamStats]:
-    """The reply's text pieces, then one StreamStats. Stop by cancelling the consuming task."""
+async def reply_stream(
+    turn: PreparedTurn,
+) -> AsyncIterator[str | SentenceSupport | StreamStats]:
+    """The reply's text pieces and each sentence's check, then one StreamStats.
+
+    Text passes the policy's guard (hint mode withholds code), then the support check (strict
+    mode withholds unsupported sentences). Stop by cancelling the consuming task.
+    """
     if turn.messages is None:
         yield turn.fixed_text
         yield StreamStats(0, 0, "not_covered")
         return
     guard = turn.decision.new_guard()
+    # Embedding runs in a worker thread: the event loop serves every other socket meanwhile.
+    checks = await asyncio.to_thread(SupportStream, turn.passages, strict=turn.strict)
+    turn.checks = checks
     async for piece in chat_stream(
         turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS, priority=turn.decision.priority
     ):
         if isinstance(piece, StreamStats):
-            tail = guard.finish()
-            if tail:
-                yield tail
+            shown, done = await asyncio.to_thread(checks.feed, guard.finish())
+            tail, last = await asyncio.to_thread(checks.finish)
+            if shown + tail:
+                yield shown + tail
+            for check in [*done, *last]:
+                yield check
             yield piece
-        else:
-            shown = guard.feed(piece)
-            if shown:
-                yield shown
+            continue
+        guarded = guard.feed(piece)
+        if not guarded:
+            continue
+        shown, done = await asyncio.to_thread(checks.feed, guarded)
+        if shown:
+            yield shown
+        for check in done:
+            yield check
 
 
 def turn_finish(
@@ -358,6 +393,12 @@ def turn_finish(
     reply.status = status
     reply.error = error[:300]
     reply.first_token_ms = first_token_ms
+    if turn.checks is not None:
+        reply.checks = [
+            {**check.as_dict(), "withheld": turn.strict and not check.supported}
+            for check in turn.checks.checks
+        ]
+        reply.support = turn.checks.share
     if stats is not None:
         reply.prompt_tokens = stats.prompt_tokens
         reply.completion_tokens = stats.completion_tokens
@@ -369,6 +410,8 @@ def turn_finish(
             "first_token_ms",
             "prompt_tokens",
             "completion_tokens",
+            "checks",
+            "support",
         ]
     )
     if status == Message.Status.FAILED:
@@ -416,7 +459,7 @@ def turn_complete(turn: PreparedTurn) -> Message:
         async for piece in reply_stream(turn):
             if isinstance(piece, StreamStats):
                 stats = piece
-            else:
+            elif isinstance(piece, str):
                 parts.append(piece)
         return "".join(parts), stats
 

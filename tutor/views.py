@@ -150,5 +150,6 @@ def insights(request: HttpRequest, slug: str) -> HttpResponse:
         "not_helpful_answers": selectors.not_helpful_answers(course=course)[:20],
         "uncovered": selectors.uncovered_questions(course=course)[:20],
         "topics": selectors.top_topics(course=course),
+        "support_topics": selectors.low_support_topics(course=course),
     }
     return render(request, "tutor/insights.html", context)

@@ -25,6 +25,43 @@
     const assignment = root.dataset.assignment || "";
     let lastErrors = "";
     let helpText = "";
+    const helpQuotes = document.getElementById("help-quotes");
+
+    // The course material's own sentences, highlighted in their passage, before the reply.
+    // Built with text nodes only: material is shown, never interpreted as HTML.
+    function showQuotes(quotes) {
+      if (!helpQuotes) return;
+      helpQuotes.replaceChildren();
+      helpQuotes.hidden = quotes.length === 0;
+      if (!quotes.length) return;
+      const label = document.createElement("h3");
+      label.className = "tutor-label";
+      label.textContent = "From the course material";
+      helpQuotes.append(label);
+      for (const quote of quotes) {
+        const figure = document.createElement("figure");
+        figure.className = "tutor-quote";
+        const block = document.createElement("blockquote");
+        const text = document.createElement("p");
+        const mark = document.createElement("mark");
+        mark.textContent = quote.text;
+        text.append(quote.before, mark, quote.after);
+        block.append(text);
+        const caption = document.createElement("figcaption");
+        const link = document.createElement("a");
+        link.href = quote.url;
+        link.textContent = quote.source;
+        const where = document.createElement("small");
+        where.textContent = ` — ${quote.location}`;
+        caption.append(link, " ", where);
+        figure.append(block, caption);
+        helpQuotes.append(figure);
+      }
+      const own = document.createElement("h3");
+      own.className = "tutor-label";
+      own.textContent = "The tutor's reply";
+      helpQuotes.append(own);
+    }
     let running = false;
     let socket = null;
     let queue = [];
@@ -108,6 +145,7 @@
           break;
         case "help.start":
           helpText = "";
+          showQuotes(frame.quotes || []);
           helpAnswer.hidden = false;
           helpAnswer.setAttribute("aria-busy", "true");
           helpAnswer.textContent = "…";

@@ -305,3 +305,17 @@ def test_the_question_list_polls_only_while_a_draft_is_being_written(
     assert 'hx-trigger="every 2s"' in html and "The model is writing this question" in html
     partial = client.get(url + "?list=1", HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<div id="question-list"')
+
+
+def test_a_draft_about_something_the_passage_does_not_say_is_rejected(
+    client, teacher, course, concepts, scripted, django_capture_on_commit_callbacks
+) -> None:
+    scripted.answer = (
+        "QUESTION: Which city hosted the 1936 Olympic Games?\nANSWER: Berlin\nWRONG: Paris"
+    )
+    client.force_login(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        question = _draft(client, course, concepts["dot-products"])
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.FAILED
+    assert "not supported by the lesson passage" in question.problem

@@ -1,0 +1,280 @@
+"""Answers a student can trust: retrieval, quotes, sentence support, timing (demo courses).
+
+    .venv/bin/python bench/answers.py [--max-tokens 96] [--strict] [--limit N]
+
+The question set is bench/data/answers_questions.json (hand-written over the demo lessons: each
+question names the lesson section that answers it and key phrases of a correct answer, plus
+off-topic questions). For each question:
+
+1. retrieval: `knowledge.search.search` (k=5); a hit is a passage of the named lesson under the
+   named section (or one of its sub-headings) → recall@1, recall@5, MRR;
+2. the whole tutor path: the real ASGI application's tutor socket (origin check, token auth,
+   consumer, services) with the real packaged model and embedder, in explain mode, one student
+   asking one question at a time → time from "ask" to the quotes frame and to the first token,
+   coverage (off-topic must be declined), key phrase present in what the student is shown
+   (quotes + explanation; the explanation alone is reported too), the share of the
+   explanation's displayed sentences that are supported, and that are supported or marked.
+
+Runs on a throw-away SQLite database and knowledge base under a temp dir. Prints JSON. Nothing
+is asserted; the machine is shared, so run it twice and report both runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="llmasos-answers-"))
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "llmasos.settings",
+        "DATABASE_URL": f"sqlite:///{WORK / 'bench.sqlite3'}",
+        "KB_DIR": str(WORK / "kb"),
+        "MEDIA_ROOT": str(WORK / "media"),
+        "CHANNEL_OUTBOX_DIR": str(WORK / "outbox"),
+        "REDIS_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "TUTOR_QUOTA_QUESTIONS": "100000",
+        "LLM_WARM_UP": "0",  # warmed explicitly below, outside the timing
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+
+import django
+
+django.setup()
+
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from courses.models import Course
+from courses.services import enrollment_create
+from knowledge.rag import warm_up
+from knowledge.search import search
+from knowledge.sentences import split_sentences
+from llmasos.asgi import application
+
+DATA = ROOT / "bench" / "data" / "answers_questions.json"
+DEMO = ROOT / "courses" / "demo_content"
+
+
+def _sections() -> dict[tuple[str, str], set[str]]:
+    """(lesson slug, "## " section) → that section's heading and its "### " sub-headings."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for path in DEMO.glob("*/*.md"):
+        slug = re.sub(r"^\d+-", "", path.stem)
+        section = ""
+        for line in path.read_text().splitlines():
+            if line.startswith("## "):
+                section = line[3:].strip()
+                found[(slug, section)] = {section}
+            elif line.startswith("### ") and section:
+                found[(slug, section)].add(line[4:].strip())
+    return found
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+
+
+def _setup(strict: bool) -> dict[str, str]:
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)  # eager Celery: the lessons are indexed inline
+    student, _ = User.objects.get_or_create(username="bench-answers")
+    tokens = {}
+    for course in Course.objects.all():
+        enrollment_create(user=student, course=course)
+        if strict:
+            Course.objects.filter(pk=course.pk).update(tutor_strict=True)
+        warm_up(course_id=course.pk)
+    tokens["token"] = Token.objects.get_or_create(user=student)[0].key
+    return tokens
+
+
+def _retrieval(question: dict, sections: dict[tuple[str, str], set[str]]) -> int | None:
+    course = Course.objects.get(slug=question["course"])
+    headings = sections[(question["lesson"], question["section"])]
+    hits = search(course_id=course.pk, query=question["question"], k=5)
+    for rank, hit in enumerate(hits, start=1):
+        lesson = hit.chunk.lesson
+        if (
+            lesson is not None
+            and lesson.slug == question["lesson"]
+            and hit.chunk.heading in headings
+        ):
+            return rank
+    return None
+
+
+async def _ask(token: str, question: dict) -> dict:
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/courses/{question['course']}/tutor/",
+        headers=[(b"authorization", f"Token {token}".encode())],
+    )
+    connected, _ = await socket.connect()
+    assert connected
+    await socket.receive_json_from(timeout=30)  # ready
+    sent = time.perf_counter()
+    await socket.send_json_to({"type": "ask", "question": question["question"]})
+    first_quote = first_token = None
+    quotes: list[dict] = []
+    checks: list[dict] = []
+    while True:
+        frame = await socket.receive_json_from(timeout=600)
+        now = (time.perf_counter() - sent) * 1000
+        if frame["type"] == "quotes":
+            first_quote = now
+            quotes = frame["quotes"]
+        elif frame["type"] == "token" and first_token is None:
+            first_token = now
+        elif frame["type"] == "support":
+            checks.append(frame)
+        elif frame["type"] == "error":
+            await socket.disconnect()
+            return {"error": frame["code"]}
+        elif frame["type"] == "done":
+            await socket.disconnect()
+            return {
+                "first_quote_ms": first_quote,
+                "first_token_ms": first_token,
+                "quotes": quotes,
+                "checks": checks,
+                "done": frame,
+            }
+
+
+def _has_key(text: str, keys: list[str]) -> bool:
+    lowered = text.lower()
+    return any(key.lower() in lowered for key in keys)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--strict", action="store_true", help="every course in strict mode")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    args = parser.parse_args()
+    from django.conf import settings
+
+    settings.TUTOR_MAX_TOKENS = args.max_tokens
+    questions = json.loads(DATA.read_text())["questions"]
+    if args.limit:
+        questions = questions[: args.limit]
+    token = _setup(args.strict)["token"]
+    sections = _sections()
+
+    ranks: list[int | None] = []
+    rows = []
+    for question in questions:
+        rank = None if question.get("off_topic") else _retrieval(question, sections)
+        if not question.get("off_topic"):
+            ranks.append(rank)
+        result = asyncio.run(_ask(token, question))
+        rows.append((question, rank, result))
+        print(f"{len(rows)}/{len(questions)} {question['question'][:60]}", file=sys.stderr)
+
+    on_topic = [(q, r) for q, _, r in rows if not q.get("off_topic")]
+    off_topic = [(q, r) for q, _, r in rows if q.get("off_topic")]
+    covered = [(q, r) for q, r in on_topic if r.get("done", {}).get("covered")]
+    key_shown = key_explained = key_quoted = 0
+    displayed = supported = checked = 0
+    unreliable = 0
+    examples = []
+    for question, result in covered:
+        done = result["done"]
+        quoted = " ".join(q["text"] for q in result["quotes"])
+        explanation = done["text"] if done["reliable"] else ""
+        key_quoted += _has_key(quoted, question["key"])
+        key_explained += _has_key(done["text"], question["key"])
+        key_shown += _has_key(f"{quoted} {explanation}", question["key"])
+        unreliable += not done["reliable"]
+        # Every sentence on screen is either checked (supported, or marked/withheld) or not.
+        shown = [s.text for s in split_sentences(done["text"])]
+        claims = {c["text"] for c in result["checks"] if c["claim"]}
+        ok = {c["text"] for c in result["checks"] if c["claim"] and c["supported"]}
+        for sentence in shown:
+            if sentence in {c["text"] for c in result["checks"] if not c["claim"]}:
+                continue
+            displayed += 1
+            checked += sentence in claims
+            supported += sentence in ok
+        if len(examples) < 3:
+            examples.append(
+                {
+                    "question": question["question"],
+                    "quote": result["quotes"][0]["text"] if result["quotes"] else None,
+                    "explanation": done["text"][:300],
+                    "support": done["support"],
+                }
+            )
+    n_on = len(on_topic)
+    found = [r for r in ranks if r is not None]
+    report = {
+        "questions": len(rows),
+        "on_topic": n_on,
+        "off_topic": len(off_topic),
+        "max_tokens": args.max_tokens,
+        "strict": args.strict,
+        "retrieval": {
+            "recall@1": round(sum(1 for r in found if r == 1) / n_on, 3),
+            "recall@5": round(len(found) / n_on, 3),
+            "mrr": round(sum(1 / r for r in found) / n_on, 3),
+        },
+        "covered": len(covered),
+        "off_topic_refused": round(
+            sum(1 for _, r in off_topic if r.get("done", {}).get("covered") is False)
+            / max(1, len(off_topic)),
+            3,
+        ),
+        "key_phrase_in_covered_answers": {
+            "shown_quotes_and_explanation": round(key_shown / max(1, len(covered)), 3),
+            "quotes_alone": round(key_quoted / max(1, len(covered)), 3),
+            "model_explanation_alone": round(key_explained / max(1, len(covered)), 3),
+        },
+        "displayed_explanation_sentences": displayed,
+        "share_supported": round(supported / max(1, displayed), 3),
+        "share_supported_or_marked": round(checked / max(1, displayed), 3),
+        "answers_shown_as_unreliable": unreliable,
+        "first_quote_ms": {
+            "p50": _percentile(
+                [r["first_quote_ms"] for _, r in on_topic if r.get("first_quote_ms")], 0.5
+            ),
+            "p95": _percentile(
+                [r["first_quote_ms"] for _, r in on_topic if r.get("first_quote_ms")], 0.95
+            ),
+        },
+        "first_token_ms": {
+            "p50": _percentile(
+                [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.5
+            ),
+            "p95": _percentile(
+                [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.95
+            ),
+        },
+        "errors": sum(1 for _, _, r in rows if "error" in r),
+        "missed_retrieval": [
+            q["question"] for q, rank, _ in rows if not q.get("off_topic") and rank is None
+        ],
+        "examples": examples,
+    }
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Quote first: the sentences of the retrieved passages that best answer a question, verbatim.
+
+Chosen with the packaged embedder and term overlap, never with the language model, so they are
+on the student's screen before the model's first token and cannot be made up. Each quote keeps
+its place in the passage (the text before and after it) so a page can show it highlighted in
+context, and the link of the lesson section or material page it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from knowledge.search import query_vector
+from knowledge.sentences import passage_sentences, terms
+
+MAX_QUOTES = 3
+PER_PASSAGE = 2
+CONTEXT_CHARS = 220  # of the passage shown either side of a quote
+MIN_CHARS = 25  # shorter "sentences" are headings, labels or list stubs, not an answer
+# Term overlap adds to the cosine: a sentence naming the question's words ("deque", "FIFO")
+# beats a fluent neighbour that only paraphrases the topic.
+OVERLAP_WEIGHT = 0.35
+RANK_BONUS = 0.04  # per place in the retrieval ranking: break ties towards the best passage
+SPREAD = 0.22  # quotes scoring this much below the best one are noise, not support
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int  # the passage's citation number
+    text: str  # verbatim from the passage
+    before: str
+    after: str
+    source: str
+    location: str
+    url: str
+    chunk_id: int | None
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "text": self.text,
+            "before": self.before,
+            "after": self.after,
+            "source": self.source,
+            "location": self.location,
+            "url": self.url,
+            "chunk": self.chunk_id,
+            "score": round(self.score, 3),
+        }
+
+
+class Quotable(Protocol):
+    """What a quote needs of a passage (knowledge's Chunk has it)."""
+
+    @property
+    def pk(self) -> int | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def source_name(self) -> str: ...
+
+    @property
+    def location(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+def quotes_select(
+    *, question: str, chunks: Sequence[Quotable], limit: int = MAX_QUOTES
+) -> list[Quote]:
+    """Up to `limit` verbatim sentences of `chunks` (ranked passages) that answer `question`."""
+    if not chunks or not question.strip():
+        return []
+    per_chunk = passage_sentences([chunk.text for chunk in chunks])
+    query = query_vector(question)
+    wanted = terms(question)
+    candidates: list[tuple[float, int, int]] = []
+    for rank, (spans, vectors) in enumerate(per_chunk):
+        if not spans:
+            continue
+        similarities = vectors @ query
+        for index, span in enumerate(spans):
+            if len(span.text) < MIN_CHARS or span.text.startswith("#"):
+                continue
+            overlap = len(wanted & terms(span.text)) / len(wanted) if wanted else 0.0
+            score = float(similarities[index]) + OVERLAP_WEIGHT * overlap - RANK_BONUS * rank
+            candidates.append((score, rank, index))
+    candidates.sort(reverse=True)
+    chosen: list[tuple[float, int, int]] = []
+    for candidate in candidates:
+        score, rank, _ = candidate
+        if len(chosen) == limit or (chosen and score < chosen[0][0] - SPREAD):
+            break
+        if sum(1 for c in chosen if c[1] == rank) < PER_PASSAGE:
+            chosen.append(candidate)
+    quotes = []
+    for score, rank, index in chosen:
+        chunk = chunks[rank]
+        span = per_chunk[rank][0][index]
+        before = chunk.text[max(0, span.start - CONTEXT_CHARS) : span.start]
+        after = chunk.text[span.end : span.end + CONTEXT_CHARS]
+        quotes.append(
+            Quote(
+                n=rank + 1,
+                text=span.text,
+                before=("…" if span.start > CONTEXT_CHARS else "") + before,
+                after=after + ("…" if span.end + CONTEXT_CHARS < len(chunk.text) else ""),
+                source=chunk.source_name,
+                location=chunk.location,
+                url=chunk.url,
+                chunk_id=chunk.pk,
+                score=score,
+            )
+        )
+    return quotes

@@ -1,0 +1,126 @@
+"""Sentences of passages and answers, with their offsets, and their cached embeddings.
+
+Shared by quote selection (knowledge.quotes) and the support checker (knowledge.support): both
+work sentence by sentence, and both need the same passage's sentence vectors again and again,
+so they are embedded once per passage text and kept in a small in-process cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.embeddings import embed_texts
+
+# A sentence ends at . ! ? (optionally closed by a quote, bracket or emphasis) followed by
+# whitespace; a blank line or a list item also ends one. Fenced code stays one unit.
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]*_]*\s+|\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)|\n(?=#)")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|Dr|Mr|Mrs|Ms|approx|No)\.|\b[A-Z]\.)$")
+CACHE_PASSAGES = 4096
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    code: bool = False  # a fenced code block, kept whole
+
+
+def split_sentences(text: str) -> list[Span]:
+    """The sentences of `text` (and fenced code blocks), with offsets into `text`."""
+    spans: list[Span] = []
+    position = 0
+    for fence in _FENCE.finditer(text):
+        spans.extend(_prose(text, position, fence.start()))
+        spans.append(Span(fence.start(), fence.end(), fence.group(0), code=True))
+        position = fence.end()
+    spans.extend(_prose(text, position, len(text)))
+    return spans
+
+
+def _prose(text: str, start: int, end: int) -> list[Span]:
+    spans = []
+    cursor = start
+    segment = text[start:end]
+    for boundary in [*_BOUNDARY.finditer(segment), None]:
+        stop = start + boundary.start() if boundary else end
+        raw = text[cursor:stop]
+        stripped = raw.strip()
+        if boundary and _ABBREVIATION.search(raw) and "\n" not in boundary.group(0):
+            continue  # "e.g. fine": the sentence goes on
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            spans.append(Span(cursor + lead, cursor + lead + len(stripped), stripped))
+        if boundary:
+            cursor = start + boundary.end()
+    return spans
+
+
+_WORD = re.compile(r"[a-z0-9_]+")
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could do does did for from has have how i if in
+    into is it its may me my of on or our should so than that the their them then there these
+    they this those to was we what when where which while who why will with would you your
+    use used using about also each more most some such only other one two very just not no
+    explain tell mean means way ways make makes get""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+def terms(text: str) -> set[str]:
+    """Content words, lower case, a plural "s" dropped: what term overlap compares."""
+    words = _WORD.findall(text.lower())
+    return {_stem(w) for w in words if w not in STOPWORDS and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+class _SentenceCache:
+    """passage text → (its prose sentences, their unit vectors); least recently used dropped."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, tuple[list[Span], np.ndarray]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_many(self, texts: list[str]) -> list[tuple[list[Span], np.ndarray]]:
+        keys = [hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in texts]
+        with self.lock:
+            found = {k: self.items[k] for k in keys if k in self.items}
+            for key in found:
+                self.items.move_to_end(key)
+        missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in found]
+        if missing:
+            # One embedding call for every new sentence of every missing passage: batching is
+            # what makes a first question on a cold cache cost tens of milliseconds, not hundreds.
+            spans_of = {k: [s for s in split_sentences(t) if not s.code] for k, t in missing}
+            flat = [s.text for k, _ in missing for s in spans_of[k]]
+            vectors = embed_texts(flat)
+            offset = 0
+            with self.lock:
+                for key, _ in missing:
+                    count = len(spans_of[key])
+                    found[key] = (spans_of[key], vectors[offset : offset + count])
+                    offset += count
+                    self.items[key] = found[key]
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+        return [found[k] for k in keys]
+
+
+_cache = _SentenceCache(CACHE_PASSAGES)
+
+
+def passage_sentences(texts: list[str]) -> list[tuple[list[Span], np.ndarray]]:
+    """For each passage: its prose sentences and their embeddings (cached by text)."""
+    return _cache.get_many(texts)
