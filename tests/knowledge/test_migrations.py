@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from courses.models import Course
 from inference.embeddings import embed_texts
 from knowledge.chunking import chunk_sections
 from knowledge.index import forget_loaded_indexes, index_ids, index_rebuild
@@ -69,19 +70,32 @@ def _models_on_old_tables() -> Iterator[None]:
 
     current = {model: model._meta.db_table for model in OLD_TABLES}
     point(OLD_TABLES)
-    # Columns added after the move (knowledge 0003+) exist in today's model, not in the old
-    # table: added for the comparison and dropped again before migrating forward.
-    added = [Material._meta.get_field("hidden_chars")]
+    # Columns added after the move (Material.hidden_chars, Course.tutor_strict, ...) exist in
+    # today's models, not in the old tables: added for the comparison and dropped again before
+    # migrating forward.
+    added = [
+        (model, field)
+        for model in (Material, Course)
+        for field in model._meta.concrete_fields
+        if field.column not in _columns(model._meta.db_table)
+    ]
     with connection.schema_editor() as editor:
-        for field in added:
-            editor.add_field(Material, field)
+        for model, field in added:
+            editor.add_field(model, field)
     try:
         yield
     finally:
         with connection.schema_editor() as editor:
-            for field in added:
-                editor.remove_field(Material, field)
+            for model, field in added:
+                editor.remove_field(model, field)
         point(current)
+
+
+def _columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {
+            column.name for column in connection.introspection.get_table_description(cursor, table)
+        }
 
 
 def _vectors(passages: list[Any]) -> list[bytes]:
