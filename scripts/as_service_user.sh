@@ -28,7 +28,9 @@ if ! id -u "$user" >/dev/null 2>&1; then
     --shell /usr/sbin/nologin "$user"
 fi
 
-if [ -x "$bin/python" ] && ! "${as_user[@]}" -- "$bin/python" -c "" 2>/dev/null; then
+# Through env: a program the user's own process starts is what matters (on some kernels the very
+# first exec after the switch still passes where the user's later ones are refused).
+if [ -x "$bin/python" ] && ! "${as_user[@]}" -- env "$bin/python" -c "" 2>/dev/null; then
   cat >&2 <<MSG
 The service user '$user' cannot run $bin/python: the virtualenv was built from a Python in a
 directory only root may read ($(readlink -f "$bin/python")). Rebuild it on Debian's Python with

@@ -90,6 +90,7 @@ def _service_user_can_run_this_python() -> bool:
             "--reuid=nobody",
             "--regid=nogroup",
             "--clear-groups",
+            "env",  # the user's own exec: see as_service_user.sh
             sys.executable,
             "-c",
             "",
