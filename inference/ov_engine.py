@@ -50,6 +50,7 @@ class _Request:
     generated: list[int] = field(default_factory=list)
     emitted_text: str = ""
     cancelled: bool = False
+    prefilled: bool = False
     handle: Any = None
 
     def push(self, kind: str, value: Any) -> None:
@@ -246,11 +247,20 @@ class OpenVINOEngine:
         import openvino
 
         running: list[_Request] = []
+        held: list[_Request] = []
         while True:
             try:
-                for request in self._take_waiting(block=not running):
+                waiting = held + self._take_waiting(block=not running and not held)
+                held = []
+                for request in waiting:
                     if request.cancelled:
                         request.push("done", StreamStats(len(request.prompt_ids), 0, "cancelled"))
+                        continue
+                    if self._shares_prefill(request, running):
+                        # The cache only reuses blocks that are computed: eight students asking
+                        # about one lesson at once would each prefill its passages. Holding the
+                        # others until the first one's prompt is in makes them cache hits.
+                        held.append(request)
                         continue
                     self.prefix.observe(request.prompt_ids)
                     ids = openvino.Tensor(np.array([request.prompt_ids], dtype=np.int64))
@@ -270,6 +280,21 @@ class OpenVINOEngine:
                         request.handle.cancel()
                 running = []
                 self.active_requests = 0
+
+    def _shares_prefill(self, request: _Request, running: list[_Request]) -> bool:
+        if not self.prefix_caching:
+            return False
+        for other in running:
+            if other.prefilled:
+                continue
+            shared = 0
+            for a, b in zip(other.prompt_ids, request.prompt_ids, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            if shared >= 2 * KV_BLOCK_TOKENS:
+                return True
+        return False
 
     def _take_waiting(self, *, block: bool) -> list[_Request]:
         waiting: list[_Request] = []
@@ -292,6 +317,7 @@ class OpenVINOEngine:
             return False
         finish = None
         if request.handle.can_read():
+            request.prefilled = True
             for output in request.handle.read().values():
                 request.generated.extend(t for t in output.generated_ids if t not in self.stop_ids)
                 if output.finish_reason == genai.GenerationFinishReason.STOP:
@@ -300,6 +326,8 @@ class OpenVINOEngine:
                     finish = "length"
             self._emit(request)
         status = request.handle.get_status()
+        if status != genai.GenerationStatus.RUNNING:
+            request.prefilled = True
         if finish is None and status == genai.GenerationStatus.RUNNING:
             return True
         if finish is None:

@@ -133,6 +133,23 @@ async def test_a_shared_context_counts_as_prefix_cache_hits(engine):
     assert 0 < after.hit_rate < 1
 
 
+async def test_requests_arriving_together_on_one_context_share_its_prefill(engine):
+    context = "<context>\n" + " ".join(f"Rule {n}: heads attend in parallel." for n in range(50))
+    before = engine.prefix_cache_stats()
+
+    async def ask(question: str) -> StreamStats:
+        messages = [{"role": "system", "content": context}, {"role": "user", "content": question}]
+        return (await answer(engine, messages, 4))[1]
+
+    results = await asyncio.gather(*(ask(q) for q in QUESTIONS))
+    assert all(stats.completion_tokens >= 1 for stats in results)
+    after = engine.prefix_cache_stats()
+    shared = engine.count_tokens(context)
+    # All but the first found the context computed, though all four arrived at once.
+    expected = (len(QUESTIONS) - 1) * (shared - 2 * KV_BLOCK_TOKENS)
+    assert after.cached_tokens - before.cached_tokens >= expected
+
+
 def test_without_prefix_caching_nothing_counts_as_cached():
     model_dir = openvino_model_dir()
     engine = OpenVINOEngine(str(model_dir), max_batch=2, prefix_caching=False)
