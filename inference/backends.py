@@ -1,6 +1,7 @@
 """Generation backends behind the facade in `inference.llm`.
 
-`local`: the in-process BatchedEngine (one per process, loaded on first use).
+`local`: the in-process engine (one per process, loaded on first use): OpenVINO GenAI by default
+(`inference.ov_engine`), or the transformers loop (`inference.engine`), chosen by LLM_ENGINE.
 `openai`: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, or `manage.py
 serve_inference`), streamed over HTTP with server-sent events.
 """
@@ -16,7 +17,13 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from inference.engine import BatchedEngine, EngineError, StreamStats
-from inference.model_files import ModelUnavailable, generation_model_dir
+from inference.model_files import (
+    ModelUnavailable,
+    generation_model_dir,
+    openvino_compile_cache_dir,
+    openvino_max_context,
+    openvino_model_dir,
+)
 from inference.scheduling import Priority, PriorityGate
 
 # How the openai backend states its request's priority to a server that reads it
@@ -46,9 +53,73 @@ class Backend(Protocol):
     ) -> AsyncIterator[str | StreamStats]: ...
 
 
+class LocalEngine(Protocol):
+    """What both local engines offer (BatchedEngine and OpenVINOEngine)."""
+
+    model_name: str
+    max_context: int
+    active_requests: int
+
+    def chat_prompt_ids(self, messages: list[dict[str, str]]) -> list[int]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def stream(
+        self,
+        prompt_ids: list[int],
+        *,
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+    ) -> AsyncIterator[str | StreamStats]: ...
+
+
+def load_engine(kind: str) -> LocalEngine:
+    """A new local engine of the given kind on the configured model; slow (seconds)."""
+    try:
+        if kind == "openvino":
+            from inference.ov_engine import OpenVINOEngine
+
+            model_dir = openvino_model_dir()
+            return OpenVINOEngine(
+                str(model_dir),
+                max_batch=settings.LLM_MAX_BATCH,
+                repetition_penalty=settings.LLM_REPETITION_PENALTY,
+                prefix_caching=settings.LLM_PREFIX_CACHING,
+                cache_gib=settings.LLM_KV_CACHE_GIB,
+                max_context=openvino_max_context(model_dir),
+                compile_cache_dir=str(openvino_compile_cache_dir()),
+            )
+        if kind == "transformers":
+            return BatchedEngine(
+                str(generation_model_dir()),
+                max_batch=settings.LLM_MAX_BATCH,
+                dtype=settings.LLM_DTYPE,
+                repetition_penalty=settings.LLM_REPETITION_PENALTY,
+            )
+    except (ModelUnavailable, EngineError) as exc:
+        raise InferenceError(str(exc)) from exc
+    raise InferenceError(f"LLM_ENGINE={kind!r}: use openvino or transformers.")
+
+
+def prefix_cache_stats() -> dict[str, float] | None:
+    """The local engine's prefix-cache figures, for a health or metrics endpoint; None when
+    no engine with a prefix cache is loaded in this process."""
+    engine = LocalBackend._engine
+    stats = getattr(engine, "prefix_cache_stats", None)
+    if stats is None:
+        return None
+    figures = stats()
+    return {
+        "prompt_tokens": figures.prompt_tokens,
+        "cached_tokens": figures.cached_tokens,
+        "hit_rate": round(figures.hit_rate, 4),
+    }
+
+
 class LocalBackend:
     name = "local"
-    _engine: BatchedEngine | None = None
+    _engine: LocalEngine | None = None
     _lock = threading.Lock()
     # One gate per process, like the engine: every request to this engine passes it.
     gate = PriorityGate(
@@ -56,19 +127,11 @@ class LocalBackend:
     )
 
     @classmethod
-    def engine(cls) -> BatchedEngine:
+    def engine(cls) -> LocalEngine:
         if cls._engine is None:
             with cls._lock:
                 if cls._engine is None:
-                    try:
-                        cls._engine = BatchedEngine(
-                            str(generation_model_dir()),
-                            max_batch=settings.LLM_MAX_BATCH,
-                            dtype=settings.LLM_DTYPE,
-                            repetition_penalty=settings.LLM_REPETITION_PENALTY,
-                        )
-                    except ModelUnavailable as exc:
-                        raise InferenceError(str(exc)) from exc
+                    cls._engine = load_engine(settings.LLM_ENGINE)
         return cls._engine
 
     @classmethod
