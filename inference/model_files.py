@@ -158,11 +158,12 @@ def _convert_gguf_to_openvino(gguf: Path, target: Path) -> None:
     logger.info("Converting %s once into OpenVINO IR in %s", gguf.name, target)
     partial = target.with_name(target.name + f".partial-{os.getpid()}")
     partial.mkdir(parents=True, exist_ok=True)
-    # GenAI writes the IR beside the GGUF it reads: a link puts it in our cache, not in the
-    # (possibly read-only) site-packages.
+    # GenAI writes the IR beside the GGUF it reads, and its reader opens the GGUF read-write: a
+    # copy (deleted once converted) keeps both out of site-packages, which the unprivileged
+    # service user may read but not write.
     link = partial / "model.gguf"
     link.unlink(missing_ok=True)
-    link.symlink_to(gguf.resolve())
+    shutil.copyfile(gguf, link)
     try:
         openvino_genai.LLMPipeline(str(link), "CPU", enable_save_ov_model=True)
         context = _gguf_context_length(gguf)

@@ -68,8 +68,10 @@ def var() -> Iterator[Path]:
 
 
 def _service_env(var: Path) -> dict[str, str]:
+    # What `make run` has: the model and its cache in var/, the local model service.
+    inherited = ("MODEL_CACHE_DIR", "LLM_BACKEND", "LLM_BASE_URL", "LLM_MODEL")
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in inherited},
         "LLMASOS_VAR_DIR": str(var),
         "LLMASOS_BIN": str(Path(sys.executable).parent),
         "LLMASOS_USER": SERVICE_USER,
@@ -176,9 +178,6 @@ def _uids_below(pid: int) -> dict[int, tuple[str, int, int]]:
 @needs_readable_python
 def test_serve_runs_the_web_server_and_worker_as_the_service_user(var: Path) -> None:
     port = free_port()
-    # An outside model server (none listens there): serve.sh then starts no inference service,
-    # whose model files this temporary var/ does not have; its uid is the same as these.
-    outside_model = {"LLM_BACKEND": "openai", "LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
     migrate = subprocess.run(
         [str(SCRIPT), sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
         env=_service_env(var),
@@ -191,12 +190,14 @@ def test_serve_runs_the_web_server_and_worker_as_the_service_user(var: Path) -> 
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     server = subprocess.Popen(
         [str(SCRIPT), str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(port)],
-        env={**_service_env(var), **outside_model},
+        env=_service_env(var),
         cwd=ROOT,
         start_new_session=True,
     )
     try:
-        wait_for_port(port, server, timeout=120)
+        # The model service comes first: as this user it converts the packaged model into the
+        # fresh var/ (site-packages is read-only to it) and loads it; then the web starts.
+        wait_for_port(port, server, timeout=240)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=30) as page:
             assert page.status == 200
         deadline = time.monotonic() + 60
