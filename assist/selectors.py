@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from assist.hooks import course_ratings
 from assist.models import AssignmentOpened, Outcome, UsageRecord
 from assist.policy import Purpose
 from courses.models import Course
@@ -82,6 +83,7 @@ def course_usage(*, course: Course) -> dict[str, Any]:
             "refused": records.filter(outcome=Outcome.REFUSED).count(),
             **_tokens(records),
         },
+        "ratings": course_ratings(course_id=course.pk),
         "weekly": weekly,
         "students": students,
         "refusals": refusals,

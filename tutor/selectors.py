@@ -67,6 +67,15 @@ def not_helpful_answers(*, course: Course) -> QuerySet[Message]:
     )
 
 
+def course_answer_ratings(*, course_id: int) -> dict[str, int]:
+    """How students rated the course's tutor answers (for the course's AI usage page)."""
+    counts = Message.objects.filter(conversation__course_id=course_id).aggregate(
+        helpful=Count("pk", filter=Q(rating=Message.Rating.HELPFUL)),
+        not_helpful=Count("pk", filter=Q(rating=Message.Rating.NOT_HELPFUL)),
+    )
+    return {"helpful": counts["helpful"], "not_helpful": counts["not_helpful"]}
+
+
 def uncovered_questions(*, course: Course) -> QuerySet[Message]:
     """Student questions the material did not answer: what the course might be missing."""
     return (

@@ -203,6 +203,31 @@ def test_the_usage_page_shows_who_used_how_much_on_which_assignment(
     assert len(lines) == 4 and "Add two numbers" in lines[2]
 
 
+def test_the_usage_page_shows_how_students_rated_the_answers(
+    client, course, teacher, enrolled_student
+):
+    from courses import services
+    from tutor.models import Conversation, Message
+
+    other_course = services.course_create(
+        author=teacher, title="Other", slug="other", summary="", description=""
+    )
+
+    def rated(on_course, rating: str) -> None:
+        conversation = Conversation.objects.create(course=on_course, student=enrolled_student)
+        Message.objects.create(
+            conversation=conversation, role=Message.Role.TUTOR, content="An answer.", rating=rating
+        )
+
+    rated(course, Message.Rating.HELPFUL)
+    rated(course, Message.Rating.HELPFUL)
+    rated(course, Message.Rating.NOT_HELPFUL)
+    rated(other_course, Message.Rating.NOT_HELPFUL)  # another course's: not counted here
+    client.force_login(teacher)
+    html = client.get(reverse("assist:usage", args=[course.slug])).content.decode()
+    assert "<strong>2</strong> helpful, <strong>1</strong> not helpful" in html
+
+
 def test_a_student_sees_their_own_usage_and_nobody_elses(
     client, course, enrolled_student, other_student
 ):
