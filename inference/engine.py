@@ -31,6 +31,20 @@ class EngineError(RuntimeError):
     pass
 
 
+async def queued_stream(out: asyncio.Queue[tuple[str, Any]]) -> AsyncIterator[Any]:
+    """What an engine thread hands one request through its queue: text pieces, then the final
+    StreamStats; an error the thread reports is raised here, in the consumer."""
+    while True:
+        kind, value = await out.get()
+        if kind == "text":
+            yield value
+        elif kind == "done":
+            yield value
+            return
+        else:
+            raise EngineError(value)
+
+
 def cpu_has_native_bf16() -> bool:
     try:
         flags = open("/proc/cpuinfo").read()  # noqa: SIM115 - small, read once
@@ -151,15 +165,8 @@ class BatchedEngine:
         )
         self._incoming.put(request)
         try:
-            while True:
-                kind, value = await request.out.get()
-                if kind == "text":
-                    yield value
-                elif kind == "done":
-                    yield value
-                    return
-                else:
-                    raise EngineError(value)
+            async for item in queued_stream(request.out):
+                yield item
         finally:
             # The consumer stopped listening (finished, disconnected, or cancelled): free the row.
             request.cancelled = True

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference.engine import EngineError, StreamStats
+from inference.engine import EngineError, StreamStats, queued_stream
 
 logger = logging.getLogger(__name__)
 
@@ -214,15 +214,8 @@ class OpenVINOEngine:
         )
         self._incoming.put(request)
         try:
-            while True:
-                kind, value = await request.out.get()
-                if kind == "text":
-                    yield value
-                elif kind == "done":
-                    yield value
-                    return
-                else:
-                    raise EngineError(value)
+            async for item in queued_stream(request.out):
+                yield item
         finally:
             # The consumer stopped listening (finished, disconnected, or cancelled): free the row.
             request.cancelled = True
