@@ -8,7 +8,6 @@ generates tokens for seconds and costs a question on its own, at most one per LA
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.core.cache import cache
 
 from assist.budget import QuotaExceeded, charge, refund
 from assist.policy import Purpose, decide
+from core.ratelimit import calls_this_minute
 from lab.errors import LabRefused
 
 RATE_KEY = "lab:calls:{user_id}:{minute}"
@@ -31,11 +31,8 @@ def lab_admit(*, user: Any, speed: bool = False) -> bool:
     decision = decide(user=user, purpose=Purpose.LAB)
     if not decision.allowed:
         raise LabRefused("not_allowed", "Sign in to use the lab.")
-    minute = int(time.time() // 60)
-    rate_key = RATE_KEY.format(user_id=user.pk, minute=minute)
-    cache.add(rate_key, 0, timeout=120)
-    if cache.incr(rate_key) > settings.LAB_CALLS_PER_MINUTE:
-        wait = 60 - int(time.time() % 60)
+    calls, wait = calls_this_minute(key_format=RATE_KEY, user_id=user.pk)
+    if calls > settings.LAB_CALLS_PER_MINUTE:
         raise LabRefused(
             "rate_limited",
             f"You made {settings.LAB_CALLS_PER_MINUTE} lab requests this minute; "

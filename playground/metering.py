@@ -12,13 +12,13 @@ assignment's visible tests) go through `run_admit` / `run_release`. State lives 
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 
+from core.ratelimit import calls_this_minute
 from playground.services import PlaygroundError
 
 RATE_KEY = "playground:runs:{user_id}:{minute}"
@@ -30,11 +30,8 @@ def run_admit(*, user: Any) -> str:
 
     Raises PlaygroundError("rate_limited" or "too_many_runs") with a message for the student.
     """
-    minute = int(time.time() // 60)
-    rate_key = RATE_KEY.format(user_id=user.pk, minute=minute)
-    cache.add(rate_key, 0, timeout=120)
-    if cache.incr(rate_key) > settings.PLAYGROUND_RUNS_PER_MINUTE:
-        wait = 60 - int(time.time() % 60)
+    runs, wait = calls_this_minute(key_format=RATE_KEY, user_id=user.pk)
+    if runs > settings.PLAYGROUND_RUNS_PER_MINUTE:
         raise PlaygroundError(
             "rate_limited",
             f"You started {settings.PLAYGROUND_RUNS_PER_MINUTE} runs this minute; "
