@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 KV_BLOCK_TOKENS = 32
 
 
+# LLM_REPETITION_PENALTY mapped onto OpenVINO's presence penalty (see OpenVINOEngine._config).
+PRESENCE_PER_PENALTY = 10.0
+
+
 @dataclass(eq=False)
 class _Request:
     prompt_ids: list[int]
@@ -227,7 +231,13 @@ class OpenVINOEngine:
         config.max_new_tokens = request.max_new_tokens
         config.stop_token_ids = set(self.stop_ids)
         config.eos_token_id = int(self.tokenizer.get_eos_token_id())
-        config.repetition_penalty = self.repetition_penalty
+        # OpenVINO's repetition_penalty also counts the prompt's tokens: it steered the model away
+        # from the words of the passages and the layout it was asked to follow (drafted questions
+        # lost their QUESTION/ANSWER lines). Its presence penalty counts only generated tokens,
+        # like the transformers engine's penalty; the same setting is mapped onto it (1.2 -> 2.0
+        # off a repeated token's logit, about what dividing a typical logit by 1.2 takes).
+        if self.repetition_penalty != 1.0:
+            config.presence_penalty = (self.repetition_penalty - 1.0) * PRESENCE_PER_PENALTY
         if request.temperature > 1e-5:
             config.do_sample = True
             config.temperature = request.temperature

@@ -146,7 +146,8 @@ def test_a_missing_model_is_a_clear_503(material, enrolled_student, settings, tm
         LocalBackend._engine = loaded
         backends.reset_backend()
     assert response.status_code == 503
-    assert "is not a model directory" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "no-model-here" in detail and "model directory" in detail  # says which and why
 
 
 def test_the_admin_uploads_through_the_same_pipeline(
