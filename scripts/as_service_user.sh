@@ -53,7 +53,8 @@ delegate_cgroups() {
       grep -qw "$controller" "$root/cgroup.subtree_control" \
         || echo "+$controller" >"$root/cgroup.subtree_control"
     done
-    echo $$ >"$parent/service/cgroup.procs"  # before enabling: a group with processes cannot
+    # The services live in a leaf: a group that hands controllers down may hold no process.
+    echo $$ >"$parent/service/cgroup.procs"
     echo "+memory +pids" >"$parent/cgroup.subtree_control"
     chown "$user:" "$parent" "$parent/cgroup.procs" "$parent/cgroup.subtree_control" \
       "$parent/cgroup.threads"
