@@ -294,6 +294,8 @@ def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
     """A real Celery worker on the test database and the test broker; `options` choose the pool
     (e.g. "--pool=solo"), `env` adds settings. Its log is printed at the end (pytest shows it
     when the test fails)."""
+    from django.conf import settings
+
     from llmasos.celery import app as celery_app
 
     celery_app.conf.task_always_eager = False
@@ -309,6 +311,10 @@ def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
             "-A",
             "llmasos",
             "worker",
+            # Both queues, as one worker: code grading and the model's background work (the
+            # feedback on a failed submission) both reach a test that waits for them.
+            "-Q",
+            f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.LLM_QUEUE}",
             *options,
             "--without-gossip",
             "--without-mingle",
