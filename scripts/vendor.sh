@@ -17,8 +17,11 @@ cp "$cm/lib/codemirror.js" "$cm/lib/codemirror.css" "$cm/mode/python/python.js" 
 if [ -f "$cm/addon/comment/comment.js" ]; then cp "$cm/addon/comment/comment.js" "$dest/codemirror/"; fi
 cp "$cm/LICENSE" "$dest/codemirror/LICENSE"
 # Chart.js 4: one UMD file, no build step (charts in the LLM lab and the usage pages).
-cp node_modules/chart.js/dist/chart.umd.min.js "$dest/chartjs/chart.umd.min.js" 2>/dev/null \
-  || cp node_modules/chart.js/dist/chart.umd.js "$dest/chartjs/chart.umd.min.js"
+# Without its sourceMappingURL line: the map is not vendored, and the production static storage
+# (ManifestStaticFilesStorage) refuses to collect a file that names a missing one.
+chart=node_modules/chart.js/dist/chart.umd.min.js
+[ -f "$chart" ] || chart=node_modules/chart.js/dist/chart.umd.js
+sed '/^\/\/# sourceMappingURL=/d' "$chart" >"$dest/chartjs/chart.umd.min.js"
 cp node_modules/chart.js/LICENSE.md "$dest/chartjs/LICENSE.md"
 for pkg in htmx.org htmx-ext-ws @picocss/pico codemirror chart.js; do
   version=$(node -p "require('./node_modules/$pkg/package.json').version")
