@@ -31,6 +31,16 @@ class EngineError(RuntimeError):
     pass
 
 
+def generation_budget(prompt_ids: list[int], *, max_context: int) -> int:
+    """How many tokens may follow the prompt; EngineError when the prompt alone fills the model."""
+    budget = max_context - len(prompt_ids)
+    if budget <= 0:
+        raise EngineError(
+            f"The prompt is {len(prompt_ids)} tokens; this model reads at most {max_context}."
+        )
+    return budget
+
+
 async def queued_stream(out: asyncio.Queue[tuple[str, Any]]) -> AsyncIterator[Any]:
     """What an engine thread hands one request through its queue: text pieces, then the final
     StreamStats; an error the thread reports is raised here, in the consumer."""
@@ -148,12 +158,7 @@ class BatchedEngine:
         top_p: float = 1.0,
     ) -> AsyncIterator[str | StreamStats]:
         """Yield text pieces as they are generated, then one StreamStats. Cancel by closing."""
-        budget = self.max_context - len(prompt_ids)
-        if budget <= 0:
-            raise EngineError(
-                f"The prompt is {len(prompt_ids)} tokens; this model reads at most "
-                f"{self.max_context}."
-            )
+        budget = generation_budget(prompt_ids, max_context=self.max_context)
         loop = asyncio.get_running_loop()
         request = _Stream(
             prompt_ids=prompt_ids,

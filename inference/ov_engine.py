@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference.engine import EngineError, StreamStats, queued_stream
+from inference.engine import EngineError, StreamStats, generation_budget, queued_stream
 
 logger = logging.getLogger(__name__)
 
@@ -202,12 +202,7 @@ class OpenVINOEngine:
         top_p: float = 1.0,
     ) -> AsyncIterator[str | StreamStats]:
         """Yield text pieces as they are generated, then one StreamStats. Cancel by closing."""
-        budget = self.max_context - len(prompt_ids)
-        if budget <= 0:
-            raise EngineError(
-                f"The prompt is {len(prompt_ids)} tokens; this model reads at most "
-                f"{self.max_context}."
-            )
+        budget = generation_budget(prompt_ids, max_context=self.max_context)
         request = _Request(
             prompt_ids=prompt_ids,
             max_new_tokens=min(max_new_tokens, budget),
