@@ -22,10 +22,10 @@ install: system-deps venv-base $(STAMP)
 # Debian packages the platform needs: bubblewrap and Debian's own Python with its standard
 # library (the grading sandbox runs /usr/bin/python3; python3-minimal alone lacks unittest, json
 # and ctypes, which libpython3-stdlib adds) and venv (the virtualenv is built on it), libseccomp2 (the sandbox's system-call filter, through
-# the pyseccomp binding) and chromium (browser tests).
+# the pyseccomp binding), chromium (browser tests) and gettext (makemessages/compilemessages).
 system-deps:
 	@missing=""; \
-	for pkg in bubblewrap python3-minimal libpython3-stdlib python3-venv libseccomp2 chromium; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for pkg in bubblewrap python3-minimal libpython3-stdlib python3-venv libseccomp2 chromium gettext; do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
