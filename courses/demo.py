@@ -1,7 +1,9 @@
-"""The demo platform: two real courses from courses/demo_content/ and three demo accounts.
+"""The demo platform: three real courses from courses/demo_content/ and three demo accounts.
 
-Each course directory holds `course.toml` (title, slug, summary, description, modules with their
-lesson files in order) and one Markdown file per lesson whose first line is `# Title`.
+Each course directory holds `course.toml` (title, slug, summary, description, optional language,
+modules with their lesson files in order) and one Markdown file per lesson whose first line is
+`# Title`. Its `[[materials]]` (files uploaded to the course's knowledge base) are loaded by
+knowledge/demo.py, which may import the knowledge app; this module may not.
 Loading is idempotent: running it again updates the texts in place and keeps enrollments.
 """
 
@@ -37,8 +39,22 @@ DEMO_ACCOUNTS = (
 )
 
 
+# The demo student starts enrolled in these and free to enroll in the others.
+ENROLLED_COURSES = ("python-basics", "llm-zh")
+# Manifest keys copied to Course fields only where this installation's Course has the field:
+# `language` arrives with the Chinese-retrieval work, and the demo must load before and after.
+OPTIONAL_COURSE_FIELDS = ("language",)
+
+
 class DemoContentError(Exception):
     pass
+
+
+def _optional_course_fields(manifest: dict[str, object]) -> dict[str, object]:
+    names = {field.name for field in Course._meta.get_fields()}
+    return {
+        key: manifest[key] for key in OPTIONAL_COURSE_FIELDS if key in manifest and key in names
+    }
 
 
 def _lesson_from_file(path: Path) -> tuple[str, str, str]:
@@ -81,6 +97,7 @@ def demo_course_load(*, directory: Path, teacher: User) -> Course:
             "title": manifest["title"],
             "summary": manifest["summary"],
             "description": manifest.get("description", "").strip(),
+            **_optional_course_fields(manifest),
         },
     )
     course.teachers.add(teacher)
@@ -108,8 +125,7 @@ def demo_load() -> list[Course]:
         for directory in sorted(DEMO_CONTENT_DIR.iterdir())
         if (directory / "course.toml").exists()
     ]
-    # The demo student starts enrolled in the Python course and free to enroll in the other.
-    python_course = next((c for c in courses if c.slug == "python-basics"), None)
-    if python_course:
-        Enrollment.objects.get_or_create(user=users["student"], course=python_course)
+    for course in courses:
+        if course.slug in ENROLLED_COURSES:
+            Enrollment.objects.get_or_create(user=users["student"], course=course)
     return courses

@@ -23,8 +23,8 @@ cat <<MSG
 
   LLMasOS is starting at  http://$host:$port/
   Demo logins (username / password):
-    student / learn-with-llmasos   (a student, enrolled in Python programming basics)
-    teacher / teach-with-llmasos   (teaches both demo courses)
+    student / learn-with-llmasos   (a student, enrolled in Python programming basics and 大语言模型)
+    teacher / teach-with-llmasos   (teaches the three demo courses)
     admin   / admin-llmasos        (Django admin at http://$host:$port/admin/)
   API docs: http://$host:$port/api/docs/
   Logs: var/log/inference.log (the model service), worker.log, worker-llm.log

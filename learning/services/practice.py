@@ -29,8 +29,10 @@ from learning.models import (
 )
 from learning.services.mastery import mastery_recompute, student_lock
 
-# Quotes and end punctuation around a short answer do not make it wrong.
-_SURROUNDING = ".!\"'`\u201c\u201d\u2018\u2019"
+# Quotes and end punctuation around a short answer do not make it wrong. NFKC (below) turns
+# full-width punctuation and digits into ASCII but leaves the Chinese full stop 。 and the
+# corner quotes 「」 alone.
+_SURROUNDING = ".!\"'`\u201c\u201d\u2018\u2019\u3002\u300c\u300d"
 
 
 def question_file_fields(*, data: Any) -> dict[str, Any] | None:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -9,18 +11,27 @@ from courses.markdown import markdown_errors
 from courses.models import Course, Enrollment, Lesson
 
 pytestmark = pytest.mark.django_db
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_the_demo_has_two_real_courses_and_three_accounts(settings):
+def _words(text: str) -> int:
+    """Words of English; Chinese has no spaces, so two Han characters count as one word."""
+    return len(text.split()) + len(HAN.findall(text)) // 2
+
+
+def test_the_demo_has_three_real_courses_and_three_accounts(settings):
     settings.DEBUG = True
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     llm = Course.objects.get(slug="llm-how-they-work")
     python = Course.objects.get(slug="python-basics")
+    chinese = Course.objects.get(slug="llm-zh")
     assert llm.title == "Large Language Models: how they work"
+    assert chinese.title == "大语言模型"
     assert llm.lessons.count() >= 8 and python.lessons.count() >= 6
-    assert llm.is_published and python.is_published
+    assert chinese.lessons.count() >= 8
+    assert llm.is_published and python.is_published and chinese.is_published
     for lesson in Lesson.objects.all():
-        assert len(lesson.body.split()) > 400, f"{lesson.slug} is too thin to teach from"
+        assert _words(lesson.body) > 400, f"{lesson.slug} is too thin to teach from"
         assert markdown_errors(lesson.body) == []
     signs_in = {u.username: u.role for u in User.objects.all() if u.has_usable_password()}
     assert signs_in == {"student": Role.STUDENT, "teacher": Role.TEACHER, "admin": Role.ADMIN}
@@ -53,7 +64,8 @@ def test_loading_twice_changes_nothing_and_keeps_enrollments():
     counts = (Course.objects.count(), Lesson.objects.count(), User.objects.count())
     demo_load()
     assert (Course.objects.count(), Lesson.objects.count(), User.objects.count()) == counts
-    assert Enrollment.objects.filter(user=student).count() == 2
+    # Python basics and 大语言模型 from the demo, the English LLM course enrolled above.
+    assert Enrollment.objects.filter(user=student).count() == 3
 
 
 def test_the_demo_logins_work(client):

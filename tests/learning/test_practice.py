@@ -44,7 +44,16 @@ def test_answering_the_same_question_again_at_once_does_not_pump_mastery(
 
 @pytest.mark.parametrize(
     ("response", "right"),
-    [("10", True), (" 10. ", True), ("10.0", True), ("'10'", True), ("ten", False), ("1 0", False)],
+    [
+        ("10", True),
+        (" 10. ", True),
+        ("10.0", True),
+        ("'10'", True),
+        ("\uff11\uff10\u3002", True),  # a Chinese input method's full-width digits and 。
+        ("「10」", True),
+        ("ten", False),
+        ("1 0", False),
+    ],
 )
 def test_short_answers_are_normalised(enrolled_student, short_question, response, right) -> None:
     result = practice.practice_answer_submit(

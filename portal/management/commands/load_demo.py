@@ -1,7 +1,8 @@
 """`manage.py load_demo`: the demo courses, assignments, concepts and history in one go.
 
 It lives in the portal (the site layer) because it fills every app; each app loads its own part
-(`courses.demo`, `grading.demo`, `learning.demo`) and none of them imports another for it.
+(`courses.demo`, `knowledge.demo`, `grading.demo`, `learning.demo`) and none of them imports
+another for it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.demo import DEMO_ACCOUNTS, DemoContentError, demo_load
 from courses.services import course_reindex_lessons
 from grading.demo import DemoAssignmentError, demo_assignments_load
+from knowledge.demo import demo_materials_load
 from learning.demo import demo_classmates_load, demo_concepts_load, demo_history_load
 from learning.services.concepts import ImportRefused
 
@@ -41,6 +43,10 @@ class Command(BaseCommand):
         for course in courses:
             queued = course_reindex_lessons(course=course)
             try:
+                materials = demo_materials_load(course=course)
+            except DemoContentError as error:
+                raise CommandError(f"Demo content is broken: {error}") from error
+            try:
                 assignments = demo_assignments_load(course=course)
             except DemoAssignmentError as error:
                 raise CommandError(f"Demo assignments are broken: {error}") from error
@@ -51,8 +57,8 @@ class Command(BaseCommand):
             demo_history_load(course=course)
             demo_classmates_load(course=course)
             self.stdout.write(
-                f"Loaded “{course.title}” ({queued} lessons, queued for indexing; "
-                f"{assignments} assignments, {concepts} concepts)"
+                f"Loaded “{course.title}” ({queued} lessons and {materials} new materials "
+                f"queued for indexing; {assignments} assignments, {concepts} concepts)"
             )
         self.stdout.write(
             "Demo logins: "
