@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
@@ -33,3 +36,16 @@ def api_token_regenerate(*, user: User) -> Token:
 
 def api_token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the interface language a user chose (a code from settings.LANGUAGES)."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def user_language(*, user: Any) -> str:
+    """The language to address this user in when no request says it (notifications, emails):
+    their chosen one, else the site's default."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
