@@ -8,7 +8,9 @@ from accounts.models import User
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(label=_("Email address"), required=True, help_text=_("Used only to reset your password."))
+    email = forms.EmailField(
+        label=_("Email address"), required=True, help_text=_("Used only to reset your password.")
+    )
 
     class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs omit Meta
         model = User

@@ -29,9 +29,7 @@ class PlatformUserManager(UserManager["User"]):
 class User(AbstractUser):
     """A person on the platform. Everyone signs up as a student; an admin promotes teachers."""
 
-    role = models.CharField(
-        _("role"), max_length=16, choices=Role.choices, default=Role.STUDENT
-    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
     # The interface language the user chose; blank until they choose, and then the browser's
     # Accept-Language (or the cookie) decides. A code from settings.LANGUAGES.
     language = models.CharField(

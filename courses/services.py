@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from courses.models import (
@@ -78,7 +79,7 @@ def course_update(
 
 def course_set_published(*, course: Course, published: bool) -> Course:
     if published and not course.lessons.exists():
-        raise PublishError("Add at least one lesson before publishing the course.")
+        raise PublishError(gettext("Add at least one lesson before publishing the course."))
     course.is_published = published
     course.save(update_fields=["is_published", "updated_at"])
     return course
@@ -128,9 +129,9 @@ def lesson_update(*, lesson: Lesson, module: Module, title: str, slug: str, body
 def enrollment_create(*, user: Any, course: Course) -> Enrollment:
     """Enroll a user; enrolling twice is harmless and returns the existing enrollment."""
     if not course.is_published:
-        raise EnrollmentError("This course is not open for enrollment yet.")
+        raise EnrollmentError(gettext("This course is not open for enrollment yet."))
     if course.teachers.filter(pk=user.pk).exists():
-        raise EnrollmentError("You teach this course, so you already have access to it.")
+        raise EnrollmentError(gettext("You teach this course, so you already have access to it."))
     try:
         with transaction.atomic():
             enrollment, _ = Enrollment.objects.get_or_create(user=user, course=course)

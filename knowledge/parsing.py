@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+
 from knowledge import hidden
 
 MAX_TEXT_CHARS = 5_000_000  # ~1,000 pages of prose; more is almost certainly not a course text
@@ -44,7 +46,7 @@ def parse(data: bytes, kind: str) -> list[Section]:
 
 def parse_document(data: bytes, kind: str) -> Document:
     if not data.strip():
-        raise ParseError("The file is empty.")
+        raise ParseError(_("The file is empty."))
     parsers: dict[str, Callable[[bytes, list[int]], list[Section]]] = {
         "pdf": _parse_pdf,
         "html": _parse_html,
@@ -53,7 +55,7 @@ def parse_document(data: bytes, kind: str) -> Document:
     }
     parser = parsers.get(kind)
     if parser is None:
-        raise ParseError(f"Unsupported kind {kind!r}.")
+        raise ParseError(_("Unsupported kind %(kind)r.") % {"kind": kind})
     hidden_chars = [0]  # the parsers add what they leave out
     sections = parser(data, hidden_chars)
     for section in sections:
@@ -63,7 +65,7 @@ def parse_document(data: bytes, kind: str) -> Document:
     sections = [s for s in sections if s.text.strip()]
     total = sum(len(s.text) for s in sections)
     if total == 0:
-        raise ParseError("No readable text was found in the file.")
+        raise ParseError(_("No readable text was found in the file."))
     if total > MAX_TEXT_CHARS:
         raise ParseError(
             f"The file holds {total:,} characters of text; the limit is "
@@ -74,7 +76,7 @@ def parse_document(data: bytes, kind: str) -> Document:
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        raise ParseError("This looks like a binary file, not text.")
+        raise ParseError(_("This looks like a binary file, not text."))
     for encoding in (
         ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
     ):
@@ -90,11 +92,11 @@ def _parse_pdf(data: bytes, hidden_chars: list[int]) -> list[Section]:
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF"):
-        raise ParseError("This is not a PDF file (it does not start with %PDF).")
+        raise ParseError(_("This is not a PDF file (it does not start with %PDF)."))
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise ParseError("The PDF is encrypted. Upload a copy without a password.")
+            raise ParseError(_("The PDF is encrypted. Upload a copy without a password."))
         sections = []
         for number, page in enumerate(reader.pages, start=1):
             state = hidden.PdfTextState()
@@ -110,7 +112,9 @@ def _parse_pdf(data: bytes, hidden_chars: list[int]) -> list[Section]:
     except ParseError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise ParseError(f"The PDF is damaged and cannot be read ({exc}).") from exc
+        raise ParseError(
+            _("The PDF is damaged and cannot be read (%(error)s).") % {"error": exc}
+        ) from exc
 
 
 _DROP_TAGS = (
@@ -159,7 +163,9 @@ def _parse_html(data: bytes, hidden_chars: list[int]) -> list[Section]:
         text = body.get_text(" ", strip=True)
         sections = [Section(text=text)] if text else []
     if not sections:
-        raise ParseError("The HTML page has no readable text (only scripts, styles or navigation).")
+        raise ParseError(
+            _("The HTML page has no readable text (only scripts, styles or navigation).")
+        )
     return sections
 
 
