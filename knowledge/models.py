@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 
 from courses.models import Course, Lesson
 
@@ -113,10 +114,10 @@ class Chunk(models.Model):
     def location(self) -> str:
         parts = []
         if self.page:
-            parts.append(f"page {self.page}")
+            parts.append(gettext("page %(page)s") % {"page": self.page})
         if self.heading:
             parts.append(self.heading)
-        return ", ".join(parts) or "start"
+        return pgettext("list separator", ", ").join(parts) or pgettext("passage location", "start")
 
     @property
     def url(self) -> str:
