@@ -117,7 +117,8 @@ class Chunk(models.Model):
             parts.append(gettext("page %(page)s") % {"page": self.page})
         if self.heading:
             parts.append(self.heading)
-        return pgettext("list separator", ", ").join(parts) or pgettext("passage location", "start")
+        separator = pgettext("between page and heading", ", ")
+        return separator.join(parts) or pgettext("passage location", "start")
 
     @property
     def url(self) -> str:
