@@ -90,7 +90,10 @@ class LessonForm(forms.ModelForm):
         choice_field(self, "module").queryset = course.modules.all()
         choice_field(self, "module").empty_label = None
         # Widgets other apps add to lessons (the lab's instruments) say how to embed them.
-        self.fields["body"].help_text = " ".join([gettext("Markdown."), *directive_help()])
+        # (str(): a widget's help may be a lazy translation, rendered in the page's language.)
+        self.fields["body"].help_text = " ".join(
+            str(text) for text in [gettext("Markdown."), *directive_help()]
+        )
 
     def clean_body(self) -> str:
         return _clean_markdown(self.cleaned_data["body"])

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.services import language_of
 from core.errors import DomainError
 from courses.models import (
     Announcement,
@@ -164,16 +165,22 @@ def announcement_deliver(*, announcement_id: int) -> int:
 
     announcement = Announcement.objects.select_related("course").get(pk=announcement_id)
     course = announcement.course
-    student_ids = list(course.enrollments.values_list("user_id", flat=True))
-    for user_id in student_ids:
+    students = list(course.enrollments.select_related("user"))
+    for enrollment in students:
+        # The teacher's words stay as written; only the frame around them is each student's.
+        with language_of(user=enrollment.user):
+            title = gettext("%(course)s: %(title)s") % {
+                "course": course.title,
+                "title": announcement.title,
+            }
         notification_create(
-            user_id=user_id,
-            title=f"{course.title}: {announcement.title}",
+            user_id=enrollment.user_id,
+            title=title,
             body=announcement.body,
             url=course.get_absolute_url(),
             dedupe_key=f"announcement:{announcement.pk}",
         )
     Announcement.objects.filter(pk=announcement.pk).update(
-        delivered_at=timezone.now(), recipients=len(student_ids)
+        delivered_at=timezone.now(), recipients=len(students)
     )
-    return len(student_ids)
+    return len(students)

@@ -232,3 +232,34 @@ def test_a_passage_location_is_translated_for_citations(course, kb_dirs):
     with translation.override("zh-hans"):
         assert chunk.location == "第 3 页，Dot products"
         assert Chunk(course=course, text="x", ordinal=0).location == "开头"
+
+
+def test_an_announcement_reaches_each_student_in_their_own_language(
+    course, teacher, enrolled_student, other_student
+):
+    from courses import services
+    from notifications.models import Notification
+
+    services.enrollment_create(user=_chinese(other_student), course=course)
+    # Delivered by the task (eager here), where no request says which language to use.
+    services.announcement_create(course=course, author=teacher, title="Quiz on Friday", body="…")
+    titles = dict(Notification.objects.values_list("user__username", "title"))
+    assert titles == {
+        enrolled_student.username: "Attention basics: Quiz on Friday",
+        other_student.username: "Attention basics：Quiz on Friday",
+    }
+
+
+def test_text_for_another_user_is_made_in_their_language(student, other_student):
+    from django.template.loader import render_to_string
+
+    from accounts.services import language_of
+
+    _chinese(other_student)
+    event = {"type": "notification", "title": "Graded", "url": "/x/", "level": "info"}
+    with translation.override("en"):
+        with language_of(user=other_student):
+            chinese = render_to_string("notifications/_live_event.html", {"event": event})
+        with language_of(user=student):  # no choice made: the site's default
+            english = render_to_string("notifications/_live_event.html", {"event": event})
+    assert '<a href="/x/">打开</a>' in chinese and '<a href="/x/">Open</a>' in english
