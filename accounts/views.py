@@ -67,7 +67,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = i18n.set_language(request)
     chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen is not None and request.user.is_authenticated:
-        services.user_language_set(user=request.user, language=chosen.value)  # type: ignore[arg-type]
+        services.user_language_set(user=request.user, language=chosen.value)
     return response
 
 

@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import scope_language
@@ -33,7 +34,7 @@ def _account_is_active(user_id: Any) -> bool:
 
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     max_frame: ClassVar[int] = 1024  # characters of one client frame; more closes the socket
-    bad_frame_message: ClassVar[str] = _("Frames are JSON objects with a type.")
+    bad_frame_message: ClassVar[str | Promise] = _("Frames are JSON objects with a type.")
     open = False  # accepted and not yet disconnected: frames may be sent
     account_watch: asyncio.Task[None] | None = None
 
@@ -96,7 +97,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def frame_unreadable(self) -> None:
         """Not JSON, or not an object."""
-        await self.send_error("bad_frame", self.bad_frame_message)
+        await self.send_error("bad_frame", str(self.bad_frame_message))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         # str(): a lazily translated message becomes text in the socket's language.

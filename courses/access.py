@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +61,7 @@ def course_for_viewer(*, user: Any, slug: str) -> Course:
     return course
 
 
-def course_for_reader(*, user: Any, slug: str, denied: str = ENROLL_TO_READ) -> Course:
+def course_for_reader(*, user: Any, slug: str, denied: str | Promise = ENROLL_TO_READ) -> Course:
     """The course whose lessons (and what hangs off them) `user` may read.
 
     404 when the user may not even see the course; 403 with `denied` when they may see it but
@@ -73,7 +74,7 @@ def course_for_reader(*, user: Any, slug: str, denied: str = ENROLL_TO_READ) -> 
 
 
 def course_for_teacher(
-    *, user: Any, slug: str, denied: str = TEACHERS_ONLY, hide_draft: bool = True
+    *, user: Any, slug: str, denied: str | Promise = TEACHERS_ONLY, hide_draft: bool = True
 ) -> Course:
     """The course `user` teaches (or any course for an admin); else 403 with `denied`.
 
