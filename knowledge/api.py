@@ -68,7 +68,9 @@ class MaterialCollectionApi(APIView):
         material = services.material_create(course=course, uploaded_by=request.user, upload=upload)
         data = MaterialOutputSerializer(material).data
         if material.status == MaterialStatus.FAILED:
-            return Response({**data, "detail": material.error}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {**data, "detail": material.error_text}, status=status.HTTP_400_BAD_REQUEST
+            )
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=MaterialOutputSerializer(many=True), summary="A course's material")

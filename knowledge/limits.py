@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
-from knowledge.parsing import Document, ParseError, Section
+from knowledge.parsing import Document, ParseError, Section, gettext_noop
 
 
 def _limit_child() -> None:  # runs in the child between fork and exec
@@ -37,7 +36,7 @@ def parse_limited(path: Path, kind: str) -> Document:
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "", "PYTHONPATH": str(root)},
         )
     except OSError as exc:
-        raise ParseError(_("The parser could not start: %(error)s") % {"error": exc}) from exc
+        raise ParseError(f"The parser could not start: {exc}") from exc
     try:
         stdout, stderr = process.communicate(timeout=settings.KB_PARSE_WALL_SECONDS)
     except subprocess.TimeoutExpired:
@@ -65,7 +64,7 @@ def parse_limited(path: Path, kind: str) -> Document:
     try:
         result = json.loads(stdout)
     except ValueError:
-        raise ParseError(_("The parser returned nothing readable.")) from None
+        raise ParseError(gettext_noop("The parser returned nothing readable.")) from None
     if "error" in result:
         raise ParseError(result["error"])
     return Document(

@@ -58,6 +58,12 @@ class Material(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language: it is stored in English (parsing runs where no
+        language is active) and the fixed sentences are in the catalogue."""
+        return gettext(self.error) if self.error else ""
+
     def as_status(self) -> dict[str, object]:
         return {
             "type": "material.status",

@@ -53,7 +53,11 @@ def material_list(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"count": len(created) - len(failed)},
                 )
             for material in failed:
-                messages.error(request, f"{material.original_name}: {material.error}")
+                messages.error(
+                    request,
+                    _("%(file)s: %(error)s")
+                    % {"file": material.original_name, "error": material.error_text},
+                )
         return redirect("knowledge:materials", slug=course.slug)
     materials = [m.as_status() for m in course.materials.select_related("course")]
     context = {
