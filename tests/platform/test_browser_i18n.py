@@ -45,8 +45,9 @@ def test_the_demo_student_studies_in_chinese(demo_site, page):
 
     page.get_by_role("link", name="Python programming basics").first.click()
     expect(page.get_by_text("已完成 0 / 10 节课")).to_be_visible()
-    expect(page.get_by_role("link", name="问助教")).to_be_visible()
-    page.get_by_role("link", name="开始学习：First steps with Python").click()
+    # (The course page's links are styled as buttons: role="button".)
+    expect(page.get_by_role("button", name="问助教")).to_be_visible()
+    page.get_by_role("button", name="开始学习：First steps with Python").click()
 
     expect(page.get_by_text("第 1 课，共 10 课")).to_be_visible()
     # The lesson itself is the teacher's text, in the language it was written in.
@@ -59,7 +60,7 @@ def test_the_demo_student_studies_in_chinese(demo_site, page):
 
     page.get_by_role("link", name="我的主页").click()
     expect(page.get_by_text("已完成 1 / 10 节课")).to_be_visible()
-    expect(page.get_by_role("link", name="继续学习：Values, variables and types")).to_be_visible()
+    expect(page.get_by_role("button", name="继续学习：Values, variables and types")).to_be_visible()
 
 
 def test_the_demo_teacher_edits_a_course_and_opens_its_material_in_chinese(demo_site, page):
@@ -69,14 +70,14 @@ def test_the_demo_teacher_edits_a_course_and_opens_its_material_in_chinese(demo_
     expect(page.get_by_role("heading", name="我任教的课程")).to_be_visible()
     page.get_by_role("link", name="Python programming basics").first.click()
 
-    page.get_by_role("link", name="编辑课程").click()
+    page.get_by_role("button", name="编辑课程").click()
     expect(page.get_by_role("heading", name="编辑“Python programming basics”")).to_be_visible()
     page.get_by_label("简介").fill("用 Python 迈出编程的第一步。")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("课程已保存。")).to_be_visible()
     expect(page.get_by_text("用 Python 迈出编程的第一步。")).to_be_visible()
 
-    page.get_by_role("link", name="课程资料").click()
+    page.get_by_role("button", name="课程资料").click()
     expect(page.get_by_role("heading", name="课程资料")).to_be_visible()
     expect(page.get_by_role("button", name="上传")).to_be_visible()
     expect(page.get_by_text("还没有资料。")).to_be_visible()
