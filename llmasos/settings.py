@@ -224,7 +224,8 @@ WS_ACCOUNT_CHECK_SECONDS = env_float("WS_ACCOUNT_CHECK_SECONDS", 30.0)
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication, plus the token owner's chosen language.
+        "accounts.authentication.LanguageTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -285,3 +285,10 @@ def test_text_for_another_user_is_made_in_their_language(student, other_student)
         with language_of(user=student):  # no choice made: the site's default
             english = render_to_string("notifications/_live_event.html", {"event": event})
     assert '<a href="/x/">打开</a>' in chinese and '<a href="/x/">Open</a>' in english
+
+
+def test_a_program_gets_its_owners_chosen_language_without_asking(student):
+    # Token users are known only inside DRF; their profile's language applies there too.
+    api = api_client_for(_chinese(student))
+    response = api.post("/api/courses/", {"title": "x", "summary": "y"}, format="json")
+    assert response.json() == {"detail": "只有教师才能创建课程。"}
