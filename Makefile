@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps venv-base lint format vendor clean-var check-deploy
+.PHONY: run test install system-deps venv-base lint format vendor clean-var check-deploy messages
+# The interface's translations: the .po files are the source (committed), the .mo files are built.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 run: install  ## install, migrate, load the demo, start web + worker
 	@scripts/run.sh "$(HOST)" "$(PORT)"
@@ -17,7 +20,15 @@ run: install  ## install, migrate, load the demo, start web + worker
 test: install lint  ## install, lint, then run the whole suite (SQLite, and PostgreSQL+Redis when they answer)
 	@scripts/test.sh
 
-install: system-deps venv-base $(STAMP)
+install: system-deps venv-base $(STAMP) $(MO_FILES)
+
+# Compiled at install, not committed: a binary in git goes stale the moment someone edits the .po.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+	msgfmt --check -o $@ $<
+
+messages: install  ## refresh the catalogues from the code and templates (then translate what is new)
+	DATABASE_URL= $(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv \
+	  --ignore=var --ignore=node_modules --ignore=bench --ignore=tests --ignore=static/vendor
 
 # Debian packages the platform needs: bubblewrap and Debian's own Python with its standard
 # library (the grading sandbox runs /usr/bin/python3; python3-minimal alone lacks unittest, json

@@ -11,14 +11,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return (
-        f"Too many failed sign-ins for this account from your address. "
-        f"Try again in {minutes} minutes."
-    )
+    return ngettext(
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minute.",
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(

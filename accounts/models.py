@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    STUDENT = "student", "Student"
-    TEACHER = "teacher", "Teacher"
-    ADMIN = "admin", "Admin"
+    STUDENT = "student", _("Student")
+    TEACHER = "teacher", _("Teacher")
+    ADMIN = "admin", _("Admin")
 
 
 class PlatformUserManager(UserManager["User"]):
@@ -27,7 +29,12 @@ class PlatformUserManager(UserManager["User"]):
 class User(AbstractUser):
     """A person on the platform. Everyone signs up as a student; an admin promotes teachers."""
 
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    # The interface language the user chose; blank until they choose, and then the browser's
+    # Accept-Language (or the cookie) decides. A code from settings.LANGUAGES.
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects: ClassVar[PlatformUserManager] = PlatformUserManager()
 

@@ -30,6 +30,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("settings/", views.account_settings, name="settings"),
     path("token/", views.api_token, name="api_token"),
     path("token/regenerate/", views.api_token_regenerate, name="api_token_regenerate"),
     path("token/revoke/", views.api_token_revoke, name="api_token_revoke"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,7 +18,7 @@ from assist.policy import student_notice
 from courses.access import course_for_reader, course_for_teacher
 from courses.models import Course
 
-AI_DENIED = "Only this course's teachers set how the AI helps in it."
+AI_DENIED = _("Only this course's teachers set how the AI helps in it.")
 
 
 def _course(request: Request, slug: str) -> Course:
@@ -62,11 +63,11 @@ class CourseAIPolicyApi(APIView):
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if data.get("lesson") and data.get("assignment"):
-                raise serializers.ValidationError("Give a lesson or an assignment, not both.")
+                raise serializers.ValidationError(_("Give a lesson or an assignment, not both."))
             if not data["mode"] and not data.get("lesson") and not data.get("assignment"):
-                raise serializers.ValidationError("The course's rule is off, hints or full.")
+                raise serializers.ValidationError(_("The course's rule is off, hints or full."))
             if data.get("instructions") and not data.get("assignment"):
-                raise serializers.ValidationError("Instructions to the AI are per assignment.")
+                raise serializers.ValidationError(_("Instructions to the AI are per assignment."))
             return data
 
     @extend_schema_serializer(component_name="AIPolicyOutput")
@@ -133,7 +134,7 @@ class ExamWindowCollectionApi(APIView):
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if data["ends_at"] <= data["starts_at"]:
-                raise serializers.ValidationError("An exam must end after it starts.")
+                raise serializers.ValidationError(_("An exam must end after it starts."))
             return data
 
     @extend_schema(responses=ExamWindowOutputSerializer(many=True), summary="Exams (teachers)")

@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Role
 from assist.models import AIPolicy, QuestionBudget, TokenDay
@@ -60,8 +61,11 @@ class QuotaExceeded(DomainError):
         at = timezone.localtime(next_at).strftime("%H:%M")
         wait = max(1, math.ceil((next_at - timezone.now()).total_seconds() / 60))
         super().__init__(
-            f"You have no tutor questions left for now. One more comes back at {at} "
-            f"(in about {wait} min)."
+            gettext(
+                "You have no tutor questions left for now. One more comes back at %(at)s "
+                "(in about %(wait)d min)."
+            )
+            % {"at": at, "wait": wait}
         )
 
 
@@ -152,7 +156,7 @@ def _token_caps(user: Any, course_id: int | None) -> list[tuple[dict[str, Any], 
             (
                 {"user_id": user.pk, "course_id": None},
                 user_cap,
-                "You have used today's AI allowance; it renews at midnight (UTC).",
+                gettext("You have used today's AI allowance; it renews at midnight (UTC)."),
             )
         )
     if course_id is not None:
@@ -167,7 +171,9 @@ def _token_caps(user: Any, course_id: int | None) -> list[tuple[dict[str, Any], 
                 (
                     {"user_id": None, "course_id": course_id},
                     course_cap,
-                    "This course has used today's AI allowance; it renews at midnight (UTC).",
+                    gettext(
+                        "This course has used today's AI allowance; it renews at midnight (UTC)."
+                    ),
                 )
             )
     return caps

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from assist.models import AIMode
 
@@ -23,21 +24,26 @@ class PolicyForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("lesson") and data.get("assignment"):
-            raise forms.ValidationError("Choose a lesson or an assignment, not both.")
+            raise forms.ValidationError(_("Choose a lesson or an assignment, not both."))
         if not data.get("mode") and not data.get("lesson") and not data.get("assignment"):
-            raise forms.ValidationError("Choose off, hints only or full help for the course.")
+            raise forms.ValidationError(_("Choose off, hints only or full help for the course."))
         return data
 
 
 class ExamWindowForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     assignments: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,  # set per course by the view
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None chosen: the whole course.",
+        label=_("Assignments"),
+        help_text=_("None chosen: the whole course."),
     )
 
     def __init__(self, *args: Any, course: Any, **kwargs: Any) -> None:
@@ -50,5 +56,5 @@ class ExamWindowForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("starts_at"), data.get("ends_at")
         if start and end and end <= start:
-            raise forms.ValidationError("An exam must end after it starts.")
+            raise forms.ValidationError(_("An exam must end after it starts."))
         return data

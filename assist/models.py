@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class QuestionBudget(models.Model):
@@ -35,10 +36,10 @@ class QuestionBudget(models.Model):
 class AIMode(models.TextChoices):
     """What a teacher lets the model do for students. Empty on a lesson or assignment: as above."""
 
-    INHERIT = "", "As the course"
-    OFF = "off", "Off"
-    HINTS = "hints", "Hints only"
-    FULL = "full", "Full help"
+    INHERIT = "", _("As the course")
+    OFF = "off", _("Off")
+    HINTS = "hints", _("Hints only")
+    FULL = "full", _("Full help")
 
 
 class AIPolicy(models.Model):
@@ -80,8 +81,8 @@ class AIPolicy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "AI policy"
-        verbose_name_plural = "AI policies"
+        verbose_name = _("AI policy")
+        verbose_name_plural = _("AI policies")
         constraints = [
             models.CheckConstraint(
                 condition=~(models.Q(lesson__isnull=False) & models.Q(assignment__isnull=False)),
@@ -143,11 +144,11 @@ class ExamWindow(models.Model):
 
 
 class Outcome(models.TextChoices):
-    ANSWERED = "answered", "Answered"
-    REFUSED = "refused", "Refused by policy"
-    FAILED = "failed", "Model failed"
-    STOPPED = "stopped", "Stopped"
-    NOT_COVERED = "not_covered", "Not covered by the material"
+    ANSWERED = "answered", _("Answered")
+    REFUSED = "refused", _("Refused by policy")
+    FAILED = "failed", _("Model failed")
+    STOPPED = "stopped", _("Stopped")
+    NOT_COVERED = "not_covered", _("Not covered by the material")
 
 
 class UsageRecord(models.Model):

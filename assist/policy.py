@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from assist.guards import HintGuard, PassThrough, StreamGuard
 from assist.models import AIMode, AIPolicy, ExamWindow
@@ -145,7 +147,7 @@ NO_RULE = Rule(AIMode.INHERIT)
 
 
 def _hhmm(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d %b %H:%M")
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _exam_in_force(
@@ -185,7 +187,10 @@ def rule_for(
     assignment_id = getattr(assignment, "pk", None)
     exam = _exam_in_force(course_id, assignment_id, lesson_id, now or timezone.now())
     if exam is not None:
-        notice = f"AI help is off during the exam “{exam.title}”, until {_hhmm(exam.ends_at)}."
+        notice = gettext("AI help is off during the exam “%(title)s”, until %(end)s.") % {
+            "title": exam.title,
+            "end": _hhmm(exam.ends_at),
+        }
         return Rule(AIMode.OFF, notice, exam)
     scopes = AIPolicy.objects.filter(course_id=course_id, lesson=None, assignment=None)
     if lesson_id is not None:
@@ -195,19 +200,19 @@ def rule_for(
     rows = list(scopes)
     instructions = next((r.instructions for r in rows if r.assignment_id is not None), "")
     for row, where in (
-        (next((r for r in rows if r.assignment_id is not None), None), "this assignment"),
-        (next((r for r in rows if r.lesson_id is not None), None), "this lesson"),
+        (next((r for r in rows if r.assignment_id is not None), None), gettext("this assignment")),
+        (next((r for r in rows if r.lesson_id is not None), None), gettext("this lesson")),
         (next((r for r in rows if r.lesson_id is None and r.assignment_id is None), None), ""),
     ):
         if row is None or not row.mode:
             continue
-        where = where or "this course"
+        where = where or gettext("this course")
         if row.mode == AIMode.OFF:
-            notice = f"Your teacher turned AI help off for {where}."
+            notice = gettext("Your teacher turned AI help off for %(where)s.") % {"where": where}
         elif row.mode == AIMode.HINTS:
-            notice = (
-                f"AI help is hints only for {where}: guiding questions and explanations, no code."
-            )
+            notice = gettext(
+                "AI help is hints only for %(where)s: guiding questions and explanations, no code."
+            ) % {"where": where}
         else:
             notice = ""
         return Rule(row.mode, notice, None, instructions)

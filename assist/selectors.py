@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from assist.hooks import course_ratings
 from assist.models import AssignmentOpened, Outcome, UsageRecord
@@ -90,6 +91,8 @@ def course_usage(*, course: Course) -> dict[str, Any]:
         "per_assignment": help_before_submission(course=course),
         "chart": {
             "labels": [w["week"].date().isoformat() for w in weekly],
+            # The series' names in the page's language (the script has no catalogue of its own).
+            "series": {"questions": gettext("Questions"), "tokens": gettext("Tokens")},
             "questions": [w["questions"] for w in weekly],
             "tokens": [w["tokens"] or 0 for w in weekly],
         },
@@ -215,7 +218,11 @@ def assignment_signals(*, assignment: Any, student: Any, submitted_at: Any) -> d
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(minutes)d min") % {"minutes": minutes}
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // (24 * 60)} days"
+        return gettext("%(hours)d h %(minutes)d min") % {
+            "hours": minutes // 60,
+            "minutes": minutes % 60,
+        }
+    days = minutes // (24 * 60)
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}

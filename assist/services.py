@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from assist.models import AIMode, AINoticeAccepted, AIPolicy, AssignmentOpened, ExamWindow
 from core.errors import DomainError
@@ -32,11 +33,13 @@ def ai_policy_set(
     only) is left as it was when None.
     """
     if lesson is not None and assignment is not None:
-        raise PolicyError("A rule is for the course, a lesson or an assignment, not two at once.")
+        raise PolicyError(
+            gettext("A rule is for the course, a lesson or an assignment, not two at once.")
+        )
     if not mode and lesson is None and assignment is None:
-        raise PolicyError("Choose off, hints only or full help for the course.")
+        raise PolicyError(gettext("Choose off, hints only or full help for the course."))
     if instructions and assignment is None:
-        raise PolicyError("Instructions to the AI are set per assignment.")
+        raise PolicyError(gettext("Instructions to the AI are set per assignment."))
     with transaction.atomic():
         # get_or_create under the unique constraints: two tabs saving at once update one row.
         policy, _ = AIPolicy.objects.select_for_update().get_or_create(
@@ -60,10 +63,10 @@ def exam_window_create(
     by: Any,
 ) -> ExamWindow:
     if ends_at <= starts_at:
-        raise PolicyError("An exam must end after it starts.")
+        raise PolicyError(gettext("An exam must end after it starts."))
     chosen = list(assignments)
     if any(a.course_id != course.pk for a in chosen):
-        raise PolicyError("Choose assignments of this course.")
+        raise PolicyError(gettext("Choose assignments of this course."))
     with transaction.atomic():
         window = ExamWindow.objects.create(
             course=course, title=title.strip(), starts_at=starts_at, ends_at=ends_at, created_by=by

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -20,7 +21,7 @@ from assist.models import AIMode, ExamWindow
 from courses.access import course_for_teacher
 from courses.models import Course
 
-AI_DENIED = "Only this course's teachers set how the AI helps in it."
+AI_DENIED = _("Only this course's teachers set how the AI helps in it.")
 
 
 def _course(request: AuthenticatedRequest, slug: str) -> Course:
@@ -92,7 +93,7 @@ def policy_set(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         return render(
             request, "assist/ai_settings.html#course-rule", _page(request, course, saved=True)
         )
-    messages.success(request, "Saved. Students get the new rule from their next question.")
+    messages.success(request, _("Saved. Students get the new rule from their next question."))
     return redirect("assist:settings", slug=course.slug)
 
 
@@ -114,7 +115,10 @@ def exam_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         assignments=data["assignments"],
         by=request.user,
     )
-    messages.success(request, f"Exam “{data['title']}” scheduled: AI help turns off on time.")
+    messages.success(
+        request,
+        _("Exam “%(title)s” scheduled: AI help turns off on time.") % {"title": data["title"]},
+    )
     return redirect("assist:settings", slug=course.slug)
 
 
@@ -124,7 +128,7 @@ def exam_delete(request: AuthenticatedRequest, slug: str, exam_id: int) -> HttpR
     course = _course(request, slug)
     window = get_object_or_404(ExamWindow, pk=exam_id, course=course)
     services.exam_window_delete(window=window)
-    messages.success(request, f"Exam “{window.title}” removed.")
+    messages.success(request, _("Exam “%(title)s” removed.") % {"title": window.title})
     return redirect("assist:settings", slug=course.slug)
 
 

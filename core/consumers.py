@@ -17,6 +17,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.i18n import scope_language
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -29,7 +34,7 @@ def _account_is_active(user_id: Any) -> bool:
 
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     max_frame: ClassVar[int] = 1024  # characters of one client frame; more closes the socket
-    bad_frame_message: ClassVar[str] = "Frames are JSON objects with a type."
+    bad_frame_message: ClassVar[str | Promise] = _("Frames are JSON objects with a type.")
     open = False  # accepted and not yet disconnected: frames may be sent
     account_watch: asyncio.Task[None] | None = None
 
@@ -40,6 +45,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return None
         return user
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Error frames and rendered fragments speak the user's language; a task started while
+        # handling a frame copies this context, so a streamed answer keeps it too.
+        with translation.override(scope_language(self.scope)):
+            await super().dispatch(message)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol=subprotocol, headers=headers)
@@ -86,10 +97,11 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def frame_unreadable(self) -> None:
         """Not JSON, or not an object."""
-        await self.send_error("bad_frame", self.bad_frame_message)
+        await self.send_error("bad_frame", str(self.bad_frame_message))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+        # str(): a lazily translated message becomes text in the socket's language.
+        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
 
     async def send_json(self, frame: dict[str, Any]) -> None:
         await self.send_text(json.dumps(frame))

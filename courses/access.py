@@ -13,11 +13,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Enrollment
 
-TEACHERS_ONLY = "Only this course's teachers can do that."
-ENROLL_TO_READ = "Enroll in this course to read its lessons."
+TEACHERS_ONLY = _("Only this course's teachers can do that.")
+ENROLL_TO_READ = _("Enroll in this course to read its lessons.")
 
 
 def is_course_teacher(user: Any, course: Course) -> bool:
@@ -47,7 +50,7 @@ def can_read_lessons(user: Any, course: Course) -> bool:
 def _not_found(slug: str) -> Http404:
     # One answer for a missing course and a draft the user may not see: a draft's slug is
     # not confirmed to outsiders.
-    return Http404(f"No course “{slug}”.")
+    return Http404(gettext("No course “%(slug)s”.") % {"slug": slug})
 
 
 def course_for_viewer(*, user: Any, slug: str) -> Course:
@@ -58,7 +61,7 @@ def course_for_viewer(*, user: Any, slug: str) -> Course:
     return course
 
 
-def course_for_reader(*, user: Any, slug: str, denied: str = ENROLL_TO_READ) -> Course:
+def course_for_reader(*, user: Any, slug: str, denied: str | Promise = ENROLL_TO_READ) -> Course:
     """The course whose lessons (and what hangs off them) `user` may read.
 
     404 when the user may not even see the course; 403 with `denied` when they may see it but
@@ -71,7 +74,7 @@ def course_for_reader(*, user: Any, slug: str, denied: str = ENROLL_TO_READ) -> 
 
 
 def course_for_teacher(
-    *, user: Any, slug: str, denied: str = TEACHERS_ONLY, hide_draft: bool = True
+    *, user: Any, slug: str, denied: str | Promise = TEACHERS_ONLY, hide_draft: bool = True
 ) -> Course:
     """The course `user` teaches (or any course for an admin); else 403 with `denied`.
 

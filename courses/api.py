@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -96,7 +97,7 @@ class CourseCollectionApi(APIView):
         user = request.user
         assert isinstance(user, User)  # the default permission, IsAuthenticated, guards POST
         if not user.can_author_courses:
-            raise PermissionDenied("Only teachers can create courses.")
+            raise PermissionDenied(_("Only teachers can create courses."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         course = services.course_create(author=user, **data.validated_data)
@@ -249,7 +250,7 @@ class LessonCollectionApi(APIView):
         values = data.validated_data
         module = course.modules.filter(pk=values["module"]).first()
         if module is None:
-            raise serializers.ValidationError({"module": ["No such module in this course."]})
+            raise serializers.ValidationError({"module": [_("No such module in this course.")]})
         lesson_slug = slug_or_from_title(values.get("slug"), values["title"])
         problem = lesson_slug_problem(lesson_slug, course=course)
         if problem:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.markdown import directive_help, markdown_errors
@@ -21,13 +23,30 @@ class CourseForm(forms.ModelForm):
     slug = forms.SlugField(
         required=False,
         max_length=80,
-        help_text="Part of the address. Leave empty to derive it from the title.",
+        label=_("Address"),
+        help_text=_("Part of the address. Leave empty to derive it from the title."),
     )
 
     class Meta:
         model = Course
         fields = ("title", "slug", "summary", "description", "tutor_strict")
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+        # Labels and help here, not on the model: the words change with the language, the
+        # schema does not (no migration for a label).
+        labels = {
+            "title": _("Title"),
+            "summary": _("Summary"),
+            "description": _("Description"),
+            "tutor_strict": _("Strict tutor"),
+        }
+        help_texts = {
+            "summary": _("One sentence shown in the catalog."),
+            "description": _("Markdown."),
+            "tutor_strict": _(
+                "Withhold every sentence of the tutor's explanations that the course material "
+                "does not support (otherwise such sentences are shown, marked)."
+            ),
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -48,18 +67,21 @@ class ModuleForm(forms.ModelForm):
     class Meta:
         model = Module
         fields = ("title", "summary")
+        labels = {"title": _("Title"), "summary": _("Summary")}
 
 
 class LessonForm(forms.ModelForm):
     slug = forms.SlugField(
         required=False,
         max_length=80,
-        help_text="Part of the address. Leave empty to derive it from the title.",
+        label=_("Address"),
+        help_text=_("Part of the address. Leave empty to derive it from the title."),
     )
 
     class Meta:
         model = Lesson
         fields = ("module", "title", "slug", "body")
+        labels = {"module": _("Module"), "title": _("Title"), "body": _("Lesson text")}
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "markdown-source"})}
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -68,7 +90,10 @@ class LessonForm(forms.ModelForm):
         choice_field(self, "module").queryset = course.modules.all()
         choice_field(self, "module").empty_label = None
         # Widgets other apps add to lessons (the lab's instruments) say how to embed them.
-        self.fields["body"].help_text = " ".join(["Markdown.", *directive_help()])
+        # (str(): a widget's help may be a lazy translation, rendered in the page's language.)
+        self.fields["body"].help_text = " ".join(
+            str(text) for text in [gettext("Markdown."), *directive_help()]
+        )
 
     def clean_body(self) -> str:
         return _clean_markdown(self.cleaned_data["body"])
@@ -89,6 +114,7 @@ class AnnouncementForm(forms.ModelForm):
     class Meta:
         model = Announcement
         fields = ("title", "body")
+        labels = {"title": _("Title"), "body": _("Message")}
         widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
 

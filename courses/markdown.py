@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 import nh3
 from django.core.cache import cache
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -201,21 +203,27 @@ class LinkProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"Line {self.line}: link “{self.url}” {self.reason}."
+        return gettext("Line %(line)d: link “%(url)s” %(reason)s.") % {
+            "line": self.line,
+            "url": self.url,
+            "reason": self.reason,
+        }
 
 
 def _check_url(url: str) -> str | None:
     url = url.strip()
     if not url:
-        return "is empty"
+        return gettext("is empty")
     if re.search(r"\s", url):
-        return "contains spaces"
+        return gettext("contains spaces")
     parts = urlsplit(url)
     if parts.scheme:
         if parts.scheme.lower() not in ALLOWED_SCHEMES:
-            return f"uses the “{parts.scheme}:” scheme; only http, https and mailto are allowed"
+            return gettext(
+                "uses the “%(scheme)s:” scheme; only http, https and mailto are allowed"
+            ) % {"scheme": parts.scheme}
         if parts.scheme.lower() in {"http", "https"} and not parts.netloc:
-            return "has no host name"
+            return gettext("has no host name")
     return None
 
 
@@ -244,7 +252,10 @@ def markdown_errors(text: str) -> list[str]:
 
     if len(text) > settings.LESSON_MAX_CHARS:
         return [
-            f"This text is {len(text):,} characters long; "
-            f"the limit is {settings.LESSON_MAX_CHARS:,}."
+            gettext("This text is %(length)s characters long; the limit is %(limit)s.")
+            % {
+                "length": number_format(len(text), force_grouping=True),
+                "limit": number_format(settings.LESSON_MAX_CHARS, force_grouping=True),
+            }
         ]
     return [str(problem) for problem in markdown_link_problems(text)]

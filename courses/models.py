@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -23,18 +24,20 @@ class Course(models.Model):
     slug = models.SlugField(
         max_length=80,
         unique=True,
-        help_text="Part of the course's address; letters, digits and hyphens.",
-        error_messages={"unique": "Another course already uses this address."},
+        help_text=_("Part of the course's address; letters, digits and hyphens."),
+        error_messages={"unique": _("Another course already uses this address.")},
     )
-    summary = models.CharField(max_length=300, help_text="One sentence shown in the catalog.")
-    description = models.TextField(blank=True, help_text="Markdown.")
+    summary = models.CharField(max_length=300, help_text=_("One sentence shown in the catalog."))
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses")
     is_published = models.BooleanField(default=False)
     tutor_strict = models.BooleanField(
         "strict tutor",
         default=False,
-        help_text="Withhold every sentence of the tutor's explanations that the course material "
-        "does not support (otherwise such sentences are shown, marked).",
+        help_text=_(
+            "Withhold every sentence of the tutor's explanations that the course material "
+            "does not support (otherwise such sentences are shown, marked)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -73,7 +76,7 @@ class Lesson(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,7 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from accounts.services import language_of
 from core.errors import DomainError
 from courses.models import (
     Announcement,
@@ -78,7 +80,7 @@ def course_update(
 
 def course_set_published(*, course: Course, published: bool) -> Course:
     if published and not course.lessons.exists():
-        raise PublishError("Add at least one lesson before publishing the course.")
+        raise PublishError(gettext("Add at least one lesson before publishing the course."))
     course.is_published = published
     course.save(update_fields=["is_published", "updated_at"])
     return course
@@ -128,9 +130,9 @@ def lesson_update(*, lesson: Lesson, module: Module, title: str, slug: str, body
 def enrollment_create(*, user: Any, course: Course) -> Enrollment:
     """Enroll a user; enrolling twice is harmless and returns the existing enrollment."""
     if not course.is_published:
-        raise EnrollmentError("This course is not open for enrollment yet.")
+        raise EnrollmentError(gettext("This course is not open for enrollment yet."))
     if course.teachers.filter(pk=user.pk).exists():
-        raise EnrollmentError("You teach this course, so you already have access to it.")
+        raise EnrollmentError(gettext("You teach this course, so you already have access to it."))
     try:
         with transaction.atomic():
             enrollment, _ = Enrollment.objects.get_or_create(user=user, course=course)
@@ -163,16 +165,22 @@ def announcement_deliver(*, announcement_id: int) -> int:
 
     announcement = Announcement.objects.select_related("course").get(pk=announcement_id)
     course = announcement.course
-    student_ids = list(course.enrollments.values_list("user_id", flat=True))
-    for user_id in student_ids:
+    students = list(course.enrollments.select_related("user"))
+    for enrollment in students:
+        # The teacher's words stay as written; only the frame around them is each student's.
+        with language_of(user=enrollment.user):
+            title = gettext("%(course)s: %(title)s") % {
+                "course": course.title,
+                "title": announcement.title,
+            }
         notification_create(
-            user_id=user_id,
-            title=f"{course.title}: {announcement.title}",
+            user_id=enrollment.user_id,
+            title=title,
             body=announcement.body,
             url=course.get_absolute_url(),
             dedupe_key=f"announcement:{announcement.pk}",
         )
     Announcement.objects.filter(pk=announcement.pk).update(
-        delivered_at=timezone.now(), recipients=len(student_ids)
+        delivered_at=timezone.now(), recipients=len(students)
     )
-    return len(student_ids)
+    return len(students)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest, HtmxRequest
@@ -25,7 +26,7 @@ from courses.models import Lesson, Module
 
 def _require_author(request: AuthenticatedRequest) -> None:
     if not request.user.can_author_courses:
-        raise PermissionDenied("Only teachers can create courses. Ask an admin to make you one.")
+        raise PermissionDenied(_("Only teachers can create courses. Ask an admin to make you one."))
 
 
 @require_GET
@@ -45,7 +46,10 @@ def course_create(request: AuthenticatedRequest) -> HttpResponse:
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         course = services.course_create(author=request.user, **form.cleaned_data)
-        messages.success(request, f"Course “{course.title}” created. Add a module to start.")
+        messages.success(
+            request,
+            _("Course “%(title)s” created. Add a module to start.") % {"title": course.title},
+        )
         return redirect(course)
     return render(request, "courses/course_form.html", {"form": form})
 
@@ -79,7 +83,7 @@ def course_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
         course = services.course_update(course=course, **form.cleaned_data)
-        messages.success(request, "Course saved.")
+        messages.success(request, _("Course saved."))
         return redirect(course)
     return render(request, "courses/course_form.html", {"form": form, "course": course})
 
@@ -92,7 +96,9 @@ def course_publish(request: HttpRequest, slug: str) -> HttpResponse:
     with refusal_as_message(request) as refused:
         services.course_set_published(course=course, published=publish)
     if not refused:
-        messages.success(request, "Course published." if publish else "Course moved back to draft.")
+        messages.success(
+            request, _("Course published.") if publish else _("Course moved back to draft.")
+        )
     return redirect(course)
 
 
@@ -104,7 +110,7 @@ def course_enroll(request: HttpRequest, slug: str) -> HttpResponse:
         services.enrollment_create(user=request.user, course=course)
     if refused:
         return redirect(course)
-    messages.success(request, f"You are enrolled in “{course.title}”.")
+    messages.success(request, _("You are enrolled in “%(title)s”.") % {"title": course.title})
     first = selectors.course_progress(user=request.user, course=course).next_lesson
     return redirect(first or course)
 
@@ -114,7 +120,7 @@ def course_enroll(request: HttpRequest, slug: str) -> HttpResponse:
 def course_unenroll(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_viewer(user=request.user, slug=slug)
     services.enrollment_delete(user=request.user, course=course)
-    messages.success(request, f"You left “{course.title}”.")
+    messages.success(request, _("You left “%(title)s”.") % {"title": course.title})
     return redirect("dashboard")
 
 
@@ -138,9 +144,9 @@ def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = AnnouncementForm(request.POST)
     if form.is_valid():
         services.announcement_create(course=course, author=request.user, **form.cleaned_data)
-        messages.success(request, "Announcement sent to everyone enrolled.")
+        messages.success(request, _("Announcement sent to everyone enrolled."))
     else:
-        messages.error(request, "The announcement needs a title and a message.")
+        messages.error(request, _("The announcement needs a title and a message."))
     return redirect(course)
 
 
@@ -151,7 +157,7 @@ def module_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = ModuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.module_create(course=course, **form.cleaned_data)
-        messages.success(request, "Module added.")
+        messages.success(request, _("Module added."))
         return redirect(course)
     return render(request, "courses/module_form.html", {"form": form, "course": course})
 
@@ -164,7 +170,7 @@ def module_edit(request: HttpRequest, slug: str, module_id: int) -> HttpResponse
     form = ModuleForm(request.POST or None, instance=module)
     if request.method == "POST" and form.is_valid():
         services.module_update(module=module, **form.cleaned_data)
-        messages.success(request, "Module saved.")
+        messages.success(request, _("Module saved."))
         return redirect(course)
     return render(
         request, "courses/module_form.html", {"form": form, "course": course, "module": module}
@@ -176,13 +182,13 @@ def module_edit(request: HttpRequest, slug: str, module_id: int) -> HttpResponse
 def lesson_create(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     if not course.modules.exists():
-        messages.error(request, "Add a module first: every lesson belongs to a module.")
+        messages.error(request, _("Add a module first: every lesson belongs to a module."))
         return redirect("courses:module_create", slug=course.slug)
     initial = {"module": request.GET.get("module")}
     form = LessonForm(request.POST or None, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
         lesson = services.lesson_create(**form.cleaned_data)
-        messages.success(request, f"Lesson “{lesson.title}” created.")
+        messages.success(request, _("Lesson “%(title)s” created.") % {"title": lesson.title})
         return redirect(lesson)
     return render(request, "courses/lesson_form.html", {"form": form, "course": course})
 
@@ -195,7 +201,7 @@ def lesson_edit(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRespon
     form = LessonForm(request.POST or None, course=course, instance=lesson)
     if request.method == "POST" and form.is_valid():
         lesson = services.lesson_update(lesson=lesson, **form.cleaned_data)
-        messages.success(request, "Lesson saved.")
+        messages.success(request, _("Lesson saved."))
         return redirect(lesson)
     return render(
         request, "courses/lesson_form.html", {"form": form, "course": course, "lesson": lesson}
@@ -217,11 +223,15 @@ def lesson_complete(request: HttpRequest, slug: str, lesson_slug: str) -> HttpRe
     course = course_for_viewer(user=request.user, slug=slug)
     lesson = get_object_or_404(Lesson, course=course, slug=lesson_slug)
     if not can_read_lessons(request.user, course):
-        raise PermissionDenied("Enroll in the course first.")
+        raise PermissionDenied(_("Enroll in the course first."))
     services.lesson_mark_complete(user=request.user, lesson=lesson)
     following = selectors.course_progress(user=request.user, course=course).next_lesson
     if following:
-        messages.success(request, f"Marked “{lesson.title}” as done. Next: {following.title}.")
+        messages.success(
+            request,
+            _("Marked “%(title)s” as done. Next: %(next)s.")
+            % {"title": lesson.title, "next": following.title},
+        )
         return redirect(following)
-    messages.success(request, "You have finished every lesson of this course. Well done!")
+    messages.success(request, _("You have finished every lesson of this course. Well done!"))
     return redirect(course)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -62,12 +63,14 @@ class MaterialCollectionApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError(
-                {"file": ["Send the file as multipart field “file”."]}
+                {"file": [_("Send the file as multipart field “file”.")]}
             )
         material = services.material_create(course=course, uploaded_by=request.user, upload=upload)
         data = MaterialOutputSerializer(material).data
         if material.status == MaterialStatus.FAILED:
-            return Response({**data, "detail": material.error}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {**data, "detail": material.error_text}, status=status.HTTP_400_BAD_REQUEST
+            )
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=MaterialOutputSerializer(many=True), summary="A course's material")
@@ -81,14 +84,14 @@ class MaterialDetailApi(APIView):
     def get(self, request: Request, material_id: int) -> Response:
         material = Material.objects.select_related("course").filter(pk=material_id).first()
         if material is None or not is_course_teacher(request.user, material.course):
-            raise NotFound(f"No material {material_id}.")
+            raise NotFound(_("No material %(id)s.") % {"id": material_id})
         return Response(MaterialOutputSerializer(material).data)
 
     @extend_schema(responses={204: None}, summary="Delete a material and its passages")
     def delete(self, request: Request, material_id: int) -> Response:
         material = Material.objects.select_related("course").filter(pk=material_id).first()
         if material is None or not is_course_teacher(request.user, material.course):
-            raise NotFound(f"No material {material_id}.")
+            raise NotFound(_("No material %(id)s.") % {"id": material_id})
         services.material_delete(material=material)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -208,12 +211,12 @@ class CourseAskApi(APIView):
         decision = decide(user=request.user, purpose=Purpose.RAG_ANSWER, course=course)
         if not decision.allowed:
             raise PermissionDenied(
-                decision.reason or "AI answers are not available for this course."
+                decision.reason or _("AI answers are not available for this course.")
             )
         # The same door as the tutor: one answer at a time per student, paid from the same budget.
         if not busy_take(user=request.user):
             return Response(
-                {"detail": "An answer of yours is still being written; wait for it first."},
+                {"detail": _("An answer of yours is still being written; wait for it first.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         try:

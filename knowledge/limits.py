@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from knowledge.parsing import Document, ParseError, Section
+from knowledge.parsing import Document, ParseError, Section, gettext_noop
 
 
 def _limit_child() -> None:  # runs in the child between fork and exec
@@ -64,7 +64,7 @@ def parse_limited(path: Path, kind: str) -> Document:
     try:
         result = json.loads(stdout)
     except ValueError:
-        raise ParseError("The parser returned nothing readable.") from None
+        raise ParseError(gettext_noop("The parser returned nothing readable.")) from None
     if "error" in result:
         raise ParseError(result["error"])
     return Document(

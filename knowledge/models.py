@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 
 from courses.models import Course, Lesson
 
@@ -56,6 +57,12 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language: it is stored in English (parsing runs where no
+        language is active) and the fixed sentences are in the catalogue."""
+        return gettext(self.error) if self.error else ""
 
     def as_status(self) -> dict[str, object]:
         return {
@@ -113,10 +120,11 @@ class Chunk(models.Model):
     def location(self) -> str:
         parts = []
         if self.page:
-            parts.append(f"page {self.page}")
+            parts.append(gettext("page %(page)s") % {"page": self.page})
         if self.heading:
             parts.append(self.heading)
-        return ", ".join(parts) or "start"
+        separator = pgettext("between page and heading", ", ")
+        return separator.join(parts) or pgettext("passage location", "start")
 
     @property
     def url(self) -> str:

@@ -17,6 +17,13 @@ from knowledge import hidden
 MAX_TEXT_CHARS = 5_000_000  # ~1,000 pages of prose; more is almost certainly not a course text
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogue without translating it: parsing runs in a child
+    process without Django settings (knowledge/limits.py). The message is stored in English on
+    the material and translated where it is shown (`{% translate m.error %}`, `error_text`)."""
+    return message
+
+
 class ParseError(Exception):
     pass
 
@@ -44,7 +51,7 @@ def parse(data: bytes, kind: str) -> list[Section]:
 
 def parse_document(data: bytes, kind: str) -> Document:
     if not data.strip():
-        raise ParseError("The file is empty.")
+        raise ParseError(gettext_noop("The file is empty."))
     parsers: dict[str, Callable[[bytes, list[int]], list[Section]]] = {
         "pdf": _parse_pdf,
         "html": _parse_html,
@@ -63,7 +70,7 @@ def parse_document(data: bytes, kind: str) -> Document:
     sections = [s for s in sections if s.text.strip()]
     total = sum(len(s.text) for s in sections)
     if total == 0:
-        raise ParseError("No readable text was found in the file.")
+        raise ParseError(gettext_noop("No readable text was found in the file."))
     if total > MAX_TEXT_CHARS:
         raise ParseError(
             f"The file holds {total:,} characters of text; the limit is "
@@ -74,7 +81,7 @@ def parse_document(data: bytes, kind: str) -> Document:
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        raise ParseError("This looks like a binary file, not text.")
+        raise ParseError(gettext_noop("This looks like a binary file, not text."))
     for encoding in (
         ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
     ):
@@ -90,11 +97,13 @@ def _parse_pdf(data: bytes, hidden_chars: list[int]) -> list[Section]:
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF"):
-        raise ParseError("This is not a PDF file (it does not start with %PDF).")
+        raise ParseError(gettext_noop("This is not a PDF file (it does not start with %PDF)."))
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise ParseError("The PDF is encrypted. Upload a copy without a password.")
+            raise ParseError(
+                gettext_noop("The PDF is encrypted. Upload a copy without a password.")
+            )
         sections = []
         for number, page in enumerate(reader.pages, start=1):
             state = hidden.PdfTextState()
@@ -159,7 +168,9 @@ def _parse_html(data: bytes, hidden_chars: list[int]) -> list[Section]:
         text = body.get_text(" ", strip=True)
         sections = [Section(text=text)] if text else []
     if not sections:
-        raise ParseError("The HTML page has no readable text (only scripts, styles or navigation).")
+        raise ParseError(
+            gettext_noop("The HTML page has no readable text (only scripts, styles or navigation).")
+        )
     return sections
 
 

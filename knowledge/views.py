@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -28,9 +30,12 @@ def material_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         if not uploads:
-            messages.error(request, "Choose at least one file to upload.")
+            messages.error(request, _("Choose at least one file to upload."))
         elif len(uploads) > MAX_FILES_PER_UPLOAD:
-            messages.error(request, f"Upload at most {MAX_FILES_PER_UPLOAD} files at once.")
+            messages.error(
+                request,
+                _("Upload at most %(count)d files at once.") % {"count": MAX_FILES_PER_UPLOAD},
+            )
         else:
             created = [
                 services.material_create(course=course, uploaded_by=request.user, upload=upload)
@@ -40,11 +45,19 @@ def material_list(request: HttpRequest, slug: str) -> HttpResponse:
             if len(failed) < len(created):
                 messages.success(
                     request,
-                    f"{len(created) - len(failed)} file(s) uploaded; "
-                    "they are being read and indexed.",
+                    ngettext(
+                        "%(count)d file uploaded; it is being read and indexed.",
+                        "%(count)d files uploaded; they are being read and indexed.",
+                        len(created) - len(failed),
+                    )
+                    % {"count": len(created) - len(failed)},
                 )
             for material in failed:
-                messages.error(request, f"{material.original_name}: {material.error}")
+                messages.error(
+                    request,
+                    _("%(file)s: %(error)s")
+                    % {"file": material.original_name, "error": material.error_text},
+                )
         return redirect("knowledge:materials", slug=course.slug)
     materials = [m.as_status() for m in course.materials.select_related("course")]
     context = {
@@ -61,7 +74,10 @@ def material_delete(request: HttpRequest, slug: str, material_id: int) -> HttpRe
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     material = get_object_or_404(Material, pk=material_id, course=course)
     services.material_delete(material=material)
-    messages.success(request, f"“{material.original_name}” and its passages were removed.")
+    messages.success(
+        request,
+        _("“%(name)s” and its passages were removed.") % {"name": material.original_name},
+    )
     return redirect("knowledge:materials", slug=course.slug)
 
 
@@ -70,10 +86,10 @@ def material_delete(request: HttpRequest, slug: str, material_id: int) -> HttpRe
 def material_file(request: HttpRequest, slug: str, material_id: int) -> FileResponse:
     course = course_for_viewer(user=request.user, slug=slug)
     if not can_read_lessons(request.user, course):
-        raise PermissionDenied("Enroll in the course to open its material.")
+        raise PermissionDenied(_("Enroll in the course to open its material."))
     material = get_object_or_404(Material, pk=material_id, course=course)
     if not material.file:
-        raise Http404("This material has no file (its upload was refused).")
+        raise Http404(_("This material has no file (its upload was refused)."))
     content_type = {
         "pdf": "application/pdf",
         "html": "text/plain; charset=utf-8",
@@ -97,7 +113,7 @@ def course_search(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
     course = course_for_viewer(user=request.user, slug=slug)
     if not can_read_lessons(request.user, course):
-        raise PermissionDenied("Enroll in the course to search its material.")
+        raise PermissionDenied(_("Enroll in the course to search its material."))
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY]
     hits = [hit.as_dict() for hit in search(course_id=course.pk, query=query, k=8)] if query else []
     context = {"course": course, "query": query, "hits": hits}

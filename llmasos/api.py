@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def not_found_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"detail": f"Nothing at {request.path}."}, status=404)
+    return JsonResponse({"detail": _("Nothing at %(path)s.") % {"path": request.path}}, status=404)
 
 
 class AddressRateThrottle(SimpleRateThrottle):

@@ -18,6 +18,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+
+from core.i18n import scope_language
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,10 +34,10 @@ def max_body_bytes() -> int:
 
 
 def too_large_message() -> str:
-    return (
-        f"The request is too large: the limit is {settings.REQUEST_MAX_BODY_MB} MB "
-        f"(course material files up to {settings.KB_MAX_UPLOAD_MB} MB)."
-    )
+    return translation.gettext(
+        "The request is too large: the limit is %(limit)s MB "
+        "(course material files up to %(upload)s MB)."
+    ) % {"limit": settings.REQUEST_MAX_BODY_MB, "upload": settings.KB_MAX_UPLOAD_MB}
 
 
 def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -58,7 +61,7 @@ class BodyLimitASGI:
         limit = max_body_bytes()
         declared = _declared_length(scope.get("headers", []))
         if declared is not None and declared > limit:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         cut_off = False
@@ -82,11 +85,13 @@ class BodyLimitASGI:
 
         await self.app(scope, limited_receive, tracked_send)
         if cut_off and not started:
-            await self._refuse(send)
+            await self._refuse(scope, send)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
-        body = json.dumps({"detail": too_large_message()}).encode()
+    async def _refuse(scope: Scope, send: Send) -> None:
+        # In front of Django's middleware: the caller's Accept-Language picks the language here.
+        with translation.override(scope_language(dict(scope))):
+            body = json.dumps({"detail": too_large_message()}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -113,5 +118,7 @@ class BodyLimitMiddleware:
         except ValueError:
             declared = 0
         if declared > max_body_bytes():
-            return JsonResponse({"detail": too_large_message()}, status=413)
+            # First in MIDDLEWARE, before LocaleMiddleware: the language is looked up here.
+            with translation.override(translation.get_language_from_request(request)):
+                return JsonResponse({"detail": too_large_message()}, status=413)
         return self.get_response(request)

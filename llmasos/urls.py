@@ -5,9 +5,11 @@ from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from accounts.api import obtain_auth_token
 from courses import urls as courses_urls
 from llmasos.api import not_found_json
@@ -21,8 +23,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
-admin.site.site_header = "LLMasOS administration"
-admin.site.site_title = "LLMasOS admin"
+admin.site.site_header = _("LLMasOS administration")
+admin.site.site_title = _("LLMasOS admin")
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("courses.api_urls")),
@@ -52,6 +54,9 @@ urlpatterns = [
         else []
     ),
     path("accounts/", include("accounts.urls")),
+    # Django's set_language (what `django.conf.urls.i18n` mounts), wrapped so a signed-in user's
+    # choice is also kept on their profile.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     # LTI 1.3: /lti/... for the LMS, /courses/<slug>/lms/ for the teacher.
     path("", include("lti.urls")),
     # One `courses` namespace for the courses app's pages and the lesson page the portal composes

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from lti_tool.models import Key, LtiUser
 
 from lti.models import CourseContext, GradeSync, Placement
@@ -19,10 +20,10 @@ class KeyAdmin(admin.ModelAdmin):
     readonly_fields = ["public_key", "private_key"]
     actions = ["rotate"]
 
-    @admin.action(description="Rotate: make a new signing key, retire the selected ones")
+    @admin.action(description=_("Rotate: make a new signing key, retire the selected ones"))
     def rotate(self, request: HttpRequest, queryset: QuerySet[Key]) -> None:
         key_rotate(retire=queryset)
-        self.message_user(request, "A new key signs from now on; the JWKS lists it already.")
+        self.message_user(request, _("A new key signs from now on; the JWKS lists it already."))
 
 
 @admin.register(LtiUser)

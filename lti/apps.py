@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LtiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lti"
-    verbose_name = "LTI 1.3 (inside a school's LMS)"
+    verbose_name = _("LTI 1.3 (inside a school's LMS)")
 
     def ready(self) -> None:
         # Grading sits below this app and never imports it: grades reach the LMS through the

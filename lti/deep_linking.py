@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from lti_tool.models import LtiDeployment
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
@@ -23,9 +24,14 @@ from lti.models import Target
 @dataclass(frozen=True)
 class Choice:
     key: str  # "<target>:<id>", the value of the picker's checkbox
-    label: str
+    title: str  # what the LMS shows on the link: the item's own title
     target: Target
     pk: int
+
+    @property
+    def label(self) -> str:
+        """What the teacher reads in the picker: the kind, then the title."""
+        return gettext("%(kind)s: %(title)s") % {"kind": self.target.label, "title": self.title}
 
 
 def choices_for(*, user: Any) -> list[tuple[Course, list[Choice]]]:
@@ -34,18 +40,16 @@ def choices_for(*, user: Any) -> list[tuple[Course, list[Choice]]]:
     grouped = []
     for course in courses.order_by("title"):
         items = [
-            Choice(f"course:{course.pk}", f"Course: {course.title}", Target.COURSE, course.pk),
-            Choice(f"tutor:{course.pk}", f"AI tutor: {course.title}", Target.TUTOR, course.pk),
+            Choice(f"course:{course.pk}", course.title, Target.COURSE, course.pk),
+            Choice(f"tutor:{course.pk}", course.title, Target.TUTOR, course.pk),
         ]
         for lesson in Lesson.objects.filter(course=course).order_by("module__position", "position"):
-            items.append(
-                Choice(f"lesson:{lesson.pk}", f"Lesson: {lesson.title}", Target.LESSON, lesson.pk)
-            )
+            items.append(Choice(f"lesson:{lesson.pk}", lesson.title, Target.LESSON, lesson.pk))
         for assignment in Assignment.objects.filter(course=course).order_by("position", "id"):
             items.append(
                 Choice(
                     f"assignment:{assignment.pk}",
-                    f"Assignment: {assignment.title}",
+                    assignment.title,
                     Target.ASSIGNMENT,
                     assignment.pk,
                 )
@@ -70,7 +74,7 @@ def resources_for(
         resource = (
             DeepLinkResource()
             .set_url(launch_url)
-            .set_title(choice.label.split(": ", 1)[1])
+            .set_title(choice.title)
             .set_custom_params({PLACEMENT_PARAM: token})
         )
         if choice.target == Target.ASSIGNMENT:

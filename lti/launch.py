@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 from lti_tool.models import LtiDeployment, LtiRegistration, LtiUser
 
 from accounts.models import Role
@@ -69,7 +70,9 @@ def lms_user_link(*, registration: LtiRegistration, claims: dict[str, Any]) -> A
     in through the LMS)."""
     sub = str(claims.get("sub") or "")
     if not sub:
-        raise LaunchRefused("The LMS sent an anonymous launch; LLMasOS needs a signed-in user.")
+        raise LaunchRefused(
+            gettext("The LMS sent an anonymous launch; LLMasOS needs a signed-in user.")
+        )
     try:
         with transaction.atomic():
             lti_user, _ = LtiUser.objects.select_for_update().get_or_create(
@@ -100,7 +103,7 @@ def lms_user_link(*, registration: LtiRegistration, claims: dict[str, Any]) -> A
 def role_apply(*, user: Any, course: Course, roles: list[str]) -> str:
     """Instructor → a teacher of the course; Learner → enrolled. Returns the role applied."""
     if not user.is_active:
-        raise LaunchRefused("This LLMasOS account is deactivated.")
+        raise LaunchRefused(gettext("This LLMasOS account is deactivated."))
     if is_instructor(roles):
         if user.role == Role.STUDENT:
             user.role = Role.TEACHER
@@ -109,11 +112,15 @@ def role_apply(*, user: Any, course: Course, roles: list[str]) -> str:
         return "teacher"
     if is_learner(roles):
         if not course.is_published and not course.teachers.filter(pk=user.pk).exists():
-            raise LaunchRefused("This course is not open yet; ask your teacher to publish it.")
+            raise LaunchRefused(
+                gettext("This course is not open yet; ask your teacher to publish it.")
+            )
         if not course.teachers.filter(pk=user.pk).exists():
             Enrollment.objects.get_or_create(user=user, course=course)
         return "student"
-    raise LaunchRefused("Your LMS role gives no access to LLMasOS (only teachers and learners).")
+    raise LaunchRefused(
+        gettext("Your LMS role gives no access to LLMasOS (only teachers and learners).")
+    )
 
 
 def placement_resolve(*, deployment: LtiDeployment, claims: dict[str, Any]) -> Placement:
@@ -121,7 +128,7 @@ def placement_resolve(*, deployment: LtiDeployment, claims: dict[str, Any]) -> P
     link = claims.get(RESOURCE_LINK) or {}
     link_id = str(link.get("id") or "")
     if not link_id:
-        raise LaunchRefused("The launch names no resource link.")
+        raise LaunchRefused(gettext("The launch names no resource link."))
     context_id = str((claims.get(CONTEXT) or {}).get("id") or "")
     ags = claims.get(AGS) or {}
     placement = Placement.objects.filter(deployment=deployment, resource_link_id=link_id).first()
@@ -135,7 +142,7 @@ def placement_resolve(*, deployment: LtiDeployment, claims: dict[str, Any]) -> P
                 "the LMS's “select content” (deep linking)."
             ) from error
         if data.get("d") != deployment.pk or data.get("c") != context_id:
-            raise LaunchRefused("This link was made for another LMS course.")
+            raise LaunchRefused(gettext("This link was made for another LMS course."))
         placement = _placement_from(data, deployment=deployment, link_id=link_id)
         placement.context_id = context_id
         placement.title = str(link.get("title") or "")[:255]
@@ -160,17 +167,17 @@ def _placement_from(data: dict[str, Any], *, deployment: LtiDeployment, link_id:
     if target == Target.LESSON:
         lesson = Lesson.objects.select_related("course").filter(pk=data["id"]).first()
         if lesson is None:
-            raise LaunchRefused("The lesson this link opened was deleted.")
+            raise LaunchRefused(gettext("The lesson this link opened was deleted."))
         placement.lesson, placement.course = lesson, lesson.course
     elif target == Target.ASSIGNMENT:
         assignment = Assignment.objects.select_related("course").filter(pk=data["id"]).first()
         if assignment is None:
-            raise LaunchRefused("The assignment this link opened was deleted.")
+            raise LaunchRefused(gettext("The assignment this link opened was deleted."))
         placement.assignment, placement.course = assignment, assignment.course
     else:
         course = Course.objects.filter(pk=data["id"]).first()
         if course is None:
-            raise LaunchRefused("The course this link opened was deleted.")
+            raise LaunchRefused(gettext("The course this link opened was deleted."))
         placement.course = course
     return placement
 
@@ -225,16 +232,18 @@ def enter_redeem(token: str) -> tuple[Any, str]:
     try:
         data = signing.loads(token, salt=ENTER_SALT, max_age=ENTER_MAX_AGE)
     except signing.SignatureExpired as error:
-        raise LaunchRefused("This link has expired; open LLMasOS from the LMS again.") from error
+        raise LaunchRefused(
+            gettext("This link has expired; open LLMasOS from the LMS again.")
+        ) from error
     except signing.BadSignature as error:
-        raise LaunchRefused("This link is not valid.") from error
+        raise LaunchRefused(gettext("This link is not valid.")) from error
     _, created = UsedNonce.objects.get_or_create(nonce=f"enter:{data['j']}")
     if not created:
-        raise LaunchRefused("This link was already used; open LLMasOS from the LMS again.")
+        raise LaunchRefused(gettext("This link was already used; open LLMasOS from the LMS again."))
     user = get_user_model().objects.filter(pk=data["u"], is_active=True).first()
     next_url = str(data["n"])
     if user is None or urlsplit(next_url).netloc or not next_url.startswith("/"):
-        raise LaunchRefused("This link is not valid.")
+        raise LaunchRefused(gettext("This link is not valid."))
     return user, next_url
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from lti_tool.models import LtiDeployment
 
 from courses.models import Course, Lesson
@@ -15,10 +16,10 @@ from grading.models import Assignment, Submission
 
 
 class Target(models.TextChoices):
-    COURSE = "course", "Course"
-    LESSON = "lesson", "Lesson"
-    TUTOR = "tutor", "AI tutor"
-    ASSIGNMENT = "assignment", "Assignment"
+    COURSE = "course", _("Course")
+    LESSON = "lesson", _("Lesson")
+    TUTOR = "tutor", _("AI tutor")
+    ASSIGNMENT = "assignment", _("Assignment")
 
 
 class Placement(models.Model):
@@ -88,10 +89,10 @@ class RosterMember(models.Model):
 
 
 class SyncStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to send"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to send")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class GradeSync(models.Model):

@@ -17,6 +17,7 @@ import requests
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 from lti_tool.models import Key, LtiDeployment, LtiRegistration
 
 REGISTER_SALT = "lti.register"
@@ -59,7 +60,9 @@ def registration_token_check(token: str, *, max_age_days: int) -> str:
     try:
         data = signing.loads(token, salt=REGISTER_SALT, max_age=max_age_days * 86400)
     except signing.BadSignature as error:
-        raise RegistrationFailed("This registration link is not valid or has expired.") from error
+        raise RegistrationFailed(
+            gettext("This registration link is not valid or has expired.")
+        ) from error
     return str(data["name"])
 
 
@@ -95,15 +98,19 @@ def platform_register(
     try:
         config = requests.get(openid_configuration, headers=headers, timeout=TIMEOUT).json()
     except (requests.RequestException, ValueError) as error:
-        raise RegistrationFailed(f"The LMS configuration could not be read: {error}") from error
+        raise RegistrationFailed(
+            gettext("The LMS configuration could not be read: %(error)s") % {"error": error}
+        ) from error
     issuer = str(config.get("issuer") or "")
     # The spec's check: the configuration must come from the issuer it names, or any site
     # could register itself as another LMS.
     if not issuer or not openid_configuration.startswith(issuer):
-        raise RegistrationFailed("The LMS configuration does not come from its issuer.")
+        raise RegistrationFailed(gettext("The LMS configuration does not come from its issuer."))
     for needed in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         if not config.get(needed):
-            raise RegistrationFailed(f"The LMS configuration lacks {needed}.")
+            raise RegistrationFailed(
+                gettext("The LMS configuration lacks %(needed)s.") % {"needed": needed}
+            )
     tool_key_ensure()
     try:
         answer = requests.post(
@@ -115,9 +122,11 @@ def platform_register(
         answer.raise_for_status()
         client = answer.json()
     except (requests.RequestException, ValueError) as error:
-        raise RegistrationFailed(f"The LMS refused the registration: {error}") from error
+        raise RegistrationFailed(
+            gettext("The LMS refused the registration: %(error)s") % {"error": error}
+        ) from error
     if not client.get("client_id"):
-        raise RegistrationFailed("The LMS answered without a client id.")
+        raise RegistrationFailed(gettext("The LMS answered without a client id."))
     platform_name = str(
         (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code") or issuer
     )

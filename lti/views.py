@@ -16,6 +16,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from lti_tool.models import Key, LtiDeployment, LtiRegistration
@@ -69,7 +70,9 @@ def login(request: HttpRequest) -> HttpResponse:
     try:
         redirect_object = oidc.get_redirect_object(_launch_url(request))
     except (OIDCException, LtiException, AssertionError) as error:
-        return _error(request, f"This LMS is not registered with LLMasOS: {error}")
+        return _error(
+            request, _("This LMS is not registered with LLMasOS: %(error)s") % {"error": error}
+        )
     if params.get("lti1p3_new_window"):
         return redirect_object.do_redirect()
     query = {key: params[key] for key in params if key != "lti1p3_new_window"}
@@ -93,7 +96,11 @@ def launch_view(request: HttpRequest) -> HttpResponse:
     try:
         message = message_launch(request)
     except (LtiException, AssertionError) as error:
-        return _error(request, f"The launch from your LMS was refused: {error}", status=403)
+        return _error(
+            request,
+            _("The launch from your LMS was refused: %(error)s") % {"error": error},
+            status=403,
+        )
     claims: dict[str, Any] = dict(message.get_launch_data())
     config: ToolConfig = message.get_tool_conf()
     registration, deployment = config.registration, config.deployment
@@ -106,7 +113,9 @@ def launch_view(request: HttpRequest) -> HttpResponse:
                 origins=origins,
             )
         if not message.is_resource_launch():
-            raise launch.LaunchRefused("LLMasOS answers resource and deep-linking launches only.")
+            raise launch.LaunchRefused(
+                _("LLMasOS answers resource and deep-linking launches only.")
+            )
         user, placement, role = launch.resource_launch(
             registration=registration, deployment=deployment, claims=claims
         )
@@ -135,7 +144,7 @@ def _deep_link_picker(
     claims: dict[str, Any],
 ) -> HttpResponse:
     if not launch.is_instructor(list(claims.get(launch.ROLES) or [])):
-        raise launch.LaunchRefused("Only a teacher of the LMS course can add LLMasOS content.")
+        raise launch.LaunchRefused(_("Only a teacher of the LMS course can add LLMasOS content."))
     user = launch.lms_user_link(registration=registration, claims=claims)
     context_id = str((claims.get(launch.CONTEXT) or {}).get("id") or "")
     # Third-party cookies may be blocked in the frame (and PyLTI1p3's cached launch is keyed
@@ -166,7 +175,7 @@ def deep_link_answer(request: HttpRequest) -> HttpResponse:
             request.POST.get("token", ""), salt=DEEP_LINK_SALT, max_age=DEEP_LINK_MAX_AGE
         )
     except signing.BadSignature:
-        return _error(request, "This selection has expired; start again from the LMS.")
+        return _error(request, _("This selection has expired; start again from the LMS."))
     user = get_object_or_404(get_user_model(), pk=data["u"], is_active=True)
     deployment = get_object_or_404(
         LtiDeployment.objects.select_related("registration"),
@@ -217,7 +226,7 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
         openid_configuration = request.GET.get("openid_configuration", "")
         if not openid_configuration:
             raise tool_registration.RegistrationFailed(
-                "Paste this link into the LMS's “register a tool” (dynamic registration) page."
+                _("Paste this link into the LMS's “register a tool” (dynamic registration) page.")
             )
         platform = tool_registration.platform_register(
             openid_configuration=openid_configuration,
@@ -257,7 +266,10 @@ def grade_resend(request: HttpRequest, slug: str, sync_id: int) -> HttpResponse:
     course = course_for_teacher(user=request.user, slug=slug)
     sync = get_object_or_404(GradeSync, pk=sync_id, placement__course=course)
     grades.grade_resend(sync=sync)
-    messages.success(request, f"The grade of {sync.student.display_name} is being sent again.")
+    messages.success(
+        request,
+        _("The grade of %(name)s is being sent again.") % {"name": sync.student.display_name},
+    )
     return redirect("lti:course", slug=course.slug)
 
 
@@ -269,5 +281,5 @@ def roster_sync(request: HttpRequest, slug: str, context_id: int) -> HttpRespons
     course = course_for_teacher(user=request.user, slug=slug)
     context = get_object_or_404(CourseContext, pk=context_id, course=course)
     roster_sync_task.delay_on_commit(context.pk)
-    messages.success(request, "The roster is being synced with the LMS.")
+    messages.success(request, _("The roster is being synced with the LMS."))
     return redirect("lti:course", slug=course.slug)

@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from core.consumers import JsonFrameConsumer
 from notifications.groups import user_group
 
 MAX_CLIENT_FRAME = 1024
-UNKNOWN_FRAME = 'Unknown frame; send {"type": "ping"}.'
+UNKNOWN_FRAME = _('Unknown frame; send {"type": "ping"}.')
 
 
 class NotificationConsumer(JsonFrameConsumer):
@@ -45,7 +46,7 @@ class NotificationConsumer(JsonFrameConsumer):
     async def frame_unreadable(self) -> None:
         # This socket only listens; a page in HTML mode has nothing to show an error in.
         if not self.html:
-            await self.send_json({"type": "error", "message": UNKNOWN_FRAME})
+            await self.send_json({"type": "error", "message": str(UNKNOWN_FRAME)})
 
     async def live_event(self, message: dict[str, Any]) -> None:
         event = message["event"]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
@@ -64,7 +65,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_slug: str) -> HttpResp
         Lesson.objects.select_related("module"), course=course, slug=lesson_slug
     )
     if not can_read_lessons(request.user, course):
-        messages.info(request, "Enroll in the course to read its lessons.")
+        messages.info(request, _("Enroll in the course to read its lessons."))
         return redirect(course)
     sequence = selectors.lesson_sequence(course=course)
     index = next(i for i, item in enumerate(sequence) if item.pk == lesson.pk)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 
+from django.utils.translation import gettext
+
 
 class TestFileError(ValueError):
     """The test file cannot be used: a syntax error, no tests, a test that takes arguments."""
@@ -26,10 +28,13 @@ def test_names(test_source: str) -> list[str]:
         tree = ast.parse(test_source)
     except SyntaxError as error:
         raise TestFileError(
-            f"The test file has a syntax error on line {error.lineno}: {error.msg}."
+            gettext("The test file has a syntax error on line %(line)s: %(error)s.")
+            % {"line": error.lineno, "error": error.msg}
         ) from None
     except ValueError as error:  # NUL bytes
-        raise TestFileError(f"The test file cannot be read as Python: {error}.") from None
+        raise TestFileError(
+            gettext("The test file cannot be read as Python: %(error)s.") % {"error": error}
+        ) from None
     names: dict[str, None] = {}  # ordered set; a redefinition replaces the earlier test
     case_methods: dict[str, list[str]] = {}
     for node in tree.body:
@@ -38,7 +43,8 @@ def test_names(test_source: str) -> list[str]:
                 continue
             if isinstance(node, ast.AsyncFunctionDef):
                 raise TestFileError(
-                    f"Test {node.name} (line {node.lineno}) is async; use a plain function."
+                    gettext("Test %(name)s (line %(line)s) is async; use a plain function.")
+                    % {"name": node.name, "line": node.lineno}
                 )
             arguments = node.args
             required = len(arguments.posonlyargs) + len(arguments.args) - len(arguments.defaults)

@@ -41,6 +41,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TypedDict
 
+from django.utils.translation import gettext
+
 from sandbox import cgroups, seccomp
 from sandbox.mounts import system_mounts
 
@@ -180,10 +182,11 @@ def over_cap(exceeded: str | None, limits: Limits) -> tuple[Verdict, str] | None
     if exceeded == "processes":
         return (
             Verdict.RESOURCE_LIMIT,
-            f"Your code started more processes than allowed ({int(limits.processes)}).",
+            gettext("Your code started more processes than allowed (%(count)d).")
+            % {"count": int(limits.processes)},
         )
     if exceeded == "memory":
-        return Verdict.MEMORY_LIMIT, "The run used more memory in total than allowed."
+        return Verdict.MEMORY_LIMIT, gettext("The run used more memory in total than allowed.")
     return None
 
 

@@ -24,6 +24,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 from sandbox.isolation import (
     HARNESS_NAME,
     KB,
@@ -378,52 +380,87 @@ class ProgramRun:
     ) -> tuple[Verdict, str]:
         limits = self._limits
         if reason == "stop":
-            return Verdict.ERROR, "Stopped."
+            return Verdict.ERROR, gettext("Stopped.")
         if reason == "wall":
-            return Verdict.TIMEOUT, f"Time limit of {limits.wall_seconds:g} s exceeded."
+            return Verdict.TIMEOUT, gettext("Time limit of %(seconds)s s exceeded.") % {
+                "seconds": f"{limits.wall_seconds:g}"
+            }
         if reason == "output":
             return (
                 Verdict.OUTPUT_LIMIT,
-                f"Output limit of {limits.output_kb:g} KB exceeded: the program was stopped.",
+                gettext("Output limit of %(kb)s KB exceeded: the program was stopped.")
+                % {"kb": f"{limits.output_kb:g}"},
             )
         if reason == "lost" or trailer is None:
-            return Verdict.ERROR, "The program was interrupted before it finished."
-        memory = f"Memory limit of {limits.memory_mb:g} MB exceeded."
+            return Verdict.ERROR, gettext("The program was interrupted before it finished.")
+        memory = gettext("Memory limit of %(mb)s MB exceeded.") % {"mb": f"{limits.memory_mb:g}"}
         if exit_code is not None and exit_code < 0:
             number = -exit_code
             cpu_limit_ms = max(1, math.ceil(limits.cpu_seconds)) * 1000
             if number == signal.SIGXCPU or (
                 number == signal.SIGKILL and int(trailer.get("cpu_ms", 0)) >= cpu_limit_ms
             ):
-                return Verdict.TIMEOUT, f"CPU time limit of {limits.cpu_seconds:g} s exceeded."
+                return Verdict.TIMEOUT, gettext("CPU time limit of %(seconds)s s exceeded.") % {
+                    "seconds": f"{limits.cpu_seconds:g}"
+                }
             if number == signal.SIGKILL:  # not the CPU limit: the kernel's OOM killer, as a rule
                 return Verdict.MEMORY_LIMIT, memory
             crash = signal.Signals(number).name if number in signal.valid_signals() else number
-            return Verdict.ERROR, f"The program crashed ({crash})."
+            return Verdict.ERROR, gettext("The program crashed (%(signal)s).") % {"signal": crash}
         if exit_code == 0:
             return Verdict.PASSED, ""
         if note is not None:
             kind, name, line = note.get("o"), note.get("n"), note.get("l")
-            where = f" on line {line}" if isinstance(line, int) else ""
-            if kind == "memory":
-                return (
+            at_line = isinstance(line, int)
+            values = {
+                "line": line,
+                "name": name,
+                "mb": f"{limits.memory_mb:g}",
+                "file_mb": f"{limits.file_size_mb:g}",
+                "tmp_mb": f"{limits.tmp_mb:g}",
+            }
+            # Whole sentences with and without the line, so each language orders its own words.
+            sentences = {
+                "memory": (
                     Verdict.MEMORY_LIMIT,
-                    f"Memory limit of {limits.memory_mb:g} MB exceeded{where}.",
-                )
-            if kind == "file_size":
-                return (
+                    gettext("Memory limit of %(mb)s MB exceeded on line %(line)s.")
+                    if at_line
+                    else gettext("Memory limit of %(mb)s MB exceeded."),
+                ),
+                "file_size": (
                     Verdict.OUTPUT_LIMIT,
-                    f"The program wrote a file larger than {limits.file_size_mb:g} MB{where}.",
-                )
-            if kind == "disk_full":
-                return (
+                    gettext("The program wrote a file larger than %(file_mb)s MB on line %(line)s.")
+                    if at_line
+                    else gettext("The program wrote a file larger than %(file_mb)s MB."),
+                ),
+                "disk_full": (
                     Verdict.OUTPUT_LIMIT,
-                    f"The program filled the temporary disk ({limits.tmp_mb:g} MB){where}.",
-                )
-            if kind == "syntax":
-                return Verdict.ERROR, f"The program has a syntax error{where}."
-            return Verdict.ERROR, f"The program stopped with {name}{where}."
-        return Verdict.ERROR, f"The program exited with code {exit_code}."
+                    gettext(
+                        "The program filled the temporary disk (%(tmp_mb)s MB) on line %(line)s."
+                    )
+                    if at_line
+                    else gettext("The program filled the temporary disk (%(tmp_mb)s MB)."),
+                ),
+                "syntax": (
+                    Verdict.ERROR,
+                    gettext("The program has a syntax error on line %(line)s.")
+                    if at_line
+                    else gettext("The program has a syntax error."),
+                ),
+            }
+            verdict, sentence = sentences.get(
+                str(kind),
+                (
+                    Verdict.ERROR,
+                    gettext("The program stopped with %(name)s on line %(line)s.")
+                    if at_line
+                    else gettext("The program stopped with %(name)s."),
+                ),
+            )
+            return verdict, sentence % values
+        return Verdict.ERROR, gettext("The program exited with code %(code)s.") % {
+            "code": exit_code
+        }
 
 
 def _keep(task: asyncio.Task) -> asyncio.Task:

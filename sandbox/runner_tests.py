@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 from sandbox.discovery import TestFileError, test_names
 from sandbox.isolation import (
     HARNESS_NAME,
@@ -374,17 +376,17 @@ def _result(
         # The trusted side saw the student's code interfere with the tests: never a pass.
         verdict = Verdict.TAMPERED
         detail = tampered.get("p") or "the test machinery was interfered with"
-        problem = f"Tampering suspected: {detail}"
+        problem = gettext("Tampering suspected: %(detail)s") % {"detail": detail}
         running_outcome = "error"
     if running is not None and running not in outcomes and running_outcome is not None:
         duration = max(0, round((raw.ended - running_since) * 1000))
         outcomes[running] = TestOutcome(running, running_outcome, problem, duration)
     if import_event is not None:
-        not_run = "Not run: the tests could not be loaded."
+        not_run = gettext("Not run: the tests could not be loaded.")
     elif trailer is None or "done" not in kinds:
-        not_run = "Not run: the run stopped before this test."
+        not_run = gettext("Not run: the run stopped before this test.")
     else:
-        not_run = "Not run."
+        not_run = gettext("Not run.")
     tests = [outcomes.get(name) or TestOutcome(name, "not_run", not_run, 0) for name in names]
     if verdict is None:
         verdict, problem = _verdict_from_tests(tests)
@@ -414,16 +416,18 @@ def _stop_reason(
     loading = running is None and not any(event.get("e") == "ready" for event in raw.events)
     if raw.killed == "wall":
         if loading and import_event is None:
-            sentence = f"Your code did not finish loading within {limits.wall_seconds:g} s."
+            sentence = gettext("Your code did not finish loading within %(seconds)s s.")
         elif running is not None:
-            sentence = f"The test {running} did not finish within {limits.wall_seconds:g} s."
+            sentence = gettext("The test %(test)s did not finish within %(seconds)s s.")
         else:
-            sentence = f"The tests did not finish within {limits.wall_seconds:g} s."
+            sentence = gettext("The tests did not finish within %(seconds)s s.")
+        sentence %= {"seconds": f"{limits.wall_seconds:g}", "test": running}
         return Verdict.TIMEOUT, sentence, "timeout"
     if raw.killed == "output":
         return (
             Verdict.OUTPUT_LIMIT,
-            f"Your code printed more than {limits.output_kb:g} KB of output.",
+            gettext("Your code printed more than %(kb)s KB of output.")
+            % {"kb": f"{limits.output_kb:g}"},
             "output_limit",
         )
     if trailer is not None and trailer.get("signal") is not None:
@@ -432,14 +436,20 @@ def _stop_reason(
         if number == signal.SIGXCPU or (
             number == signal.SIGKILL and int(trailer.get("cpu_ms", 0)) >= cpu_limit_ms
         ):
-            sentence = f"Your code used more than {limits.cpu_seconds:g} s of CPU time."
+            sentence = gettext("Your code used more than %(seconds)s s of CPU time.") % {
+                "seconds": f"{limits.cpu_seconds:g}"
+            }
             return Verdict.TIMEOUT, sentence, "timeout"
         stderr = raw.stderr[-4096:]
         if number == signal.SIGKILL or b"MemoryError" in stderr or b"Cannot allocate" in stderr:
-            sentence = f"Your code used more than {limits.memory_mb:g} MB of memory."
+            sentence = gettext("Your code used more than %(mb)s MB of memory.") % {
+                "mb": f"{limits.memory_mb:g}"
+            }
             return Verdict.MEMORY_LIMIT, sentence, "memory_limit"
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-        sentence = f"Your code crashed ({name}) before the tests finished."
+        sentence = gettext("Your code crashed (%(signal)s) before the tests finished.") % {
+            "signal": name
+        }
         return Verdict.ERROR, sentence, "error"
     if import_event is not None:
         verdict = Verdict(import_event.get("o", "error"))
@@ -447,11 +457,11 @@ def _stop_reason(
     if trailer is None:
         return (
             Verdict.ERROR,
-            "The test run was interrupted before it finished (the harness was stopped).",
+            gettext("The test run was interrupted before it finished (the harness was stopped)."),
             "error",
         )
     if not any(event.get("e") == "done" for event in raw.events):
-        sentence = "Your code exited (sys.exit or os._exit) before the tests finished."
+        sentence = gettext("Your code exited (sys.exit or os._exit) before the tests finished.")
         return Verdict.ERROR, sentence, "error"
     return None, "", None
 
@@ -459,8 +469,12 @@ def _stop_reason(
 def _verdict_from_tests(tests: list[TestOutcome]) -> tuple[Verdict, str]:
     outcomes = {test.outcome for test in tests}
     for outcome, verdict, sentence in (
-        ("memory_limit", Verdict.MEMORY_LIMIT, "A test ran out of memory."),
-        ("output_limit", Verdict.OUTPUT_LIMIT, "Your code wrote more to files than allowed."),
+        ("memory_limit", Verdict.MEMORY_LIMIT, gettext("A test ran out of memory.")),
+        (
+            "output_limit",
+            Verdict.OUTPUT_LIMIT,
+            gettext("Your code wrote more to files than allowed."),
+        ),
     ):
         if outcome in outcomes:
             message = next(t.message for t in tests if t.outcome == outcome)
@@ -470,5 +484,5 @@ def _verdict_from_tests(tests: list[TestOutcome]) -> tuple[Verdict, str]:
     if outcomes - {"passed", "skipped"}:  # failed or not run
         return Verdict.FAILED, ""
     if "passed" not in outcomes:
-        return Verdict.FAILED, "Every test was skipped."
+        return Verdict.FAILED, gettext("Every test was skipped.")
     return Verdict.PASSED, ""

@@ -25,7 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-staple"
 
 
+def compile_catalogues() -> None:
+    """Build each .mo that is missing or older than its .po (they are not committed), so the
+    suite renders the catalogue as it is now. Written beside and renamed: atomic for a server
+    process that reads it at the same moment."""
+    for po in sorted(ROOT.glob("locale/*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        partial = mo.with_suffix(f".mo.{os.getpid()}")
+        subprocess.run(["msgfmt", "--check", "-o", str(partial), str(po)], check=True)
+        os.replace(partial, mo)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogues()
     # On the embedded defaults the broker and the channel outbox are files under var/; the suite
     # gets its own, so a `make run` left running never takes a test's tasks or messages.
     # (Settings are already loaded here, hence the environment for subprocesses *and* the
@@ -69,6 +83,17 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # LocaleMiddleware activates a request's language in the thread and leaves it there (the
+    # next request activates its own); a test that ends on a Chinese page must not leave the
+    # next test's lazy strings in Chinese.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

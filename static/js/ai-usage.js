@@ -9,8 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
     data: {
       labels: data.labels,
       datasets: [
-        { type: "bar", label: "Questions", data: data.questions, yAxisID: "questions" },
-        { type: "line", label: "Tokens", data: data.tokens, yAxisID: "tokens" },
+        { type: "bar", label: (data.series || {}).questions || "Questions", data: data.questions, yAxisID: "questions" },
+        { type: "line", label: (data.series || {}).tokens || "Tokens", data: data.tokens, yAxisID: "tokens" },
       ],
     },
     options: {

@@ -166,7 +166,7 @@ def test_pages_answer_the_lookups(
             else:
                 assert response.status_code == expected, where
                 if expected == 403:
-                    assert escape(denied) in response.content.decode(), where
+                    assert escape(str(denied)) in response.content.decode(), where
 
 
 # Through the API: the same lookups answer JSON `{"detail": ...}`. Only a course's detail is

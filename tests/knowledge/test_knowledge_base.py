@@ -230,7 +230,7 @@ def test_the_materials_page_uploads_several_files_and_shows_status(
             follow=True,
         )
         page = response.content.decode()
-        assert "2 file(s) uploaded" in page
+        assert "2 files uploaded; they are being read and indexed." in page
         assert "c.exe: Unsupported file type" in page
         assert page.count("Waiting…") == 2  # queued: ingestion runs when the upload commits
     page = client.get(reverse("knowledge:materials", args=[course.slug])).content.decode()

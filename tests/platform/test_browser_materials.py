@@ -56,7 +56,7 @@ def test_a_teacher_uploads_material_watches_it_become_ready_and_searches(
     wait_for_socket(page, NOTIFICATION_SOCKET)
     page.get_by_label("Files").set_input_files([str(pdf), str(html)])
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_text("2 file(s) uploaded")).to_be_visible()
+    expect(page.get_by_text("2 files uploaded")).to_be_visible()
 
     # No reload from here on: the rows turn Ready when the worker's status arrives.
     rows = page.locator("#materials tr")
