@@ -17,6 +17,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.i18n import language_from_scope
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -29,7 +34,7 @@ def _account_is_active(user_id: Any) -> bool:
 
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     max_frame: ClassVar[int] = 1024  # characters of one client frame; more closes the socket
-    bad_frame_message: ClassVar[str] = "Frames are JSON objects with a type."
+    bad_frame_message: ClassVar[str | Promise] = _("Frames are JSON objects with a type.")
     open = False  # accepted and not yet disconnected: frames may be sent
     account_watch: asyncio.Task[None] | None = None
 
@@ -68,6 +73,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             watch.cancel()
         await super().websocket_disconnect(message)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Frames speak the page's language: LocaleMiddleware does not run for sockets. Tasks a
+        # handler starts (a streaming answer) copy this context, so they keep the language too.
+        with translation.override(language_from_scope(self.scope)):
+            await super().dispatch(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None or len(text_data) > self.max_frame:
             await self.close(code=CLOSE_TOO_BIG)
@@ -88,8 +99,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         """Not JSON, or not an object."""
         await self.send_error("bad_frame", self.bad_frame_message)
 
-    async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+    async def send_error(self, code: str, message: str | Promise, **extra: Any) -> None:
+        # str(): a message may be a lazy translation, rendered now in the socket's language.
+        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
 
     async def send_json(self, frame: dict[str, Any]) -> None:
         await self.send_text(json.dumps(frame))

@@ -12,6 +12,7 @@ from accounts.api import obtain_auth_token
 from courses import urls as courses_urls
 from llmasos.api import not_found_json
 from portal import urls as portal_urls
+from django.views.i18n import JavaScriptCatalog
 
 
 @require_GET
@@ -52,6 +53,8 @@ urlpatterns = [
         else []
     ),
     path("accounts/", include("accounts.urls")),
+    # The interface's JavaScript strings in the page's language (static/js: gettext, interpolate).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # LTI 1.3: /lti/... for the LMS, /courses/<slug>/lms/ for the teacher.
     path("", include("lti.urls")),
     # One `courses` namespace for the courses app's pages and the lesson page the portal composes

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from playground import metering, services
 from sandbox import run_program
+from django.utils.translation import gettext as _
 
 
 class PlaygroundRunApi(APIView):
@@ -26,7 +27,7 @@ class PlaygroundRunApi(APIView):
 
         def validate_stdin(self, stdin: str) -> str:
             if len(stdin.encode()) > settings.PLAYGROUND_MAX_SOURCE_KB * 1024:
-                raise serializers.ValidationError("The input is too large.")
+                raise serializers.ValidationError(_("The input is too large."))
             return stdin
 
     @extend_schema_serializer(component_name="PlaygroundRunResult")

@@ -29,6 +29,7 @@ from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.quotes import quotes_select
 from knowledge.rag import relevant_chunks
 from playground.services import PlaygroundError
+from django.utils.translation import gettext as _
 
 HELP_KINDS = frozenset(TASKS)
 MAX_CONTEXT_CHARS = 8000  # of a selection or an output the page sends along
@@ -69,7 +70,7 @@ def help_prepare(
         assignment=assignment,
     )
     if not decision.allowed:
-        raise PlaygroundError("help_off", decision.reason or "AI help is turned off here.")
+        raise PlaygroundError("help_off", decision.reason or _("AI help is turned off here."))
     charge(user=user, decision=decision, course_id=assignment.course_id if assignment else None)
     messages = help_messages(
         kind=kind,

@@ -14,6 +14,7 @@ from courses.models import Course
 from grading.models import Assignment, Kind
 from playground.models import Snippet
 from sandbox import Limits
+from django.utils.translation import gettext as _
 
 
 class PlaygroundError(DomainError):
@@ -35,9 +36,9 @@ def playground_limits() -> Limits:
 
 def source_problem(code: Any) -> str | None:
     if not isinstance(code, str) or not code.strip():
-        return "Write some code first."
+        return _("Write some code first.")
     if len(code.encode()) > settings.PLAYGROUND_MAX_SOURCE_KB * 1024:
-        return f"The program is larger than {settings.PLAYGROUND_MAX_SOURCE_KB} KB."
+        return _("The program is larger than %(size)s KB.") % {"size": settings.PLAYGROUND_MAX_SOURCE_KB}
     return None
 
 
@@ -87,7 +88,7 @@ def snippet_save(
         shared_with is not None
         and not shareable_courses(user=owner).filter(pk=shared_with.pk).exists()
     ):
-        raise PlaygroundError("bad_course", "You can only share with a course you take or teach.")
+        raise PlaygroundError("bad_course", _("You can only share with a course you take or teach."))
     if snippet is None:
         snippet = Snippet(owner=owner)
     snippet.title, snippet.code, snippet.shared_with = title, code, shared_with

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from assist.guards import WITHHELD
 from knowledge.sentences import split_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, SupportChecker, support_share
+from django.utils.translation import gettext_lazy as _
 
-UNRELIABLE = (
+UNRELIABLE = _(
     "The tutor could not explain this reliably from the course material. "
     "Read the quoted passages above; they are the course's own words."
 )
