@@ -28,6 +28,7 @@ from learning.serializers import (
 from learning.services import concepts as concept_services
 from learning.services import practice as practice_services
 from learning.views import path_student
+from django.utils.translation import gettext as _
 
 # The refusals every endpoint can answer with, in the shared {"detail": ...} shape.
 _REFUSALS = {403: LearningErrorSerializer, 404: LearningErrorSerializer}
@@ -102,7 +103,7 @@ class PracticeAnswerApi(APIView):
             .first()
         )
         if question is None:
-            raise NotFound("No such question.")
+            raise NotFound(_("No such question."))
         course = course_for_reader(user=request.user, slug=question.concept.course.slug)
         if not is_enrolled(request.user, course):
             raise serializers.ValidationError(
