@@ -48,9 +48,9 @@ def language_from_scope(scope: Mapping[str, Any]) -> str:
     Always one of settings.LANGUAGES' codes.
     """
     user = scope.get("user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        if chosen := _supported(getattr(user, "language", None)):
-            return chosen
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if signed_in and (chosen := _supported(getattr(user, "language", None))):
+        return chosen
     headers = {bytes(k).lower(): bytes(v) for k, v in scope.get("headers", [])}
     if chosen := _supported(_cookie(scope, headers)):
         return chosen

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from inference.engine import BatchedEngine, EngineError, StreamStats
 from inference.model_files import (
@@ -25,7 +26,6 @@ from inference.model_files import (
     openvino_model_dir,
 )
 from inference.scheduling import Priority, PriorityGate
-from django.utils.translation import gettext as _
 
 # How the openai backend states its request's priority to a server that reads it
 # (`serve_inference`); other servers ignore an unknown header.

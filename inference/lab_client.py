@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from inference.lab import LabError, lab_operate
-from django.utils.translation import gettext as _
 
 __all__ = ["LabError", "lab_call"]
 

@@ -46,7 +46,9 @@ class PromptForm(forms.Form):
 class SampleForm(PromptForm):
     temperature = forms.FloatField(min_value=0.0, max_value=2.0, initial=1.0)
     top_k = forms.IntegerField(min_value=0, max_value=50, initial=50, label=gettext_lazy("Top-k"))
-    top_p = forms.FloatField(min_value=0.05, max_value=1.0, initial=1.0, label=gettext_lazy("Top-p"))
+    top_p = forms.FloatField(
+        min_value=0.05, max_value=1.0, initial=1.0, label=gettext_lazy("Top-p")
+    )
 
 
 class AttentionForm(forms.Form):
@@ -96,7 +98,9 @@ class EmbeddingsForm(forms.Form):
         raw: str = self.cleaned_data["words"]
         words = [w.strip() for w in raw.replace("\n", ",").split(",") if w.strip()]
         if len(words) > MAX_WORDS:
-            raise forms.ValidationError(_("At most %(count)s words, please.") % {"count": MAX_WORDS})
+            raise forms.ValidationError(
+                _("At most %(count)s words, please.") % {"count": MAX_WORDS}
+            )
         if any(len(word) > MAX_WORD_CHARS for word in words):
             raise forms.ValidationError(
                 _("Each word or phrase: at most %(count)s characters.") % {"count": MAX_WORD_CHARS}

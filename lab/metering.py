@@ -12,12 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from assist.budget import QuotaExceeded, charge, refund
 from assist.policy import Purpose, decide
 from core.ratelimit import calls_this_minute
 from lab.errors import LabRefused
-from django.utils.translation import gettext as _
 
 RATE_KEY = "lab:calls:{user_id}:{minute}"
 COUNT_KEY = "lab:count:{user_id}"

@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from inference.lab_client import LabError, lab_call
 from knowledge.models import Chunk
 from lab.errors import LabRefused
 from lab.metering import lab_admit, lab_refund
-from django.utils.translation import gettext as _
 
 T = TypeVar("T")
 MAX_PASSAGES = 60  # per embeddings map: enough to see clusters, small enough for a phone

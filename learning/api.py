@@ -5,6 +5,7 @@ Every body in and out is a serializer of learning/serializers.py, so /api/schema
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -28,7 +29,6 @@ from learning.serializers import (
 from learning.services import concepts as concept_services
 from learning.services import practice as practice_services
 from learning.views import path_student
-from django.utils.translation import gettext as _
 
 # The refusals every endpoint can answer with, in the shared {"detail": ...} shape.
 _REFUSALS = {403: LearningErrorSerializer, 404: LearningErrorSerializer}

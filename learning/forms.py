@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.models import Course, Lesson
 from learning.models import Concept, PracticeQuestion, QuestionKind
 from learning.services.practice import question_problems
-from django.utils.translation import gettext_lazy as _
 
 MAX_IMPORT_BYTES = 1024 * 1024
 

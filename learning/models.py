@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Lesson
 from learning import bkt
-from django.utils.translation import gettext_lazy as _
 
 _probability = [MinValueValidator(0.001), MaxValueValidator(0.999)]
 

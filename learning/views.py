@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -26,8 +28,6 @@ from learning.models import Concept, PracticeQuestion, QuestionStatus
 from learning.selectors import classroom, paths
 from learning.services import concepts as concept_services
 from learning.services import practice as practice_services
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 HEATMAP_PAGE_SIZE = 50
 
@@ -304,7 +304,8 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
             question=question, approve=approve, **form.question_fields
         )
         messages.success(
-            request, _("Question approved: students can practise it now.") if approve else _("Saved.")
+            request,
+            _("Question approved: students can practise it now.") if approve else _("Saved."),
         )
         return redirect("learning:questions", slug, question.concept.slug)
     return render(

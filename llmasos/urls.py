@@ -6,13 +6,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import obtain_auth_token
 from courses import urls as courses_urls
 from llmasos.api import not_found_json
 from portal import urls as portal_urls
-from django.views.i18n import JavaScriptCatalog
 
 
 @require_GET

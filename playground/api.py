@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -11,7 +12,6 @@ from rest_framework.views import APIView
 
 from playground import metering, services
 from sandbox import run_program
-from django.utils.translation import gettext as _
 
 
 class PlaygroundRunApi(APIView):

@@ -20,6 +20,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
 
 from assist.budget import QuotaExceeded
 from core.consumers import JsonFrameConsumer
@@ -27,7 +28,6 @@ from inference.llm import InferenceError
 from playground import help as ai_help
 from playground import metering, services
 from sandbox import ProgramResult, ProgramRun
-from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,9 @@ class PlaygroundConsumer(JsonFrameConsumer):
         except Exception:
             await sync_to_async(metering.run_release)(slot=slot)
             logger.exception("the playground sandbox did not start")
-            await self.send_error("sandbox", _("The sandbox could not start; try again in a moment."))
+            await self.send_error(
+                "sandbox", _("The sandbox could not start; try again in a moment.")
+            )
             return
         self.run_started_at = time.time()
         await self.send_json({"type": "started"})

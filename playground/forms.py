@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.models import Course
 from playground import services
-from django.utils.translation import gettext_lazy as _
 
 
 class RunForm(forms.Form):

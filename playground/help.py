@@ -17,6 +17,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from assist.budget import charge, refund
 from assist.models import Outcome
@@ -29,7 +30,6 @@ from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.quotes import quotes_select
 from knowledge.rag import relevant_chunks
 from playground.services import PlaygroundError
-from django.utils.translation import gettext as _
 
 HELP_KINDS = frozenset(TASKS)
 MAX_CONTEXT_CHARS = 8000  # of a selection or an output the page sends along

@@ -17,10 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from core.ratelimit import calls_this_minute
 from playground.services import PlaygroundError
-from django.utils.translation import gettext as _
 
 RATE_KEY = "playground:runs:{user_id}:{minute}"
 SLOT_KEY = "playground:slot:{user_id}:{n}"

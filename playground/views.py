@@ -19,7 +19,6 @@ from playground.forms import RunForm, SnippetForm
 from playground.models import Snippet
 from sandbox import run_program
 
-
 # The no-JavaScript run's status line; playground.js has the same labels for streamed runs.
 VERDICT_LABELS = {
     "passed": pgettext_lazy("a program's run verdict", "passed"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -16,7 +17,6 @@ from courses.access import course_for_reader, course_for_viewer, is_course_teach
 from courses.models import Lesson
 from tutor import selectors, services
 from tutor.models import Conversation, Message
-from django.utils.translation import gettext as _
 
 
 @extend_schema_serializer(component_name="TutorConversation")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from assist.guards import WITHHELD
 from knowledge.sentences import split_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, SupportChecker, support_share
-from django.utils.translation import gettext_lazy as _
 
 UNRELIABLE = _(
     "The tutor could not explain this reliably from the course material. "

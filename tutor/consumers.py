@@ -17,6 +17,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assist.budget import QuotaExceeded, budget_state
 from core.consumers import CLOSE_FORBIDDEN, JsonFrameConsumer
@@ -28,9 +31,6 @@ from knowledge.support import SentenceSupport
 from tutor import rendering
 from tutor.models import Message
 from tutor.services import PreparedTurn, TutorError, reply_stream, turn_finish, turn_start
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.functional import Promise
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +130,14 @@ class TutorConsumer(JsonFrameConsumer):
             if self.task and not self.task.done():
                 self._stop_generation()
             elif not self.html:
-                await self.send_error("not_generating", _("There is no answer in progress to stop."))
+                await self.send_error(
+                    "not_generating", _("There is no answer in progress to stop.")
+                )
         elif kind == "ask":
             await self._ask(frame)
         else:
-            await self.send_error("bad_frame", _("Unknown frame type %(type)r.") % {"type": str(kind)[:40]}
+            await self.send_error(
+                "bad_frame", _("Unknown frame type %(type)r.") % {"type": str(kind)[:40]}
             )
 
     def _stop_generation(self) -> None:
@@ -154,7 +157,8 @@ class TutorConsumer(JsonFrameConsumer):
         try:
             conversation_id = _conversation_id(frame.get("conversation"))
         except (TypeError, ValueError):
-            await self.send_error("bad_frame", _("conversation must be a conversation id (a number).")
+            await self.send_error(
+                "bad_frame", _("conversation must be a conversation id (a number).")
             )
             return
         if not isinstance(question, str) or not isinstance(mode, str):
@@ -165,7 +169,8 @@ class TutorConsumer(JsonFrameConsumer):
         if lesson_slug:
             lesson = await _lesson_for(self.course, str(lesson_slug)[:200])
             if lesson is None:
-                await self.send_error("lesson_not_found", _("That lesson is not part of this course.")
+                await self.send_error(
+                    "lesson_not_found", _("That lesson is not part of this course.")
                 )
                 return
         try:
@@ -242,7 +247,10 @@ class TutorConsumer(JsonFrameConsumer):
             status, error = Message.Status.FAILED, str(exc)
         except Exception:
             logger.exception("Tutor reply %s failed", turn.reply.pk)
-            status, error = Message.Status.FAILED, _("The tutor failed to answer; please try again.")
+            status, error = (
+                Message.Status.FAILED,
+                _("The tutor failed to answer; please try again."),
+            )
         reply = await database_sync_to_async(turn_finish)(
             turn=turn,
             text="".join(parts),

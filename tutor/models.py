@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-
-from courses.models import Course, Lesson
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from courses.models import Course, Lesson
 
 
 class Mode(models.TextChoices):

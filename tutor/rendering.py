@@ -8,13 +8,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from assist.budget import BudgetState
 from courses.markdown import render_markdown
 from knowledge.support import RELIABLE_SHARE
 from tutor.checking import UNRELIABLE
 from tutor.models import Message
-from django.utils.translation import gettext as _
 
 # "[2]" in text (never inside a tag): the model's citation markers, turned into links.
 _MARKER = re.compile(r"\[(\d{1,2})\](?![^<]*>)")
@@ -36,7 +36,6 @@ def _cite_links(html: str, citations: list[dict[str, Any]]) -> SafeString:
         return f'<a class="cite" href="{escape(url)}">[{match.group(1)}]</a>'
 
     return mark_safe(_MARKER.sub(link, html))  # only links with escaped URLs were added
-
 
 
 def _unsupported_note() -> str:

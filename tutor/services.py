@@ -23,6 +23,8 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assist.budget import BudgetState, busy_release, busy_take, charge, refund
 from assist.models import Outcome
@@ -40,8 +42,6 @@ from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, releva
 from knowledge.support import SentenceSupport
 from tutor.checking import SupportStream
 from tutor.models import Conversation, Message, Mode
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 NO_QUIZ_TOPIC = gettext_lazy(
     "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
@@ -88,7 +88,9 @@ def conversation_for_student(*, user: Any, course: Course, conversation_id: int)
         .first()
     )
     if conversation is None:
-        raise TutorError("conversation_not_found", _("There is no such conversation of yours here."))
+        raise TutorError(
+            "conversation_not_found", _("There is no such conversation of yours here.")
+        )
     return conversation
 
 
@@ -263,7 +265,9 @@ def turn_start(
             % {"limit": MAX_QUESTION_CHARS, "length": len(text)},
         )
     if mode not in Mode.values:
-        raise TutorError("bad_mode", _("Unknown mode; use one of: %(modes)s.") % {"modes": ", ".join(Mode.values)}
+        raise TutorError(
+            "bad_mode",
+            _("Unknown mode; use one of: %(modes)s.") % {"modes": ", ".join(Mode.values)},
         )
     conversation = None
     if conversation_id is not None:

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -19,8 +21,6 @@ from courses.access import (
 from courses.models import Course, Lesson
 from tutor import selectors, services
 from tutor.models import Conversation, Message, Mode
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 TUTOR_DENIED = gettext_lazy("Enroll in the course to ask its tutor.")
 CONVERSATIONS_DENIED = gettext_lazy("Only this course's teachers can see its tutor conversations.")

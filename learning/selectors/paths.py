@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from courses.models import Course, LessonCompletion
 from learning import graph
@@ -26,8 +27,6 @@ from learning.models import (
     PracticeQuestion,
     ReviewCard,
 )
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 PROGRESS_DAYS = 28
 
@@ -35,7 +34,7 @@ PROGRESS_DAYS = 28
 def _join(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return _("%(names)s and %(last)s") % {
+    return gettext("%(names)s and %(last)s") % {
         "names": pgettext("separator of a list of names", ", ").join(names[:-1]),
         "last": names[-1],
     }
@@ -215,7 +214,10 @@ class _Activities:
 
     def _practice(self, question: PracticeQuestion) -> Activity:
         return Activity(
-            "practice", _("Practice question"), question.get_absolute_url(), _("Answer a question")
+            "practice",
+            gettext("Practice question"),
+            question.get_absolute_url(),
+            gettext("Answer a question"),
         )
 
     def review(self, concept: Concept) -> Activity | None:
@@ -231,14 +233,18 @@ class _Activities:
         if not lessons:
             return None
         lesson = next((x for x in lessons if x.pk not in self.read), lessons[0])
-        return Activity("lesson", lesson.title, lesson.get_absolute_url(), _("Read the lesson"))
+        return Activity(
+            "lesson", lesson.title, lesson.get_absolute_url(), gettext("Read the lesson")
+        )
 
     def for_concept(self, state: ConceptState) -> Activity | None:
         concept = state.concept
         unread = [x for x in self.graph.lessons.get(concept.pk, []) if x.pk not in self.read]
         if unread and not state.attempts:
             lesson = unread[0]
-            return Activity("lesson", lesson.title, lesson.get_absolute_url(), _("Read the lesson"))
+            return Activity(
+                "lesson", lesson.title, lesson.get_absolute_url(), gettext("Read the lesson")
+            )
         questions = self.questions.get(concept.pk, [])
         fresh = [q for q in questions if q.pk not in self.right]
         if fresh:
@@ -251,7 +257,7 @@ class _Activities:
                     "assignment",
                     assignment.title,
                     assignment.get_absolute_url(),
-                    _("Do the assignment"),
+                    gettext("Do the assignment"),
                 )
         return self.review(concept)
 
@@ -295,12 +301,12 @@ def _reasons(state: ConceptState, course_graph: _Graph, opens: list[int], wrong:
         )
     else:
         reasons.append(
-            _("%(concept)s needs nothing else first: a good place to start.")
+            gettext("%(concept)s needs nothing else first: a good place to start.")
             % {"concept": concept.name}
         )
     if opens:
         reasons.append(
-            _("Mastering it unlocks %(names)s.")
+            gettext("Mastering it unlocks %(names)s.")
             % {"names": _join([course_graph.by_id[o].name for o in opens])}
         )
     if wrong:
@@ -318,7 +324,7 @@ def _reasons(state: ConceptState, course_graph: _Graph, opens: list[int], wrong:
     if state.attempts:
         goal = round(settings.LEARNING_MASTERY_THRESHOLD * 100)
         reasons.append(
-            _("Your mastery is %(percent)s%% (mastered from %(goal)s%%).")
+            gettext("Your mastery is %(percent)s%% (mastered from %(goal)s%%).")
             % {"percent": state.percent, "goal": goal}
         )
     return reasons

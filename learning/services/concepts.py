@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from courses.models import Course, Lesson
 from learning import bkt, graph
 from learning.models import Concept, PracticeQuestion, QuestionKind, QuestionStatus
 from learning.services.practice import question_file_fields, question_problems
-from django.utils.translation import gettext as _
 
 EXPORT_FORMAT = "llmasos-concepts/1"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -74,7 +74,9 @@ def concept_save(
     if slug in RESERVED_SLUGS:
         raise ConceptRefused(_("“%(slug)s” is reserved; choose another slug.") % {"slug": slug})
     if concept is None and Concept.objects.filter(course=course, slug=slug).exists():
-        raise ConceptRefused(_("The course already has a concept called %(slug)s.") % {"slug": slug})
+        raise ConceptRefused(
+            _("The course already has a concept called %(slug)s.") % {"slug": slug}
+        )
     if any(p.course_id != course.pk for p in prerequisites) or any(
         lesson.course_id != course.pk for lesson in lessons
     ):

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from learning import scheduling
@@ -28,7 +29,6 @@ from learning.models import (
     Source,
 )
 from learning.services.mastery import mastery_recompute, student_lock
-from django.utils.translation import gettext as _
 
 # Quotes and end punctuation around a short answer do not make it wrong.
 _SURROUNDING = ".!\"'`\u201c\u201d\u2018\u2019"
@@ -87,9 +87,7 @@ def question_problems(
         or not accepted_answers
         or not all(isinstance(a, str) and a.strip() for a in accepted_answers)
     ):
-        problems["accepted_answers"] = _(
-            "A short-answer question needs at least one right answer."
-        )
+        problems["accepted_answers"] = _("A short-answer question needs at least one right answer.")
     return problems
 
 
