@@ -1,0 +1,30 @@
+"""The compiled zh_Hans catalogue for tests that read the interface in Chinese.
+
+`.mo` files are build output (not committed): compile them once per run when a `.po` is newer,
+and drop Django's cached catalogues so a catalogue loaded before compiling is not reused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils.translation import trans_real
+
+
+def _stale() -> bool:
+    for po in Path(settings.LOCALE_PATHS[0]).glob("zh_Hans/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            return True
+    return False
+
+
+@pytest.fixture(scope="session")
+def zh_catalogue() -> None:
+    if _stale():
+        call_command("compilemessages", locale=["zh_Hans"], verbosity=0)
+        trans_real._translations = {}
+        trans_real._default = None
