@@ -108,8 +108,10 @@ class PracticeAnswerApi(APIView):
         if not is_enrolled(request.user, course):
             raise serializers.ValidationError(
                 {
-                    "detail": "Only students enrolled in the course can answer; teachers can "
-                    "preview questions on the course pages."
+                    "detail": _(
+                        "Only students enrolled in the course can answer; teachers can "
+                        "preview questions on the course pages."
+                    )
                 }
             )
         data = PracticeAnswerInputSerializer(data=request.data)
