@@ -78,10 +78,6 @@ class EmbeddingsForm(forms.Form):
         required=False,
         max_length=MAX_WORDS * (MAX_WORD_CHARS + 2),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "Up to %(count)s words or phrases, separated by commas or new lines."
-        )
-        % {"count": MAX_WORDS},
     )
     query = forms.CharField(
         required=False, max_length=300, help_text=gettext_lazy("Its nearest neighbours are listed.")
@@ -93,6 +89,10 @@ class EmbeddingsForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("No course passages"))] + [(c.pk, c.title) for c in courses]
         field.label = _("Passages of")
+        # Here, not on the field: a lazy string formatted at import would be English for good.
+        self.fields["words"].help_text = _(
+            "Up to %(count)s words or phrases, separated by commas or new lines."
+        ) % {"count": MAX_WORDS}
 
     def clean_words(self) -> list[str]:
         raw: str = self.cleaned_data["words"]

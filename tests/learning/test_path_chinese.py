@@ -31,7 +31,7 @@ def test_the_path_page_its_charts_and_tables_read_in_chinese(
     page = client.get(url, **ZH).content.decode()
     assert "<h1>我的学习路径</h1>" in page
     assert 'data-testid="mastered-count">1 / 4</strong> 个知识点已掌握' in page
-    assert "<h2 id=\"next-heading\">下一步</h2>" in page
+    assert '<h2 id="next-heading">下一步</h2>' in page
     # The next step's reason, written by the path selector in the page's language.
     assert "<li>Values没有先修要求，是个很好的起点。</li>" in page
     # The mastery chart: its text alternative, threshold label and key.
@@ -39,7 +39,7 @@ def test_the_path_page_its_charts_and_tables_read_in_chinese(
     assert 'class="axis-label">已掌握</text>' in page
     assert "可以学习（先修知识点均已掌握）" in page
     # Its table, with the states (the CSS classes stay the plain values).
-    assert "<th scope=\"col\" class=\"num\">掌握度</th>" in page and "<td>已掌握" in page
+    assert '<th scope="col" class="num">掌握度</th>' in page and "<td>已掌握" in page
     assert 'class="bar mastered"' in page
     assert "最近四周的进展" in page and "已掌握的知识点数（左侧刻度）" in page
     assert "Mastery per concept" not in page and "Next for you" not in page

@@ -23,7 +23,11 @@ def test_the_page_and_a_run_without_javascript_read_in_chinese(client, student):
     client.force_login(student)
     page = client.get(reverse("playground:index"), **ZH).content.decode()
     assert "<h1>编程练习场</h1>" in page
-    assert ">运行</button>" in page and ">停止</button>" in page and "<h2 id=\"output-heading\">输出</h2>" in page
+    assert (
+        ">运行</button>" in page
+        and ">停止</button>" in page
+        and '<h2 id="output-heading">输出</h2>' in page
+    )
     assert "程序的输入" in page  # the form's label, translated lazily
     response = client.post(
         reverse("playground:index"), {"code": "print(6 * 7)\n", "stdin": ""}, **ZH

@@ -47,7 +47,7 @@ def test_an_answer_page_labels_sources_and_uncovered_questions_in_chinese(
     page = client.get(answer.url, **zh).content.decode()
     assert "来源（" in page  # the citations' summary
     assert ">有帮助</button>" in page and ">没有帮助</button>" in page
-    assert '<strong>你</strong>' in page and "<strong>助教</strong>" in page
+    assert "<strong>你</strong>" in page and "<strong>助教</strong>" in page
 
     client.post(ask_url, {"question": "Best banana bread recipe?", "mode": "explain"}, **zh)
     uncovered = client.get(answer.url, **zh).content.decode()
