@@ -49,8 +49,8 @@ def test_an_answer_page_labels_sources_and_uncovered_questions_in_chinese(
     assert ">有帮助</button>" in page and ">没有帮助</button>" in page
     assert "<strong>你</strong>" in page and "<strong>助教</strong>" in page
 
-    client.post(ask_url, {"question": "Best banana bread recipe?", "mode": "explain"}, **zh)
-    uncovered = client.get(answer.url, **zh).content.decode()
+    other = client.post(ask_url, {"question": "Best banana bread recipe?", "mode": "explain"}, **zh)
+    uncovered = client.get(other.url, **zh).content.decode()
     assert "课程材料中没有找到相关内容。" in uncovered
 
 
