@@ -6,11 +6,13 @@ and drop Django's cached catalogues so a catalogue loaded before compiling is no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 from django.utils.translation import trans_real
 
 
@@ -23,8 +25,17 @@ def _stale() -> bool:
 
 
 @pytest.fixture(scope="session")
-def zh_catalogue() -> None:
+def _zh_compiled() -> None:
     if _stale():
         call_command("compilemessages", locale=["zh_Hans"], verbosity=0)
         trans_real._translations = {}
         trans_real._default = None
+
+
+@pytest.fixture
+def zh_catalogue(_zh_compiled: None) -> Iterator[None]:
+    yield
+    # LocaleMiddleware activates a request's language for the thread and leaves it there; the
+    # test client runs requests in the test's thread, so a Chinese request would make the next
+    # test's direct service calls speak Chinese.
+    translation.deactivate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.zh_catalogue import zh_catalogue  # noqa: F401  (fixture)
+from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.usefixtures("zh_catalogue")]
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}

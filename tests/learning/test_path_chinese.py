@@ -12,7 +12,7 @@ from django.utils import translation
 
 from learning.selectors import paths
 from tests.conftest import api_client_for
-from tests.zh_catalogue import zh_catalogue  # noqa: F401  (fixture)
+from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zh_catalogue")]
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}

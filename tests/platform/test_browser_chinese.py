@@ -18,7 +18,7 @@ from courses.models import Course
 from courses.services import course_reindex_lessons, enrollment_create
 from learning.demo import demo_concepts_load, demo_history_load
 from tests.platform.conftest import BROWSER_MARKS, TUTOR_SOCKET, wait_for_socket
-from tests.zh_catalogue import zh_catalogue  # noqa: F401  (fixture)
+from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.usefixtures("zh_catalogue")]
 MODEL_TIMEOUT = 180_000

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from llmasos.asgi import application
 from tests.tutor.sockets import ask, connected, token_for, tutor_socket, until
-from tests.zh_catalogue import zh_catalogue  # noqa: F401  (fixture)
+from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.usefixtures("zh_catalogue")]
 
