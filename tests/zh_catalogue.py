@@ -28,8 +28,10 @@ def _stale() -> bool:
 def _zh_compiled() -> None:
     if _stale():
         call_command("compilemessages", locale=["zh_Hans"], verbosity=0)
-        trans_real._translations = {}
-        trans_real._default = None
+        # Private caches that no public API resets (Django's test signals reset
+        # _translations the same way when LOCALE_PATHS changes).
+        trans_real._translations = {}  # type: ignore[attr-defined]
+        trans_real._default = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def test_the_javascript_catalogue_serves_the_scripts_chinese(client):
     assert chinese.status_code == 200
     assert chinese["Content-Type"].startswith("text/javascript")
     body = chinese.content.decode()
-    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});", body, re.S).group(1))
+    found = re.search(r"const newcatalog = (\{.*?\});", body, re.S)
+    assert found, body[:200]
+    catalog = json.loads(found.group(1))
     assert catalog["Running…"] == "运行中……"
     assert catalog["Finished"] == "已结束"
     assert catalog["exit code %(code)s · %(ms)s ms"] == "退出码 %(code)s · %(ms)s 毫秒"
