@@ -29,6 +29,8 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
 messages: install  ## refresh the catalogues from the code and templates (then translate what is new)
 	DATABASE_URL= $(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv \
 	  --ignore=var --ignore=node_modules --ignore=bench --ignore=tests --ignore=static/vendor
+	DATABASE_URL= $(BIN)/python manage.py makemessages -d djangojs -l zh_Hans --no-location \
+	  --ignore=.venv --ignore=var --ignore=node_modules --ignore=static/vendor
 
 # Debian packages the platform needs: bubblewrap and Debian's own Python with its standard
 # library (the grading sandbox runs /usr/bin/python3; python3-minimal alone lacks unittest, json

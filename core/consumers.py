@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import scope_language
+from core.i18n import language_from_scope
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -45,12 +45,6 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return None
         return user
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Error frames and rendered fragments speak the user's language; a task started while
-        # handling a frame copies this context, so a streamed answer keeps it too.
-        with translation.override(scope_language(self.scope)):
-            await super().dispatch(message)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol=subprotocol, headers=headers)
@@ -79,6 +73,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             watch.cancel()
         await super().websocket_disconnect(message)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Frames speak the page's language: LocaleMiddleware does not run for sockets. Tasks a
+        # handler starts (a streaming answer) copy this context, so they keep the language too.
+        with translation.override(language_from_scope(self.scope)):
+            await super().dispatch(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None or len(text_data) > self.max_frame:
             await self.close(code=CLOSE_TOO_BIG)
@@ -99,8 +99,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         """Not JSON, or not an object."""
         await self.send_error("bad_frame", str(self.bad_frame_message))
 
-    async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        # str(): a lazily translated message becomes text in the socket's language.
+    async def send_error(self, code: str, message: str | Promise, **extra: Any) -> None:
+        # str(): a message may be a lazy translation, rendered now in the socket's language.
         await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
 
     async def send_json(self, frame: dict[str, Any]) -> None:

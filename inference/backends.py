@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from inference.engine import BatchedEngine, EngineError, StreamStats
 from inference.model_files import (
@@ -240,7 +241,8 @@ class OpenAIBackend:
                     event: dict[str, Any] = json.loads(data)
                     if isinstance(event.get("error"), dict):  # failed after the stream began
                         raise InferenceError(
-                            f"The model server failed: {event['error'].get('message', '')}"
+                            _("The model server failed: %(message)s")
+                            % {"message": event["error"].get("message", "")}
                         )
                     usage = event.get("usage") or usage
                     for choice in event.get("choices", []):
@@ -250,12 +252,13 @@ class OpenAIBackend:
                         finish = choice.get("finish_reason") or finish
         except httpx.TimeoutException as exc:
             raise InferenceError(
-                f"The model server at {self.base_url} did not answer within {self.timeout:.0f} s."
+                _("The model server at %(url)s did not answer within %(seconds)s s.")
+                % {"url": self.base_url, "seconds": f"{self.timeout:.0f}"}
             ) from exc
         except httpx.TransportError as exc:
             raise InferenceError(
-                f"The model server at {self.base_url} cannot be reached "
-                f"({exc.__class__.__name__}). Is it running?"
+                _("The model server at %(url)s cannot be reached (%(error)s). Is it running?")
+                % {"url": self.base_url, "error": exc.__class__.__name__}
             ) from exc
         yield StreamStats(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
 
@@ -268,7 +271,9 @@ def _server_error(status: int, body: bytes) -> InferenceError:
         error = {}
     if isinstance(error, dict) and error.get("code") == "context_length_exceeded":
         return ContextLengthExceeded(str(error.get("message", detail)))
-    return InferenceError(f"The model server answered {status}: {detail}")
+    return InferenceError(
+        _("The model server answered %(status)s: %(detail)s") % {"status": status, "detail": detail}
+    )
 
 
 _backend: Backend | None = None

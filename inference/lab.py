@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.utils.translation import gettext
+
 from inference.model_files import ModelUnavailable, generation_model_dir
 
 T = TypeVar("T")
@@ -80,7 +82,7 @@ def lab_run(job: Callable[[], T], *, timeout: float = 30.0) -> T:
         return future.result(timeout=timeout)
     except concurrent.futures.TimeoutError as exc:
         future.cancel()
-        raise LabError("The lab is busy; try again in a moment.") from exc
+        raise LabError(gettext("The lab is busy; try again in a moment.")) from exc
 
 
 # --- Tokenizer ------------------------------------------------------------------------------
@@ -159,7 +161,7 @@ def next_token(prompt: str, *, top: int = 50) -> dict[str, Any]:
     tokenizer, model = _model()
     ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     if ids.shape[1] == 0:
-        raise LabError("Type a prompt first.")
+        raise LabError(gettext("Type a prompt first."))
     # Only the last position's logits: the 49k-word output layer is a third of the work.
     logits = model(input_ids=ids, logits_to_keep=1).logits[0, -1].float()
     values, indices = torch.topk(logits, k=min(top, logits.shape[0]))
@@ -191,7 +193,7 @@ def token_probabilities(prompt: str, continuations: list[str]) -> list[float]:
     ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     targets = [tokenizer(c, add_special_tokens=False)["input_ids"] for c in continuations]
     if ids.shape[1] == 0 or not all(targets):
-        raise LabError("Type a prompt first.")
+        raise LabError(gettext("Type a prompt first."))
     logits = model(input_ids=ids, logits_to_keep=1).logits[0, -1].float()
     probabilities = torch.softmax(logits, dim=0)
     return [float(probabilities[target[0]]) for target in targets]
@@ -210,7 +212,7 @@ def sample(
     tokenizer, model = _model()
     ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     if ids.shape[1] == 0:
-        raise LabError("Type a prompt first.")
+        raise LabError(gettext("Type a prompt first."))
     output = model(input_ids=ids, use_cache=True, logits_to_keep=1)
     cache = output.past_key_values
     cache.batch_repeat_interleave(count)
@@ -284,7 +286,7 @@ def attention(text: str, *, layer: int, head: int | None) -> dict[str, Any]:
         raise LabError(f"Choose a head from 0 to {shape['heads'] - 1}.")
     ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
     if ids.shape[1] == 0:
-        raise LabError("Type a sentence first.")
+        raise LabError(gettext("Type a sentence first."))
     # The decoder stack alone: attention needs no output layer.
     output = model.model(input_ids=ids, output_attentions=True)
     weights = output.attentions[layer][0]  # (heads, n, n)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from inference.lab import LabError, lab_operate
 
@@ -37,8 +38,9 @@ def _remote(operation: str, params: dict[str, Any]) -> dict[str, Any]:
             timeout=settings.LLM_TIMEOUT,
         )
     except httpx.HTTPError as exc:
-        raise LabError("The model service is not reachable; try again in a moment.") from exc
+        raise LabError(_("The model service is not reachable; try again in a moment.")) from exc
     body = response.json() if response.content else {}
     if response.status_code != 200:
-        raise LabError(str(body.get("error", {}).get("message", "The lab failed.")))
+        # The model service answers in English (it has no user); the catalogue holds its sentences.
+        raise LabError(_(str(body.get("error", {}).get("message") or _("The lab failed."))))
     return dict(body)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from courses.markdown import DirectiveBlock
 from lab.forms import exercise_sign
@@ -27,7 +29,7 @@ from lab.forms import exercise_sign
 @dataclass(frozen=True)
 class Instrument:
     slug: str
-    title: str
+    title: str | Promise  # lazy: rendered in the language of the page that shows the lesson
     url_name: str
     presets: tuple[str, ...]  # the keys a lesson may preset
 
@@ -35,11 +37,11 @@ class Instrument:
 INSTRUMENTS = {
     instrument.slug: instrument
     for instrument in (
-        Instrument("tokenizer", "Tokenizer", "lab:tokenizer", ("text", "compare")),
-        Instrument("next-token", "Next token", "lab:next_token", ("prompt",)),
-        Instrument("attention", "Attention", "lab:attention", ("text", "layer", "head")),
-        Instrument("embeddings", "Embeddings", "lab:embeddings", ("words", "query")),
-        Instrument("speed", "Speed and memory", "lab:speed", ()),
+        Instrument("tokenizer", _("Tokenizer"), "lab:tokenizer", ("text", "compare")),
+        Instrument("next-token", _("Next token"), "lab:next_token", ("prompt",)),
+        Instrument("attention", _("Attention"), "lab:attention", ("text", "layer", "head")),
+        Instrument("embeddings", _("Embeddings"), "lab:embeddings", ("words", "query")),
+        Instrument("speed", _("Speed and memory"), "lab:speed", ()),
     )
 }
 EXERCISE_KEYS = ("exercise", "more_likely", "than")

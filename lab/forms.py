@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core import signing
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_TEXT_CHARS = 600  # the model instruments; the token limit (LAB_MAX_TOKENS) is checked later
 MAX_TOKENIZER_CHARS = 1000
@@ -21,13 +23,13 @@ class TokenizerForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea,
-        label="Compare with (e.g. the same sentence in Chinese)",
+        label=gettext_lazy("Compare with (e.g. the same sentence in Chinese)"),
     )
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]
         if not text.strip():
-            raise forms.ValidationError("Type some text first.")
+            raise forms.ValidationError(_("Type some text first."))
         return text
 
 
@@ -37,14 +39,16 @@ class PromptForm(forms.Form):
     def clean_prompt(self) -> str:
         prompt: str = self.cleaned_data["prompt"]
         if not prompt.strip():
-            raise forms.ValidationError("Type a prompt first.")
+            raise forms.ValidationError(_("Type a prompt first."))
         return prompt
 
 
 class SampleForm(PromptForm):
     temperature = forms.FloatField(min_value=0.0, max_value=2.0, initial=1.0)
-    top_k = forms.IntegerField(min_value=0, max_value=50, initial=50, label="Top-k")
-    top_p = forms.FloatField(min_value=0.05, max_value=1.0, initial=1.0, label="Top-p")
+    top_k = forms.IntegerField(min_value=0, max_value=50, initial=50, label=gettext_lazy("Top-k"))
+    top_p = forms.FloatField(
+        min_value=0.05, max_value=1.0, initial=1.0, label=gettext_lazy("Top-p")
+    )
 
 
 class AttentionForm(forms.Form):
@@ -56,13 +60,15 @@ class AttentionForm(forms.Form):
         super().__init__(*args, **kwargs)
         layer, head = self.fields["layer"], self.fields["head"]
         assert isinstance(layer, forms.ChoiceField) and isinstance(head, forms.ChoiceField)
-        layer.choices = [(i, f"Layer {i}") for i in range(layers)]
-        head.choices = [("", "Average of all heads")] + [(i, f"Head {i}") for i in range(heads)]
+        layer.choices = [(i, _("Layer %(number)s") % {"number": i}) for i in range(layers)]
+        head.choices = [("", _("Average of all heads"))] + [
+            (i, _("Head %(number)s") % {"number": i}) for i in range(heads)
+        ]
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]
         if not text.strip():
-            raise forms.ValidationError("Type a sentence first.")
+            raise forms.ValidationError(_("Type a sentence first."))
         return text
 
 
@@ -72,34 +78,39 @@ class EmbeddingsForm(forms.Form):
         required=False,
         max_length=MAX_WORDS * (MAX_WORD_CHARS + 2),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=f"Up to {MAX_WORDS} words or phrases, separated by commas or new lines.",
     )
     query = forms.CharField(
-        required=False, max_length=300, help_text="Its nearest neighbours are listed."
+        required=False, max_length=300, help_text=gettext_lazy("Its nearest neighbours are listed.")
     )
 
     def __init__(self, *args: Any, courses: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["course"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "No course passages")] + [(c.pk, c.title) for c in courses]
-        field.label = "Passages of"
+        field.choices = [("", _("No course passages"))] + [(c.pk, c.title) for c in courses]
+        field.label = _("Passages of")
+        # Here, not on the field: a lazy string formatted at import would be English for good.
+        self.fields["words"].help_text = _(
+            "Up to %(count)s words or phrases, separated by commas or new lines."
+        ) % {"count": MAX_WORDS}
 
     def clean_words(self) -> list[str]:
         raw: str = self.cleaned_data["words"]
         words = [w.strip() for w in raw.replace("\n", ",").split(",") if w.strip()]
         if len(words) > MAX_WORDS:
-            raise forms.ValidationError(f"At most {MAX_WORDS} words, please.")
+            raise forms.ValidationError(
+                _("At most %(count)s words, please.") % {"count": MAX_WORDS}
+            )
         if any(len(word) > MAX_WORD_CHARS for word in words):
             raise forms.ValidationError(
-                f"Each word or phrase: at most {MAX_WORD_CHARS} characters."
+                _("Each word or phrase: at most %(count)s characters.") % {"count": MAX_WORD_CHARS}
             )
         return list(dict.fromkeys(words))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors and not (data.get("course") or data.get("words") or data.get("query")):
-            raise forms.ValidationError("Type some words or choose a course.")
+            raise forms.ValidationError(_("Type some words or choose a course."))
         return data
 
 
@@ -115,7 +126,7 @@ class ExerciseForm(PromptForm):
         try:
             exercise = signing.loads(self.cleaned_data["exercise"], salt=EXERCISE_SALT)
         except signing.BadSignature as exc:
-            raise forms.ValidationError("This exercise is not valid.") from exc
+            raise forms.ValidationError(_("This exercise is not valid.")) from exc
         if not isinstance(exercise, dict):
-            raise forms.ValidationError("This exercise is not valid.")
+            raise forms.ValidationError(_("This exercise is not valid."))
         return {str(k): str(v) for k, v in exercise.items()}

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from assist.budget import QuotaExceeded, charge, refund
 from assist.policy import Purpose, decide
@@ -30,20 +31,21 @@ def lab_admit(*, user: Any, speed: bool = False) -> bool:
     """
     decision = decide(user=user, purpose=Purpose.LAB)
     if not decision.allowed:
-        raise LabRefused("not_allowed", "Sign in to use the lab.")
+        raise LabRefused("not_allowed", _("Sign in to use the lab."))
     calls, wait = calls_this_minute(key_format=RATE_KEY, user_id=user.pk)
     if calls > settings.LAB_CALLS_PER_MINUTE:
         raise LabRefused(
             "rate_limited",
-            f"You made {settings.LAB_CALLS_PER_MINUTE} lab requests this minute; "
-            f"wait {wait} s before the next.",
+            _("You made %(calls)s lab requests this minute; wait %(wait)s s before the next.")
+            % {"calls": settings.LAB_CALLS_PER_MINUTE, "wait": wait},
         )
     if speed and not cache.add(
         SPEED_KEY.format(user_id=user.pk), 1, timeout=settings.LAB_SPEED_SECONDS
     ):
         raise LabRefused(
             "rate_limited",
-            f"One speed measurement per {settings.LAB_SPEED_SECONDS} s: the machine is shared.",
+            _("One speed measurement per %(seconds)s s: the machine is shared.")
+            % {"seconds": settings.LAB_SPEED_SECONDS},
         )
     count_key = COUNT_KEY.format(user_id=user.pk)
     cache.add(count_key, 0, timeout=None)

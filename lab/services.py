@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from inference.lab_client import LabError, lab_call
@@ -41,12 +42,15 @@ def _metered(user: Any, work: Callable[[], T], *, speed: bool = False) -> T:
 def _within_token_limit(text: str) -> int:
     count = int(lab_call("count_tokens", text=text)["count"])
     if count == 0:
-        raise LabRefused("empty", "Type some text first.")
+        raise LabRefused("empty", _("Type some text first."))
     if count > settings.LAB_MAX_TOKENS:
         raise LabRefused(
             "too_long",
-            f"That text is {count} tokens long; the lab takes at most "
-            f"{settings.LAB_MAX_TOKENS} tokens so that it answers at once.",
+            _(
+                "That text is %(count)s tokens long; the lab takes at most %(limit)s tokens "
+                "so that it answers at once."
+            )
+            % {"count": count, "limit": settings.LAB_MAX_TOKENS},
         )
     return count
 
@@ -123,7 +127,7 @@ def exercise_check(*, user: Any, exercise: dict[str, str], prompt: str) -> Exerc
     """A next-token exercise: is `more_likely` more probable than `than` after the prompt?"""
     likely, unlikely = exercise.get("more_likely", ""), exercise.get("than", "")
     if not likely or not unlikely:
-        raise LabRefused("bad_exercise", "This exercise is not set up correctly.")
+        raise LabRefused("bad_exercise", _("This exercise is not set up correctly."))
 
     def work() -> ExerciseOutcome:
         _within_token_limit(prompt)
@@ -138,7 +142,9 @@ def exercise_check(*, user: Any, exercise: dict[str, str], prompt: str) -> Exerc
         passed = probabilities[likely] > probabilities[unlikely]
         shown = ", ".join(f"P({word}) = {p:.2%}" for word, p in probabilities.items())
         message = (
-            f"Well done: {shown}." if passed else f"Not yet: {shown}. Change the prompt and retry."
+            _("Well done: %(shown)s.") % {"shown": shown}
+            if passed
+            else _("Not yet: %(shown)s. Change the prompt and retry.") % {"shown": shown}
         )
         return ExerciseOutcome(passed, probabilities, message)
 
@@ -222,7 +228,7 @@ def embeddings_map(
                 items.append({"label": text, "kind": kind, "text": text, "url": ""})
                 vectors.append(np.asarray(vector, dtype=np.float32))
         if not items:
-            raise LabRefused("empty", "Type some words or choose a course.")
+            raise LabRefused("empty", _("Type some words or choose a course."))
         matrix = np.vstack(vectors)
         points = _pca_2d(matrix)
         for item, (x, y) in zip(items, points, strict=True):

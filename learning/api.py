@@ -5,6 +5,7 @@ Every body in and out is a serializer of learning/serializers.py, so /api/schema
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -102,13 +103,15 @@ class PracticeAnswerApi(APIView):
             .first()
         )
         if question is None:
-            raise NotFound("No such question.")
+            raise NotFound(_("No such question."))
         course = course_for_reader(user=request.user, slug=question.concept.course.slug)
         if not is_enrolled(request.user, course):
             raise serializers.ValidationError(
                 {
-                    "detail": "Only students enrolled in the course can answer; teachers can "
-                    "preview questions on the course pages."
+                    "detail": _(
+                        "Only students enrolled in the course can answer; teachers can "
+                        "preview questions on the course pages."
+                    )
                 }
             )
         data = PracticeAnswerInputSerializer(data=request.data)

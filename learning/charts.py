@@ -25,6 +25,7 @@ class Bar:
     percent: int
     mastered: bool
     status: str
+    status_label: str  # status in the page's language; `status` stays the CSS class
 
 
 def mastery_bars(states: list[Any], threshold: float) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def mastery_bars(states: list[Any], threshold: float) -> dict[str, Any]:
             percent=state.percent,
             mastered=state.mastered,
             status=state.status,
+            status_label=state.status_label,
         )
         for index, state in enumerate(states)
     ]

@@ -20,6 +20,8 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from assist.models import Outcome
 from assist.policy import Decision, Purpose, decide
@@ -64,11 +66,13 @@ def draft_messages(
     *, concept: Concept, lesson: Lesson, kind: str, variant: int = 0
 ) -> list[dict[str, str]]:
     """The drafting prompt (assist.prompts.drafting) for this concept and lesson part."""
+    with translation.override("en"):  # the prompt is written in English: its label too
+        kind_label = str(QuestionKind(kind).label)
     return prompts.draft_messages(
         concept=f"{concept.name}. {concept.description}".strip(),
         excerpt=lesson_excerpt(lesson, concept, variant=variant),
         kind=kind,
-        kind_label=QuestionKind(kind).label,
+        kind_label=kind_label,
     )
 
 
@@ -155,11 +159,18 @@ def question_draft_request(
         source_lesson=lesson,
         created_by=by,
     )
-    practice_question_draft.delay_on_commit(question.pk)
+    # The teacher's language, for the problems the task writes on the question.
+    practice_question_draft.delay_on_commit(question.pk, translation.get_language() or "")
     return question
 
 
-def question_draft_write(*, question_id: int) -> str:
+def question_draft_write(*, question_id: int, language: str = "") -> str:
+    """Draft the question; its problems are written in `language` (the requesting teacher's)."""
+    with translation.override(language or None):
+        return _draft_write(question_id)
+
+
+def _draft_write(question_id: int) -> str:
     from inference.llm import InferenceError, chat_complete
     from learning.services.practice import question_problems
 
@@ -171,7 +182,7 @@ def question_draft_write(*, question_id: int) -> str:
     if question is None:
         return "skipped"
     if question.source_lesson is None:
-        return _fail(question, "The lesson was deleted before the draft was written.")
+        return _fail(question, _("The lesson was deleted before the draft was written."))
     decision = decide(
         user=question.created_by,
         purpose=Purpose.QUESTION_DRAFTING,
@@ -179,7 +190,7 @@ def question_draft_write(*, question_id: int) -> str:
         lesson=question.source_lesson,
     )
     if not decision.allowed:
-        return _fail(question, "Drafting with the model is turned off for this course.")
+        return _fail(question, _("Drafting with the model is turned off for this course."))
     earlier = PracticeQuestion.objects.filter(
         concept=question.concept,
         source_lesson=question.source_lesson,
@@ -202,25 +213,29 @@ def question_draft_write(*, question_id: int) -> str:
     except InferenceError:
         log.warning("no draft for question %s: the model is unavailable", question_id)
         _usage(question, decision, Outcome.FAILED, started)
-        return _fail(question, "The model is unavailable right now; try again later.")
+        return _fail(question, _("The model is unavailable right now; try again later."))
     _usage(question, decision, Outcome.ANSWERED, started, reply.stats)
     try:
         draft = parse_draft(reply.text, question.kind)
     except DraftUnreadable as error:
-        return _fail(question, f"The model's reply could not be used ({error}); try again.")
+        problem = _("The model's reply could not be used (%(error)s); try again.")
+        return _fail(question, problem % {"error": error})
     excerpt = lesson_excerpt(question.source_lesson, question.concept, variant=earlier)
     support = _draft_support(draft, excerpt)
     if support.score < DRAFT_MIN_SUPPORT:
         return _fail(
             question,
-            "The drafted question is not supported by the lesson passage it was written from "
-            f"(similarity {support.score:.2f}, at least {DRAFT_MIN_SUPPORT} needed); try again.",
+            _(
+                "The drafted question is not supported by the lesson passage it was written from "
+                "(similarity %(score)s, at least %(needed)s needed); try again."
+            )
+            % {"score": f"{support.score:.2f}", "needed": DRAFT_MIN_SUPPORT},
         )
     problems = question_problems(**draft)
     if draft["kind"] == QuestionKind.CHOICE and len(draft["choices"]) < 2:
-        problems["choices"] = "The model wrote no wrong options: add at least one."
+        problems["choices"] = _("The model wrote no wrong options: add at least one.")
     if any(len(answer) > SHORT_ANSWER_CHARS for answer in draft.get("accepted_answers", [])):
-        problems["accepted_answers"] = (
+        problems["accepted_answers"] = _(
             "The model's answer is long for a short-answer question: cut it to what a student "
             "would type."
         )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.models import Course, Lesson
@@ -34,17 +35,25 @@ class ConceptForm(forms.ModelForm):
             "prerequisites": forms.CheckboxSelectMultiple,
             "lessons": forms.CheckboxSelectMultiple,
         }
+        # Labels here, not as the model fields' verbose names: those would need a migration.
         labels = {
-            "prior": "Prior P(known)",
-            "learn": "P(learn) per attempt",
-            "guess": "P(guess)",
-            "slip": "P(slip)",
-            "lessons": "Lessons that teach it",
+            "name": _("Name"),
+            "slug": _("Slug"),
+            "description": _("Description"),
+            "prerequisites": _("Prerequisites"),
+            "prior": _("Prior P(known)"),
+            "learn": _("P(learn) per attempt"),
+            "guess": _("P(guess)"),
+            "slip": _("P(slip)"),
+            "lessons": _("Lessons that teach it"),
         }
         help_texts = {
-            "prerequisites": "Concepts a student must master first. A cycle is refused.",
-            "prior": "Knowledge tracing defaults, used until the class's answers are enough "
-            "to fit them.",
+            "slug": _("Short identifier: lowercase letters, digits and hyphens."),
+            "description": _("What a student who has mastered this concept can do."),
+            "prerequisites": _("Concepts a student must master first. A cycle is refused."),
+            "prior": _(
+                "Knowledge tracing defaults, used until the class's answers are enough to fit them."
+            ),
         }
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -54,7 +63,7 @@ class ConceptForm(forms.ModelForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
             self.fields["slug"].disabled = True
-            self.fields["slug"].help_text = "Fixed: assignments and exports refer to it."
+            self.fields["slug"].help_text = _("Fixed: assignments and exports refer to it.")
         choice_field(self, "prerequisites").queryset = others
         choice_field(self, "lessons").queryset = course.lessons.order_by(
             "module__position", "position"
@@ -81,28 +90,39 @@ def _lines(text: str) -> list[str]:
 
 class QuestionForm(forms.ModelForm):
     choices_text = forms.CharField(
-        label="Choices",
+        label=_("Choices"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Multiple choice: one option per line.",
+        help_text=_("Multiple choice: one option per line."),
     )
     right_choice = forms.IntegerField(
-        label="Right choice",
+        label=_("Right choice"),
         required=False,
         min_value=1,
-        help_text="Multiple choice: the number of the right option (1 = first line).",
+        help_text=_("Multiple choice: the number of the right option (1 = first line)."),
     )
     accepted_text = forms.CharField(
-        label="Right answers",
+        label=_("Right answers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Short answer: one accepted answer per line. Case, spacing and surrounding "
-        "quotes are ignored; numbers are compared as numbers.",
+        help_text=_(
+            "Short answer: one accepted answer per line. Case, spacing and surrounding "
+            "quotes are ignored; numbers are compared as numbers."
+        ),
     )
 
     class Meta:
         model = PracticeQuestion
         fields = ("kind", "prompt", "explanation")
+        labels = {
+            "kind": _("Kind"),
+            "prompt": _("Prompt"),
+            "explanation": _("Explanation"),
+        }
+        help_texts = {
+            "prompt": _("Markdown."),
+            "explanation": _("Shown after the student answers."),
+        }
         widgets = {
             "prompt": forms.Textarea(attrs={"rows": 3}),
             "explanation": forms.Textarea(attrs={"rows": 2}),
@@ -145,8 +165,10 @@ class QuestionForm(forms.ModelForm):
 
 
 class DraftForm(forms.Form):
-    lesson = forms.ModelChoiceField(queryset=Lesson.objects.none(), empty_label=None)
-    kind = forms.ChoiceField(choices=QuestionKind.choices)
+    lesson = forms.ModelChoiceField(
+        queryset=Lesson.objects.none(), empty_label=None, label=_("From the lesson")
+    )
+    kind = forms.ChoiceField(choices=QuestionKind.choices, label=_("Kind"))
 
     def __init__(self, *args: Any, concept: Concept, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,10 +179,10 @@ class DraftForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(required=False, label="Concept file (.json)")
+    file = forms.FileField(required=False, label=_("Concept file (.json)"))
     text = forms.CharField(
         required=False,
-        label="…or paste the JSON",
+        label=_("…or paste the JSON"),
         widget=forms.Textarea(attrs={"rows": 6, "class": "mono"}),
     )
 
@@ -170,30 +192,32 @@ class ImportForm(forms.Form):
         upload = data.get("file")
         if upload:
             if upload.size > MAX_IMPORT_BYTES:
-                raise forms.ValidationError("The file is larger than 1 MB.")
+                raise forms.ValidationError(_("The file is larger than 1 MB."))
             raw: bytes | str = upload.read()
         else:
             text: str = data.get("text", "")
             if len(text.encode()) > MAX_IMPORT_BYTES:
-                raise forms.ValidationError("The text is larger than 1 MB.")
+                raise forms.ValidationError(_("The text is larger than 1 MB."))
             raw = text
         if not raw:
-            raise forms.ValidationError("Choose a file or paste the JSON.")
+            raise forms.ValidationError(_("Choose a file or paste the JSON."))
         try:
             data["parsed"] = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise forms.ValidationError(f"This is not valid JSON ({error}).") from error
+            raise forms.ValidationError(
+                _("This is not valid JSON (%(error)s).") % {"error": error}
+            ) from error
         return data
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(max_length=2000, label="Your answer")
+    answer = forms.CharField(max_length=2000, label=_("Your answer"))
 
     def __init__(self, *args: Any, question: PracticeQuestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if question.kind == QuestionKind.CHOICE:
             self.fields["answer"] = forms.ChoiceField(
-                label="Choose one",
+                label=_("Choose one"),
                 choices=[(str(i), choice) for i, choice in enumerate(question.choices)],
                 widget=forms.RadioSelect,
             )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Lesson
 from learning import bkt
@@ -17,11 +18,11 @@ class Concept(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="concepts")
     # The slug is the concept's identity in JSON import/export and in assignments' concept lists.
     slug = models.SlugField(
-        max_length=80, help_text="Short identifier: lowercase letters, digits and hyphens."
+        max_length=80, help_text=_("Short identifier: lowercase letters, digits and hyphens.")
     )
     name = models.CharField(max_length=120)
     description = models.TextField(
-        blank=True, help_text="What a student who has mastered this concept can do."
+        blank=True, help_text=_("What a student who has mastered this concept can do.")
     )
     position = models.PositiveIntegerField(default=0)
     prerequisites = models.ManyToManyField(
@@ -63,15 +64,15 @@ class Concept(models.Model):
 
 
 class QuestionKind(models.TextChoices):
-    CHOICE = "choice", "Multiple choice"
-    SHORT = "short", "Short answer"
+    CHOICE = "choice", _("Multiple choice")
+    SHORT = "short", _("Short answer")
 
 
 class QuestionStatus(models.TextChoices):
-    DRAFTING = "drafting", "Being drafted"
-    DRAFT = "draft", "Draft (students cannot see it)"
-    APPROVED = "approved", "Approved"
-    FAILED = "failed", "Drafting failed"
+    DRAFTING = "drafting", _("Being drafted")
+    DRAFT = "draft", _("Draft (students cannot see it)")
+    APPROVED = "approved", _("Approved")
+    FAILED = "failed", _("Drafting failed")
 
 
 class PracticeQuestionQuerySet(models.QuerySet["PracticeQuestion"]):
@@ -82,11 +83,11 @@ class PracticeQuestionQuerySet(models.QuerySet["PracticeQuestion"]):
 class PracticeQuestion(models.Model):
     concept = models.ForeignKey(Concept, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(max_length=8, choices=QuestionKind.choices)
-    prompt = models.TextField(help_text="Markdown.")
+    prompt = models.TextField(help_text=_("Markdown."))
     choices = models.JSONField(default=list, blank=True)  # multiple choice: the options
     answer_index = models.PositiveSmallIntegerField(null=True, blank=True)  # the right option
     accepted_answers = models.JSONField(default=list, blank=True)  # short answer: right answers
-    explanation = models.TextField(blank=True, help_text="Shown after the student answers.")
+    explanation = models.TextField(blank=True, help_text=_("Shown after the student answers."))
     status = models.CharField(
         max_length=10, choices=QuestionStatus.choices, default=QuestionStatus.DRAFT
     )
@@ -140,8 +141,8 @@ class PracticeAnswer(models.Model):
 
 
 class Source(models.TextChoices):
-    PRACTICE = "practice", "Practice question"
-    ASSIGNMENT = "assignment", "Assignment"
+    PRACTICE = "practice", _("Practice question")
+    ASSIGNMENT = "assignment", _("Assignment")
 
 
 class Observation(models.Model):

@@ -6,10 +6,10 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True)
-def practice_question_draft(question_id: int) -> str:
+def practice_question_draft(question_id: int, language: str = "") -> str:
     from learning.drafting import question_draft_write
 
-    return question_draft_write(question_id=question_id)
+    return question_draft_write(question_id=question_id, language=language)
 
 
 @shared_task

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -30,7 +32,7 @@ from learning.services import practice as practice_services
 HEATMAP_PAGE_SIZE = 50
 
 
-READER_DENIED = "Enroll in the course to see your learning path."
+READER_DENIED = gettext_lazy("Enroll in the course to see your learning path.")
 
 
 def path_student(request: HttpRequest, course: Course) -> User:
@@ -39,7 +41,7 @@ def path_student(request: HttpRequest, course: Course) -> User:
     if not student_id:
         return request.user  # type: ignore[return-value]
     if not is_course_teacher(request.user, course):
-        raise PermissionDenied("Only this course's teachers can see other students' paths.")
+        raise PermissionDenied(_("Only this course's teachers can see other students' paths."))
     student = User.objects.filter(pk=student_id).first() if student_id.isdigit() else None
     if student is None or not is_enrolled(student, course):
         raise Http404("No such student in this course.")
@@ -49,7 +51,7 @@ def path_student(request: HttpRequest, course: Course) -> User:
 @login_required
 @require_GET
 def path(request: HttpRequest, slug: str) -> HttpResponse:
-    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
+    course = course_for_reader(user=request.user, slug=slug, denied=str(READER_DENIED))
     student = path_student(request, course)
     learning_path = paths.student_path(course=course, student=student)
     return render(
@@ -72,7 +74,7 @@ def path(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice(request: AuthenticatedRequest, slug: str, question_id: int) -> HttpResponse:
-    course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
+    course = course_for_reader(user=request.user, slug=slug, denied=str(READER_DENIED))
     question = get_object_or_404(
         PracticeQuestion.objects.select_related("concept"), pk=question_id, concept__course=course
     )
@@ -84,7 +86,7 @@ def practice(request: AuthenticatedRequest, slug: str, question_id: int) -> Http
     if request.method == "POST":
         if teacher and not is_enrolled(request.user, course):
             messages.info(
-                request, "Teachers see the question as students do; answers are not kept."
+                request, _("Teachers see the question as students do; answers are not kept.")
             )
         elif form.is_valid():
             try:
@@ -134,7 +136,7 @@ def concepts(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Concept “{concept.name}” added.")
+            messages.success(request, _("Concept “%(name)s” added.") % {"name": concept.name})
             return redirect("learning:concepts", course.slug)
     listing = (
         Concept.objects.filter(course=course)
@@ -160,7 +162,7 @@ def concept_edit(request: HttpRequest, slug: str, concept_slug: str) -> HttpResp
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Concept “{concept.name}” saved.")
+            messages.success(request, _("Concept “%(name)s” saved.") % {"name": concept.name})
             return redirect("learning:concepts", course.slug)
     return render(
         request, "learning/concept_form.html", {"course": course, "concept": concept, "form": form}
@@ -173,10 +175,13 @@ def concept_delete(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     concept = get_object_or_404(Concept, course=course, slug=concept_slug)
     if not request.POST.get("confirm"):
-        messages.error(request, "Tick the box to confirm: students' mastery of it goes too.")
+        messages.error(request, _("Tick the box to confirm: students' mastery of it goes too."))
         return redirect("learning:concept_edit", course.slug, concept.slug)
     concept.delete()
-    messages.success(request, f"Concept “{concept.name}” deleted, with its questions and mastery.")
+    messages.success(
+        request,
+        _("Concept “%(name)s” deleted, with its questions and mastery.") % {"name": concept.name},
+    )
     return redirect("learning:concepts", course.slug)
 
 
@@ -208,8 +213,15 @@ def concepts_import(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Imported: {result.created} new concepts, {result.updated} updated, "
-                f"{result.questions} questions added.",
+                _(
+                    "Imported: %(created)s new concepts, %(updated)s updated, "
+                    "%(questions)s questions added."
+                )
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "questions": result.questions,
+                },
             )
             return redirect("learning:concepts", course.slug)
     listing = Concept.objects.filter(course=course).prefetch_related(
@@ -237,8 +249,10 @@ def concepts_fit(request: HttpRequest, slug: str) -> HttpResponse:
     concept_params_fit.delay_on_commit(course.pk)
     messages.success(
         request,
-        "Fitting the knowledge-tracing parameters from the class's answers; concepts with too "
-        "little data keep their defaults. Reload this page in a minute.",
+        _(
+            "Fitting the knowledge-tracing parameters from the class's answers; concepts with too "
+            "little data keep their defaults. Reload this page in a minute."
+        ),
     )
     return redirect("learning:concepts", course.slug)
 
@@ -251,7 +265,7 @@ def questions(request: AuthenticatedRequest, slug: str, concept_slug: str) -> Ht
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         practice_services.question_create(concept=concept, by=request.user, **form.question_fields)
-        messages.success(request, "Question added; students can practise it now.")
+        messages.success(request, _("Question added; students can practise it now."))
         return redirect("learning:questions", course.slug, concept.slug)
     listing = list(concept.questions.select_related("source_lesson").order_by("status", "id"))
     context = {
@@ -281,7 +295,7 @@ def _question_for_teacher(request: HttpRequest, slug: str, question_id: int) -> 
 def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     question = _question_for_teacher(request, slug, question_id)
     if question.status == QuestionStatus.DRAFTING:
-        messages.info(request, "This question is still being drafted.")
+        messages.info(request, _("This question is still being drafted."))
         return redirect("learning:questions", slug, question.concept.slug)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
@@ -290,7 +304,8 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
             question=question, approve=approve, **form.question_fields
         )
         messages.success(
-            request, "Question approved: students can practise it now." if approve else "Saved."
+            request,
+            _("Question approved: students can practise it now.") if approve else _("Saved."),
         )
         return redirect("learning:questions", slug, question.concept.slug)
     return render(
@@ -305,7 +320,7 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
 def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     question = _question_for_teacher(request, slug, question_id)
     question.delete()
-    messages.success(request, "Question deleted.")
+    messages.success(request, _("Question deleted."))
     return redirect("learning:questions", slug, question.concept.slug)
 
 
@@ -323,10 +338,10 @@ def question_draft(request: HttpRequest, slug: str, concept_slug: str) -> HttpRe
             by=request.user,
         )
         messages.success(
-            request, "The model is drafting a question; review and approve it when it appears."
+            request, _("The model is drafting a question; review and approve it when it appears.")
         )
     else:
-        messages.error(request, "Choose a lesson and a kind of question.")
+        messages.error(request, _("Choose a lesson and a kind of question."))
     return redirect("learning:questions", course.slug, concept.slug)
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
-from core.i18n import scope_language
+from core.i18n import language_from_scope
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -90,7 +90,7 @@ class BodyLimitASGI:
     @staticmethod
     async def _refuse(scope: Scope, send: Send) -> None:
         # In front of Django's middleware: the caller's Accept-Language picks the language here.
-        with translation.override(scope_language(dict(scope))):
+        with translation.override(language_from_scope(dict(scope))):
             body = json.dumps({"detail": too_large_message()}).encode()
         await send(
             {

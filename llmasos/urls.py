@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
@@ -57,6 +58,8 @@ urlpatterns = [
     # Django's set_language (what `django.conf.urls.i18n` mounts), wrapped so a signed-in user's
     # choice is also kept on their profile.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    # The interface's JavaScript strings in the page's language (static/js: gettext, interpolate).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # LTI 1.3: /lti/... for the LMS, /courses/<slug>/lms/ for the teacher.
     path("", include("lti.urls")),
     # One `courses` namespace for the courses app's pages and the lesson page the portal composes

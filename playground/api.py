@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -26,7 +27,7 @@ class PlaygroundRunApi(APIView):
 
         def validate_stdin(self, stdin: str) -> str:
             if len(stdin.encode()) > settings.PLAYGROUND_MAX_SOURCE_KB * 1024:
-                raise serializers.ValidationError("The input is too large.")
+                raise serializers.ValidationError(_("The input is too large."))
             return stdin
 
     @extend_schema_serializer(component_name="PlaygroundRunResult")

@@ -20,6 +20,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
 
 from assist.budget import QuotaExceeded
 from core.consumers import JsonFrameConsumer
@@ -89,7 +90,7 @@ class PlaygroundConsumer(JsonFrameConsumer):
         }.get(frame["type"])
         if handler is None:
             await self.send_error(
-                "bad_frame", "Unknown type; use run, input, stop, tests, help or ping."
+                "bad_frame", _("Unknown type; use run, input, stop, tests, help or ping.")
             )
             return
         await handler(frame)
@@ -118,7 +119,9 @@ class PlaygroundConsumer(JsonFrameConsumer):
         except Exception:
             await sync_to_async(metering.run_release)(slot=slot)
             logger.exception("the playground sandbox did not start")
-            await self.send_error("sandbox", "The sandbox could not start; try again in a moment.")
+            await self.send_error(
+                "sandbox", _("The sandbox could not start; try again in a moment.")
+            )
             return
         self.run_started_at = time.time()
         await self.send_json({"type": "started"})
@@ -148,17 +151,18 @@ class PlaygroundConsumer(JsonFrameConsumer):
         text = frame.get("text")
         if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
             await self.send_error(
-                "bad_input", f"Input is text of at most {MAX_INPUT_CHARS} characters."
+                "bad_input",
+                _("Input is text of at most %(count)s characters.") % {"count": MAX_INPUT_CHARS},
             )
             return
         if self.program is None or self.run_task is None or self.run_task.done():
-            await self.send_error("not_running", "No program is running to read that input.")
+            await self.send_error("not_running", _("No program is running to read that input."))
             return
         await self.program.send_input(text if text.endswith("\n") else text + "\n")
 
     async def _stop(self, frame: dict[str, Any]) -> None:
         if self.run_task is None or self.run_task.done():
-            await self.send_error("not_running", "No program is running.")
+            await self.send_error("not_running", _("No program is running."))
             return
         await self._stop_program()
 
@@ -177,7 +181,7 @@ class PlaygroundConsumer(JsonFrameConsumer):
                 {
                     "type": "error",
                     "code": "preempted",
-                    "message": "Stopped: you started another program in another tab.",
+                    "message": _("Stopped: you started another program in another tab."),
                 }
             )
             await self._stop_program()
@@ -193,7 +197,7 @@ class PlaygroundConsumer(JsonFrameConsumer):
             user=self.user, assignment_id=frame.get("assignment")
         )
         if assignment is None:
-            await self.send_error("bad_assignment", "No such assignment of yours.")
+            await self.send_error("bad_assignment", _("No such assignment of yours."))
             return
         slot = await self._admit()
         if slot is None:
@@ -210,14 +214,14 @@ class PlaygroundConsumer(JsonFrameConsumer):
     async def _help(self, frame: dict[str, Any]) -> None:
         kind = frame.get("kind")
         if kind not in ai_help.HELP_KINDS:
-            await self.send_error("bad_help", "Ask for explain, why or improve.")
+            await self.send_error("bad_help", _("Ask for explain, why or improve."))
             return
         code = frame.get("code")
         if problem := services.source_problem(code):
             await self.send_error("bad_code", problem)
             return
         if self.help_task and not self.help_task.done():
-            await self.send_error("busy", "The tutor is still answering your last request.")
+            await self.send_error("busy", _("The tutor is still answering your last request."))
             return
         assignment = None
         if frame.get("assignment") not in (None, ""):
@@ -225,7 +229,7 @@ class PlaygroundConsumer(JsonFrameConsumer):
                 user=self.user, assignment_id=frame.get("assignment")
             )
             if assignment is None:
-                await self.send_error("bad_assignment", "No such assignment of yours.")
+                await self.send_error("bad_assignment", _("No such assignment of yours."))
                 return
         try:
             request = await database_sync_to_async(ai_help.help_prepare)(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.models import Course
@@ -18,11 +19,11 @@ class RunForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 18, "data-code-editor": "", "spellcheck": "false"}),
     )
     stdin = forms.CharField(
-        label="Input for the program",
+        label=_("Input for the program"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Without JavaScript: everything input() will read, one line each.",
+        help_text=_("Without JavaScript: everything input() will read, one line each."),
     )
 
     def clean_code(self) -> str:
@@ -38,8 +39,8 @@ class SnippetForm(forms.Form):
     shared_with = forms.ModelChoiceField(
         queryset=Course.objects.none(),
         required=False,
-        empty_label="Only me",
-        label="Share (read-only) with",
+        empty_label=_("Only me"),
+        label=_("Share (read-only) with"),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from assist.budget import charge, refund
 from assist.models import Outcome
@@ -69,7 +70,7 @@ def help_prepare(
         assignment=assignment,
     )
     if not decision.allowed:
-        raise PlaygroundError("help_off", decision.reason or "AI help is turned off here.")
+        raise PlaygroundError("help_off", decision.reason or _("AI help is turned off here."))
     charge(user=user, decision=decision, course_id=assignment.course_id if assignment else None)
     messages = help_messages(
         kind=kind,

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from core.ratelimit import calls_this_minute
 from playground.services import PlaygroundError
@@ -34,8 +35,8 @@ def run_admit(*, user: Any) -> str:
     if runs > settings.PLAYGROUND_RUNS_PER_MINUTE:
         raise PlaygroundError(
             "rate_limited",
-            f"You started {settings.PLAYGROUND_RUNS_PER_MINUTE} runs this minute; "
-            f"wait {wait} s before the next.",
+            _("You started %(runs)s runs this minute; wait %(wait)s s before the next.")
+            % {"runs": settings.PLAYGROUND_RUNS_PER_MINUTE, "wait": wait},
         )
     # A bit more than the longest a run can last (wall limit plus stopping it).
     timeout = int(max(settings.PLAYGROUND_WALL_SECONDS, settings.SANDBOX_WALL_SECONDS)) + 30
@@ -46,8 +47,8 @@ def run_admit(*, user: Any) -> str:
             return key
     raise PlaygroundError(
         "too_many_runs",
-        f"You already have {settings.PLAYGROUND_MAX_CONCURRENT_RUNS} programs running; "
-        "stop one or wait for it to end.",
+        _("You already have %(count)s programs running; stop one or wait for it to end.")
+        % {"count": settings.PLAYGROUND_MAX_CONCURRENT_RUNS},
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from courses.access import can_read_lessons
@@ -35,9 +36,11 @@ def playground_limits() -> Limits:
 
 def source_problem(code: Any) -> str | None:
     if not isinstance(code, str) or not code.strip():
-        return "Write some code first."
+        return _("Write some code first.")
     if len(code.encode()) > settings.PLAYGROUND_MAX_SOURCE_KB * 1024:
-        return f"The program is larger than {settings.PLAYGROUND_MAX_SOURCE_KB} KB."
+        return _("The program is larger than %(size)s KB.") % {
+            "size": settings.PLAYGROUND_MAX_SOURCE_KB
+        }
     return None
 
 
@@ -87,7 +90,9 @@ def snippet_save(
         shared_with is not None
         and not shareable_courses(user=owner).filter(pk=shared_with.pk).exists()
     ):
-        raise PlaygroundError("bad_course", "You can only share with a course you take or teach.")
+        raise PlaygroundError(
+            "bad_course", _("You can only share with a course you take or teach.")
+        )
     if snippet is None:
         snippet = Snippet(owner=owner)
     snippet.title, snippet.code, snippet.shared_with = title, code, shared_with

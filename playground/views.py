@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -16,6 +18,15 @@ from playground import metering, services
 from playground.forms import RunForm, SnippetForm
 from playground.models import Snippet
 from sandbox import run_program
+
+# The no-JavaScript run's status line; playground.js has the same labels for streamed runs.
+VERDICT_LABELS = {
+    "passed": pgettext_lazy("a program's run verdict", "passed"),
+    "error": pgettext_lazy("a program's run verdict", "error"),
+    "timeout": pgettext_lazy("a program's run verdict", "timeout"),
+    "memory_limit": pgettext_lazy("a program's run verdict", "memory limit"),
+    "output_limit": pgettext_lazy("a program's run verdict", "output limit"),
+}
 
 
 @login_required
@@ -67,6 +78,7 @@ def playground(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "result": result,
+        "verdict_label": VERDICT_LABELS.get(result.verdict, result.verdict) if result else "",
         "assignment": assignment,
         "instructions": render_markdown(assignment.instructions) if assignment else "",
         "snippet": snippet,
@@ -97,7 +109,7 @@ def snippet_save(request: HttpRequest) -> HttpResponse:
         snippet = services.snippet_save(owner=request.user, snippet=snippet, **form.cleaned_data)
     if refused:
         return redirect("playground:index")
-    messages.success(request, f"Saved “{snippet.title}”.")
+    messages.success(request, _("Saved “%(title)s”.") % {"title": snippet.title})
     return redirect(f"{reverse('playground:index')}?snippet={snippet.pk}")
 
 
@@ -115,5 +127,5 @@ def snippet_detail(request: HttpRequest, snippet_id: int) -> HttpResponse:
 def snippet_delete(request: HttpRequest, snippet_id: int) -> HttpResponse:
     snippet = get_object_or_404(Snippet, pk=snippet_id, owner=request.user)
     snippet.delete()
-    messages.success(request, f"Deleted “{snippet.title}”.")
+    messages.success(request, _("Deleted “%(title)s”.") % {"title": snippet.title})
     return redirect("playground:index")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -110,7 +111,7 @@ class ConversationDetailApi(APIView):
             conversation.student_id == request.user.pk
             or is_course_teacher(request.user, conversation.course)
         ):
-            raise NotFound("No such conversation.")
+            raise NotFound(_("No such conversation."))
         return Response(self.OutputSerializer(conversation).data)
 
 
@@ -126,7 +127,7 @@ class MessageRatingApi(APIView):
             pk=message_id, conversation__student_id=request.user.pk
         ).first()
         if message is None:
-            raise NotFound("No such message of yours.")
+            raise NotFound(_("No such message of yours."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.message_rate(message=message, **data.validated_data)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from assist.guards import WITHHELD
 from knowledge.sentences import split_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, SupportChecker, support_share
 
-UNRELIABLE = (
+UNRELIABLE = _(
     "The tutor could not explain this reliably from the course material. "
     "Read the quoted passages above; they are the course's own words."
 )

@@ -17,6 +17,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assist.budget import QuotaExceeded, budget_state
 from core.consumers import CLOSE_FORBIDDEN, JsonFrameConsumer
@@ -83,7 +86,7 @@ def _support_frame(turn: PreparedTurn, check: SentenceSupport) -> dict[str, Any]
 
 class TutorConsumer(JsonFrameConsumer):
     max_frame = MAX_CLIENT_FRAME
-    bad_frame_message = "Frames are JSON objects with a type: ask, stop or ping."
+    bad_frame_message = gettext_lazy("Frames are JSON objects with a type: ask, stop or ping.")
     task: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -127,11 +130,15 @@ class TutorConsumer(JsonFrameConsumer):
             if self.task and not self.task.done():
                 self._stop_generation()
             elif not self.html:
-                await self.send_error("not_generating", "There is no answer in progress to stop.")
+                await self.send_error(
+                    "not_generating", _("There is no answer in progress to stop.")
+                )
         elif kind == "ask":
             await self._ask(frame)
         else:
-            await self.send_error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
+            await self.send_error(
+                "bad_frame", _("Unknown frame type %(type)r.") % {"type": str(kind)[:40]}
+            )
 
     def _stop_generation(self) -> None:
         # Once: a second stop (a double click, then a disconnect) must not interrupt the task
@@ -142,7 +149,7 @@ class TutorConsumer(JsonFrameConsumer):
     async def _ask(self, frame: dict[str, Any]) -> None:
         if self.task and not self.task.done():
             await self.send_error(
-                "busy", "The tutor is still answering; wait for it or stop it.", busy=True
+                "busy", _("The tutor is still answering; wait for it or stop it."), busy=True
             )
             return
         question = frame.get("question", "")
@@ -150,17 +157,21 @@ class TutorConsumer(JsonFrameConsumer):
         try:
             conversation_id = _conversation_id(frame.get("conversation"))
         except (TypeError, ValueError):
-            await self.send_error("bad_frame", "conversation must be a conversation id (a number).")
+            await self.send_error(
+                "bad_frame", _("conversation must be a conversation id (a number).")
+            )
             return
         if not isinstance(question, str) or not isinstance(mode, str):
-            await self.send_error("bad_frame", "question and mode must be strings.")
+            await self.send_error("bad_frame", _("question and mode must be strings."))
             return
         lesson = None
         lesson_slug = frame.get("lesson") or self.page_lesson_slug
         if lesson_slug:
             lesson = await _lesson_for(self.course, str(lesson_slug)[:200])
             if lesson is None:
-                await self.send_error("lesson_not_found", "That lesson is not part of this course.")
+                await self.send_error(
+                    "lesson_not_found", _("That lesson is not part of this course.")
+                )
                 return
         try:
             turn = await database_sync_to_async(turn_start)(
@@ -236,7 +247,10 @@ class TutorConsumer(JsonFrameConsumer):
             status, error = Message.Status.FAILED, str(exc)
         except Exception:
             logger.exception("Tutor reply %s failed", turn.reply.pk)
-            status, error = Message.Status.FAILED, "The tutor failed to answer; please try again."
+            status, error = (
+                Message.Status.FAILED,
+                _("The tutor failed to answer; please try again."),
+            )
         reply = await database_sync_to_async(turn_finish)(
             turn=turn,
             text="".join(parts),
@@ -292,10 +306,10 @@ class TutorConsumer(JsonFrameConsumer):
         )
 
     async def send_error(
-        self, code: str, message: str, *, busy: bool = False, **extra: Any
+        self, code: str, message: str | Promise, *, busy: bool = False, **extra: Any
     ) -> None:
         """A JSON error frame, or in HTML mode the status line showing the message."""
         if self.html:
-            await self.send_text(rendering.status_fragment(busy=busy, error=message))
+            await self.send_text(rendering.status_fragment(busy=busy, error=str(message)))
         else:
             await super().send_error(code, message, **extra)

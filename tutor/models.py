@@ -7,14 +7,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Course, Lesson
 
 
 class Mode(models.TextChoices):
-    EXPLAIN = "explain", "Explain"
-    HINT = "hint", "Hint (Socratic)"
-    QUIZ = "quiz", "Quiz me"
+    EXPLAIN = "explain", pgettext_lazy("the tutor's mode", "Explain")
+    HINT = "hint", pgettext_lazy("the tutor's mode", "Hint (Socratic)")
+    QUIZ = "quiz", pgettext_lazy("the tutor's mode", "Quiz me")
 
 
 class Conversation(models.Model):
@@ -43,26 +45,26 @@ class Conversation(models.Model):
 
 class Message(models.Model):
     class Role(models.TextChoices):
-        STUDENT = "student", "Student"
-        TUTOR = "tutor", "Tutor"
+        STUDENT = "student", _("Student")
+        TUTOR = "tutor", pgettext_lazy("the AI tutor, as the author of a message", "Tutor")
 
     class Kind(models.TextChoices):
-        QUESTION = "question", "Question"
-        ANSWER = "answer", "Answer"
-        QUIZ_QUESTION = "quiz_question", "Quiz question"
-        QUIZ_ANSWER = "quiz_answer", "Quiz answer"
-        QUIZ_FEEDBACK = "quiz_feedback", "Quiz feedback"
+        QUESTION = "question", _("Question")
+        ANSWER = "answer", _("Answer")
+        QUIZ_QUESTION = "quiz_question", _("Quiz question")
+        QUIZ_ANSWER = "quiz_answer", _("Quiz answer")
+        QUIZ_FEEDBACK = "quiz_feedback", _("Quiz feedback")
 
     class Status(models.TextChoices):
-        STREAMING = "streaming", "Streaming"
-        COMPLETE = "complete", "Complete"
-        STOPPED = "stopped", "Stopped"
-        FAILED = "failed", "Failed"
+        STREAMING = "streaming", _("Streaming")
+        COMPLETE = "complete", _("Complete")
+        STOPPED = "stopped", pgettext_lazy("a tutor reply's status", "Stopped")
+        FAILED = "failed", pgettext_lazy("a tutor reply's status", "Failed")
 
     class Rating(models.TextChoices):
-        NONE = "", "Not rated"
-        HELPFUL = "helpful", "Helpful"
-        NOT_HELPFUL = "not_helpful", "Not helpful"
+        NONE = "", _("Not rated")
+        HELPFUL = "helpful", _("Helpful")
+        NOT_HELPFUL = "not_helpful", _("Not helpful")
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"

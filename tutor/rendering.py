@@ -8,6 +8,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from assist.budget import BudgetState
 from courses.markdown import render_markdown
@@ -37,7 +38,10 @@ def _cite_links(html: str, citations: list[dict[str, Any]]) -> SafeString:
     return mark_safe(_MARKER.sub(link, html))  # only links with escaped URLs were added
 
 
-_UNSUPPORTED_NOTE = '<span class="visually-hidden"> (not supported by the course material)</span>'
+def _unsupported_note() -> str:
+    # A function, not a constant: rendered in the language active for this page or socket.
+    note = escape(_("(not supported by the course material)"))
+    return f'<span class="visually-hidden"> {note}</span>'
 
 
 def marked_html(text: str, checks: list[dict[str, Any]], citations: list[dict[str, Any]]) -> str:
@@ -69,12 +73,12 @@ def marked_html(text: str, checks: list[dict[str, Any]], citations: list[dict[st
         if inline:
             inner = html[3:-4]
             if unsupported:
-                inner = f'<span class="claim-unsupported">{inner}{_UNSUPPORTED_NOTE}</span>'
+                inner = f'<span class="claim-unsupported">{inner}{_unsupported_note()}</span>'
             paragraph.append(inner)
         else:
             flush()
             if unsupported:
-                html = f'<div class="claim-unsupported">{html}{_UNSUPPORTED_NOTE}</div>'
+                html = f'<div class="claim-unsupported">{html}{_unsupported_note()}</div>'
             out.append(html)
     flush()
     return "".join(out)
@@ -93,8 +97,9 @@ def tutor_body(message: Message) -> SafeString:
     if is_reliable(message):
         return _cite_links(body, message.citations)
     attempt = (
-        "<details><summary>The tutor's attempt anyway (not supported by the material)</summary>"
-        f"{body}</details>"
+        "<details><summary>"
+        + escape(_("The tutor's attempt anyway (not supported by the material)"))
+        + f"</summary>{body}</details>"
         if message.content.strip()
         else ""
     )

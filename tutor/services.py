@@ -23,6 +23,8 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assist.budget import BudgetState, busy_release, busy_take, charge, refund
 from assist.models import Outcome
@@ -41,7 +43,7 @@ from knowledge.support import SentenceSupport
 from tutor.checking import SupportStream
 from tutor.models import Conversation, Message, Mode
 
-NO_QUIZ_TOPIC = (
+NO_QUIZ_TOPIC = gettext_lazy(
     "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
     "tutor from a lesson page and choose “Quiz me” there."
 )
@@ -86,7 +88,9 @@ def conversation_for_student(*, user: Any, course: Course, conversation_id: int)
         .first()
     )
     if conversation is None:
-        raise TutorError("conversation_not_found", "There is no such conversation of yours here.")
+        raise TutorError(
+            "conversation_not_found", _("There is no such conversation of yours here.")
+        )
     return conversation
 
 
@@ -200,7 +204,7 @@ def _plan(
                 return Message.Kind.QUIZ_FEEDBACK, messages, chunks, "", quote_for
         chunks = _quiz_passages(conversation, text, lesson)
         if not chunks:
-            return Message.Kind.QUIZ_QUESTION, None, [], NO_QUIZ_TOPIC, ""
+            return Message.Kind.QUIZ_QUESTION, None, [], str(NO_QUIZ_TOPIC), ""
         messages = prompts.quiz_question_messages(chunks=chunks)
         return Message.Kind.QUIZ_QUESTION, messages, chunks, "", ""
 
@@ -214,7 +218,8 @@ def _plan(
         )
     brief = assignment_brief(assignment=assignment) if assignment else None
     if not chunks and brief is None:
-        return Message.Kind.ANSWER, None, [], NOT_COVERED, ""
+        # knowledge.rag's sentence, in the student's language (its catalogue entry is knowledge's).
+        return Message.Kind.ANSWER, None, [], _(str(NOT_COVERED)), ""
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
@@ -252,14 +257,18 @@ def turn_start(
     """
     text = text.strip()
     if not text:
-        raise TutorError("empty_question", "Type a question first.")
+        raise TutorError("empty_question", _("Type a question first."))
     if len(text) > MAX_QUESTION_CHARS:
         raise TutorError(
             "question_too_long",
-            f"Questions are limited to {MAX_QUESTION_CHARS} characters; this one has {len(text)}.",
+            _("Questions are limited to %(limit)s characters; this one has %(length)s.")
+            % {"limit": MAX_QUESTION_CHARS, "length": len(text)},
         )
     if mode not in Mode.values:
-        raise TutorError("bad_mode", f"Unknown mode; use one of: {', '.join(Mode.values)}.")
+        raise TutorError(
+            "bad_mode",
+            _("Unknown mode; use one of: %(modes)s.") % {"modes": ", ".join(Mode.values)},
+        )
     conversation = None
     if conversation_id is not None:
         conversation = conversation_for_student(
@@ -267,19 +276,19 @@ def turn_start(
         )
         lesson = lesson or conversation.lesson
     if lesson is not None and lesson.course_id != course.pk:
-        raise TutorError("lesson_not_found", "That lesson is not part of this course.")
+        raise TutorError("lesson_not_found", _("That lesson is not part of this course."))
     # Naming an assignment puts it in the context, under its own rule (assist.policy).
     assignment = None if mode == Mode.QUIZ else assignment_named(course_id=course.pk, text=text)
     decision = decide(
         user=user, purpose=_PURPOSES[mode], course=course, lesson=lesson, assignment=assignment
     )
     if not decision.allowed:
-        raise TutorError("tutor_off", decision.reason or "The tutor is turned off here.")
+        raise TutorError("tutor_off", decision.reason or _("The tutor is turned off here."))
     # A teacher's "hints only" holds in explain mode too: hint prompts, and the guard.
     plan_mode = Mode.HINT if decision.hint_only and mode == Mode.EXPLAIN else mode
     if not busy_take(user=user):
         raise TutorError(
-            "busy", "The tutor is still answering your last question; wait or stop it."
+            "busy", _("The tutor is still answering your last question; wait or stop it.")
         )
     try:
         budget = charge(user=user, decision=decision, course_id=course.pk)
@@ -442,7 +451,7 @@ _OUTCOMES: dict[str, str] = {
 
 def message_rate(*, message: Message, helpful: bool, comment: str = "") -> Message:
     if not message.is_tutor or message.status == Message.Status.STREAMING:
-        raise TutorError("not_rateable", "Only a finished tutor reply can be rated.")
+        raise TutorError("not_rateable", _("Only a finished tutor reply can be rated."))
     message.rating = Message.Rating.HELPFUL if helpful else Message.Rating.NOT_HELPFUL
     message.rating_comment = comment.strip()[:1000]
     message.rated_at = timezone.now()

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -20,8 +22,8 @@ from courses.models import Course, Lesson
 from tutor import selectors, services
 from tutor.models import Conversation, Message, Mode
 
-TUTOR_DENIED = "Enroll in the course to ask its tutor."
-CONVERSATIONS_DENIED = "Only this course's teachers can see its tutor conversations."
+TUTOR_DENIED = gettext_lazy("Enroll in the course to ask its tutor.")
+CONVERSATIONS_DENIED = gettext_lazy("Only this course's teachers can see its tutor conversations.")
 
 
 def course_tutor_url(course: Course) -> str:
@@ -31,7 +33,7 @@ def course_tutor_url(course: Course) -> str:
 @login_required
 @require_GET
 def course_tutor(request: HttpRequest, slug: str) -> HttpResponse:
-    course = course_for_reader(user=request.user, slug=slug, denied=TUTOR_DENIED)
+    course = course_for_reader(user=request.user, slug=slug, denied=str(TUTOR_DENIED))
     page = Paginator(
         selectors.student_conversations(user=request.user, course=course), 20
     ).get_page(request.GET.get("page"))
@@ -78,7 +80,7 @@ def conversation_detail(request: HttpRequest, slug: str, conversation_id: int) -
 @require_POST
 def ask(request: HttpRequest, slug: str) -> HttpResponse:
     """The tutor without JavaScript: the whole answer, then the conversation page."""
-    course = course_for_reader(user=request.user, slug=slug, denied=TUTOR_DENIED)
+    course = course_for_reader(user=request.user, slug=slug, denied=str(TUTOR_DENIED))
     lesson = None
     if request.POST.get("lesson"):
         lesson = get_object_or_404(Lesson, course=course, slug=request.POST["lesson"])
@@ -114,7 +116,7 @@ def message_rate(request: AuthenticatedRequest, slug: str, message_id: int) -> H
     )
     helpful = request.POST.get("helpful")
     if helpful not in ("yes", "no"):
-        return HttpResponse("Choose helpful or not helpful.", status=400)
+        return HttpResponse(_("Choose helpful or not helpful."), status=400)
     try:
         services.message_rate(
             message=message, helpful=helpful == "yes", comment=request.POST.get("comment", "")
@@ -123,7 +125,7 @@ def message_rate(request: AuthenticatedRequest, slug: str, message_id: int) -> H
         return HttpResponse(str(exc), status=409)
     if request.htmx:
         return render(request, "tutor/_rating.html", {"m": message, "owner": True})
-    messages.success(request, "Thanks: your rating helps the teacher improve the course.")
+    messages.success(request, _("Thanks: your rating helps the teacher improve the course."))
     return redirect(message.conversation)
 
 
@@ -131,7 +133,7 @@ def message_rate(request: AuthenticatedRequest, slug: str, message_id: int) -> H
 @require_GET
 def insights(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_for_teacher(
-        user=request.user, slug=slug, denied=CONVERSATIONS_DENIED, hide_draft=False
+        user=request.user, slug=slug, denied=str(CONVERSATIONS_DENIED), hide_draft=False
     )
     try:
         student_id = int(request.GET.get("student") or 0) or None

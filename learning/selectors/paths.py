@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from courses.models import Course, LessonCompletion
 from learning import graph
@@ -33,7 +34,19 @@ PROGRESS_DAYS = 28
 def _join(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return gettext("%(names)s and %(last)s") % {
+        "names": pgettext("separator of a list of names", ", ").join(names[:-1]),
+        "last": names[-1],
+    }
+
+
+# What the path page shows for ConceptState.status (the API keeps the plain values).
+STATUS_LABELS = {
+    "mastered": pgettext_lazy("a concept's state", "mastered"),
+    "locked": pgettext_lazy("a concept's state", "locked"),
+    "in progress": pgettext_lazy("a concept's state", "in progress"),
+    "ready": pgettext_lazy("a concept's state", "ready"),
+}
 
 
 @dataclass
@@ -57,6 +70,10 @@ class ConceptState:
         if not self.ready:
             return "locked"
         return "in progress" if self.attempts else "ready"
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
 
 
 @dataclass
@@ -197,7 +214,10 @@ class _Activities:
 
     def _practice(self, question: PracticeQuestion) -> Activity:
         return Activity(
-            "practice", "Practice question", question.get_absolute_url(), "Answer a question"
+            "practice",
+            gettext("Practice question"),
+            question.get_absolute_url(),
+            gettext("Answer a question"),
         )
 
     def review(self, concept: Concept) -> Activity | None:
@@ -213,14 +233,18 @@ class _Activities:
         if not lessons:
             return None
         lesson = next((x for x in lessons if x.pk not in self.read), lessons[0])
-        return Activity("lesson", lesson.title, lesson.get_absolute_url(), "Read the lesson")
+        return Activity(
+            "lesson", lesson.title, lesson.get_absolute_url(), gettext("Read the lesson")
+        )
 
     def for_concept(self, state: ConceptState) -> Activity | None:
         concept = state.concept
         unread = [x for x in self.graph.lessons.get(concept.pk, []) if x.pk not in self.read]
         if unread and not state.attempts:
             lesson = unread[0]
-            return Activity("lesson", lesson.title, lesson.get_absolute_url(), "Read the lesson")
+            return Activity(
+                "lesson", lesson.title, lesson.get_absolute_url(), gettext("Read the lesson")
+            )
         questions = self.questions.get(concept.pk, [])
         fresh = [q for q in questions if q.pk not in self.right]
         if fresh:
@@ -233,7 +257,7 @@ class _Activities:
                     "assignment",
                     assignment.title,
                     assignment.get_absolute_url(),
-                    "Do the assignment",
+                    gettext("Do the assignment"),
                 )
         return self.review(concept)
 
@@ -268,24 +292,41 @@ def _reasons(state: ConceptState, course_graph: _Graph, opens: list[int], wrong:
     reasons = []
     if prerequisites:
         reasons.append(
-            f"You have mastered {_join(prerequisites)}; {concept.name} builds on "
-            f"{'them' if len(prerequisites) > 1 else 'it'}."
+            ngettext(
+                "You have mastered %(names)s; %(concept)s builds on it.",
+                "You have mastered %(names)s; %(concept)s builds on them.",
+                len(prerequisites),
+            )
+            % {"names": _join(prerequisites), "concept": concept.name}
         )
     else:
-        reasons.append(f"{concept.name} needs nothing else first: a good place to start.")
+        reasons.append(
+            gettext("%(concept)s needs nothing else first: a good place to start.")
+            % {"concept": concept.name}
+        )
     if opens:
         reasons.append(
-            f"Mastering it unlocks {_join([course_graph.by_id[o].name for o in opens])}."
+            gettext("Mastering it unlocks %(names)s.")
+            % {"names": _join([course_graph.by_id[o].name for o in opens])}
         )
     if wrong:
         days = settings.LEARNING_STRUGGLE_DAYS
         reasons.append(
-            f"You missed it {wrong} time{'s' if wrong != 1 else ''} in the last {days} days; "
-            "a little more practice will make it stick."
+            ngettext(
+                "You missed it %(count)s time in the last %(days)s days; "
+                "a little more practice will make it stick.",
+                "You missed it %(count)s times in the last %(days)s days; "
+                "a little more practice will make it stick.",
+                wrong,
+            )
+            % {"count": wrong, "days": days}
         )
     if state.attempts:
         goal = round(settings.LEARNING_MASTERY_THRESHOLD * 100)
-        reasons.append(f"Your mastery is {state.percent}% (mastered from {goal}%).")
+        reasons.append(
+            gettext("Your mastery is %(percent)s%% (mastered from %(goal)s%%).")
+            % {"percent": state.percent, "goal": goal}
+        )
     return reasons
 
 

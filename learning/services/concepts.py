@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from courses.models import Course, Lesson
@@ -50,10 +51,9 @@ def course_requires(*, course: Course) -> dict[str, set[str]]:
 
 def _cycle_message(cycle: list[str], course: Course) -> str:
     names = dict(Concept.objects.filter(course=course).values_list("slug", "name"))
-    return (
-        "That would make a cycle of prerequisites: "
-        f"{graph.describe_cycle(cycle, names)} (each needs the next)."
-    )
+    return _("That would make a cycle of prerequisites: %(cycle)s (each needs the next).") % {
+        "cycle": graph.describe_cycle(cycle, names)
+    }
 
 
 @transaction.atomic
@@ -70,15 +70,17 @@ def concept_save(
 ) -> Concept:
     """Create or change a concept; a prerequisite that would close a cycle is refused."""
     if concept is not None and concept.slug != slug:
-        raise ConceptRefused("A concept's slug cannot change: assignments and exports use it.")
+        raise ConceptRefused(_("A concept's slug cannot change: assignments and exports use it."))
     if slug in RESERVED_SLUGS:
-        raise ConceptRefused(f"“{slug}” is reserved; choose another slug.")
+        raise ConceptRefused(_("“%(slug)s” is reserved; choose another slug.") % {"slug": slug})
     if concept is None and Concept.objects.filter(course=course, slug=slug).exists():
-        raise ConceptRefused(f"The course already has a concept called {slug}.")
+        raise ConceptRefused(
+            _("The course already has a concept called %(slug)s.") % {"slug": slug}
+        )
     if any(p.course_id != course.pk for p in prerequisites) or any(
         lesson.course_id != course.pk for lesson in lessons
     ):
-        raise ConceptRefused("Prerequisites and lessons must belong to the same course.")
+        raise ConceptRefused(_("Prerequisites and lessons must belong to the same course."))
     requires = course_requires(course=course)
     requires[slug] = set()
     for prerequisite in prerequisites:
@@ -147,22 +149,25 @@ class ImportResult:
 def _import_problems(course: Course, data: Any) -> list[str]:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         return [
-            f'This is not a concept file: it must be a JSON object with "format": '
-            f'"{EXPORT_FORMAT}" and a "concepts" list.'
+            _(
+                'This is not a concept file: it must be a JSON object with "format": '
+                '"%(format)s" and a "concepts" list.'
+            )
+            % {"format": EXPORT_FORMAT}
         ]
     items = data.get("concepts")
     if not isinstance(items, list) or not items:
-        return ['"concepts" must be a non-empty list.']
+        return [_('"concepts" must be a non-empty list.')]
     if len(items) > MAX_IMPORT_CONCEPTS:
-        return [f"At most {MAX_IMPORT_CONCEPTS} concepts per file."]
+        return [_("At most %(count)s concepts per file.") % {"count": MAX_IMPORT_CONCEPTS}]
     problems: list[str] = []
     lessons = set(course.lessons.values_list("slug", flat=True))
     existing = set(Concept.objects.filter(course=course).values_list("slug", flat=True))
     seen: set[str] = set()
     for index, item in enumerate(items, start=1):
-        where = f"Concept {index}"
+        where = _("Concept %(number)s") % {"number": index}
         if not isinstance(item, dict):
-            problems.append(f"{where} is not an object.")
+            problems.append(_("%(where)s is not an object.") % {"where": where})
             continue
         slug = item.get("slug")
         if (
@@ -171,22 +176,32 @@ def _import_problems(course: Course, data: Any) -> list[str]:
             or len(slug) > 80
             or (slug in RESERVED_SLUGS)
         ):
-            problems.append(f"{where}: “slug” must be lowercase letters, digits and hyphens.")
+            problems.append(
+                _("%(where)s: “slug” must be lowercase letters, digits and hyphens.")
+                % {"where": where}
+            )
             continue
-        where = f"Concept “{slug}”"
+        where = _("Concept “%(slug)s”") % {"slug": slug}
         if slug in seen:
-            problems.append(f"{where} appears twice.")
+            problems.append(_("%(where)s appears twice.") % {"where": where})
         seen.add(slug)
         if not isinstance(item.get("name"), str) or not item["name"].strip():
-            problems.append(f"{where}: “name” is required.")
+            problems.append(_("%(where)s: “name” is required.") % {"where": where})
         elif len(item["name"]) > 120:
-            problems.append(f"{where}: “name” is longer than 120 characters.")
+            problems.append(
+                _("%(where)s: “name” is longer than 120 characters.") % {"where": where}
+            )
         for key in ("prerequisites", "lessons", "questions"):
             if not isinstance(item.get(key, []), list):
-                problems.append(f"{where}: “{key}” must be a list.")
+                problems.append(
+                    _("%(where)s: “%(key)s” must be a list.") % {"where": where, "key": key}
+                )
         for lesson in item.get("lessons", []) if isinstance(item.get("lessons"), list) else []:
             if lesson not in lessons:
-                problems.append(f"{where}: the course has no lesson “{lesson}”.")
+                problems.append(
+                    _("%(where)s: the course has no lesson “%(lesson)s”.")
+                    % {"where": where, "lesson": lesson}
+                )
         bkt_values = item.get("bkt", {})
         if not isinstance(bkt_values, dict) or any(
             key not in bkt.DEFAULT.as_dict()
@@ -195,14 +210,20 @@ def _import_problems(course: Course, data: Any) -> list[str]:
             for key, value in bkt_values.items()
         ):
             problems.append(
-                f"{where}: “bkt” takes prior and learn in 0.001 to 0.999, guess and slip in "
-                f"0.001 to {bkt.GUESS_MAX}."
+                _(
+                    "%(where)s: “bkt” takes prior and learn in 0.001 to 0.999, guess and slip in "
+                    "0.001 to %(max)s."
+                )
+                % {"where": where, "max": bkt.GUESS_MAX}
             )
         questions = item.get("questions", [])
         for number, question in enumerate(questions if isinstance(questions, list) else [], 1):
             fields = question_file_fields(data=question)
-            for problem in question_problems(**fields).values() if fields else ["not an object"]:
-                problems.append(f"{where}, question {number}: {problem}")
+            for problem in question_problems(**fields).values() if fields else [_("not an object")]:
+                problems.append(
+                    _("%(where)s, question %(number)s: %(problem)s")
+                    % {"where": where, "number": number, "problem": problem}
+                )
     known = seen | existing
     requires: dict[str, set[str]] = course_requires(course=course)
     for item in items:
@@ -213,11 +234,15 @@ def _import_problems(course: Course, data: Any) -> list[str]:
             continue
         prerequisites = set(item.get("prerequisites", []))
         for missing in sorted(str(p) for p in prerequisites - known):
-            problems.append(f"Concept “{slug}” needs “{missing}”, which is not defined.")
+            problems.append(
+                _("Concept “%(slug)s” needs “%(missing)s”, which is not defined.")
+                % {"slug": slug, "missing": missing}
+            )
         requires[slug] = {p for p in prerequisites if p in known}
     if not problems and (cycle := graph.find_cycle(requires)):
         problems.append(
-            f"The prerequisites make a cycle: {graph.describe_cycle(cycle)} (each needs the next)."
+            _("The prerequisites make a cycle: %(cycle)s (each needs the next).")
+            % {"cycle": graph.describe_cycle(cycle)}
         )
     return problems
 

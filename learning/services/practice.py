@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from learning import scheduling
@@ -63,32 +64,32 @@ def question_problems(
     """What is wrong with a practice question, by field (forms, import, API and drafts share it)."""
     problems: dict[str, str] = {}
     if kind not in QuestionKind.values:
-        return {"kind": "The kind must be “choice” or “short”."}
+        return {"kind": _("The kind must be “choice” or “short”.")}
     if not prompt.strip():
-        problems["prompt"] = "The question needs a prompt."
+        problems["prompt"] = _("The question needs a prompt.")
     elif len(prompt) > 5000:
-        problems["prompt"] = "The prompt is longer than 5,000 characters."
+        problems["prompt"] = _("The prompt is longer than 5,000 characters.")
     if kind == QuestionKind.CHOICE:
         if (
             not isinstance(choices, list)
             or not 2 <= len(choices) <= 6
             or not all(isinstance(c, str) and c.strip() for c in choices)
         ):
-            problems["choices"] = "A multiple-choice question needs 2 to 6 non-empty choices."
+            problems["choices"] = _("A multiple-choice question needs 2 to 6 non-empty choices.")
         elif len({c.strip() for c in choices}) != len(choices):
-            problems["choices"] = "Two choices are the same."
+            problems["choices"] = _("Two choices are the same.")
         elif (
             isinstance(answer_index, bool)
             or not isinstance(answer_index, int)
             or not 0 <= answer_index < len(choices)
         ):
-            problems["answer_index"] = "Say which choice is right."
+            problems["answer_index"] = _("Say which choice is right.")
     elif (
         not isinstance(accepted_answers, list)
         or not accepted_answers
         or not all(isinstance(a, str) and a.strip() for a in accepted_answers)
     ):
-        problems["accepted_answers"] = "A short-answer question needs at least one right answer."
+        problems["accepted_answers"] = _("A short-answer question needs at least one right answer.")
     return problems
 
 
@@ -179,16 +180,16 @@ def practice_answer_submit(
 ) -> PracticeResult:
     """Grade one answer at once; if it counts, it is evidence for BKT and an FSRS review."""
     if question.status != QuestionStatus.APPROVED:
-        raise PracticeRefused("This question is not open for practice.")
+        raise PracticeRefused(_("This question is not open for practice."))
     response = response.strip()
     if not response:
-        raise PracticeRefused("Choose or type an answer first.")
+        raise PracticeRefused(_("Choose or type an answer first."))
     if len(response) > 2000:
-        raise PracticeRefused("The answer is longer than 2,000 characters.")
+        raise PracticeRefused(_("The answer is longer than 2,000 characters."))
     if question.kind == QuestionKind.CHOICE and response not in {
         str(i) for i in range(len(question.choices))
     }:
-        raise PracticeRefused("Choose one of the options.")
+        raise PracticeRefused(_("Choose one of the options."))
     at = at or timezone.now()
     concept = question.concept
     correct = answer_is_correct(question=question, response=response)

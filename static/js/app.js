@@ -29,8 +29,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "outline secondary open-in-playground";
-    button.textContent = "Open in the playground";
-    button.setAttribute("aria-label", `Open code example ${index + 1} in the playground`);
+    // Translated when the page loads Django's JavaScript catalogue (/jsi18n/), else English.
+    const gettext = window.gettext || ((text) => text);
+    const interpolate = window.interpolate || ((fmt, values) => fmt.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
+    button.textContent = gettext("Open in the playground");
+    button.setAttribute("aria-label", interpolate(gettext("Open code example %(number)s in the playground"), { number: index + 1 }, true));
     button.addEventListener("click", () => {
       sessionStorage.setItem("llmasos-playground-code", block.textContent);
       location.href = `${playground}?from=lesson`;

@@ -3,6 +3,11 @@
 (() => {
   if (window.llmasosLab) return; // lessons may include this file once per embedded instrument
   window.llmasosLab = true;
+  // Django's JavaScript catalogue (/jsi18n/, loaded before this file) translates the labels;
+  // without it they stay in English.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const pgettext = (context, text) => (window.pgettext ? window.pgettext(context, text) : text);
+  const interpolate = (fmt, values) => fmt.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
 
   const charts = new WeakMap();
 
@@ -58,8 +63,8 @@
       data: {
         labels: top.map((c) => show(c.text)),
         datasets: [
-          { label: "Temperature 1", data: top.map((c) => c.probability), backgroundColor: "#9ab" },
-          { label: "After the sliders", data: top.map(() => 0), backgroundColor: "#d5401c" },
+          { label: gettext("Temperature 1"), data: top.map((c) => c.probability), backgroundColor: "#9ab" },
+          { label: gettext("After the sliders"), data: top.map(() => 0), backgroundColor: "#d5401c" },
         ],
       },
       options: {
@@ -80,12 +85,15 @@
         output.textContent = output.nextElementSibling.value;
       });
       root.querySelectorAll(".lab-candidates tbody tr").forEach((row, i) => {
-        row.querySelector(".lab-kept").textContent = probs[i] ? probs[i].toFixed(4) : "cut";
+        row.querySelector(".lab-kept").textContent = probs[i] ? probs[i].toFixed(4) : gettext("cut");
         row.classList.toggle("cut", !probs[i]);
       });
       const survivors = probs.filter((p) => p > 0).length;
       root.querySelector(".lab-survivors").textContent =
-        `${survivors} of the top ${probs.length} tokens survive the cut.`;
+        interpolate(gettext("%(survivors)s of the top %(total)s tokens survive the cut."), {
+          survivors,
+          total: probs.length,
+        });
       if (chart) {
         chart.data.datasets[1].data = probs.slice(0, top.length);
         chart.update();
@@ -105,7 +113,7 @@
       data: {
         datasets: kinds
           .map((kind) => ({
-            label: kind,
+            label: { passage: gettext("passage"), word: gettext("word"), query: gettext("query") }[kind],
             data: data.points.filter((p) => p.kind === kind),
             backgroundColor: colours[kind],
             pointRadius: kind === "passage" ? 3 : 5,
@@ -128,10 +136,10 @@
     chartFor(canvases[0], {
       type: "bar",
       data: {
-        labels: ["KV cache", "No KV cache", "Batch 1", "Batch 8"],
+        labels: [gettext("KV cache"), gettext("No KV cache"), gettext("Batch 1"), gettext("Batch 8")],
         datasets: [
           {
-            label: "Tokens per second",
+            label: gettext("Tokens per second"),
             data: [
               data.with_cache_tokens_per_second,
               data.without_cache_tokens_per_second,
@@ -150,7 +158,7 @@
         labels: data.time_to_first_token.map((p) => p.prompt_tokens),
         datasets: [
           {
-            label: "Time to first token (ms)",
+            label: gettext("Time to first token (ms)"),
             data: data.time_to_first_token.map((p) => p.seconds * 1000),
             borderColor: "#d5401c",
           },
@@ -159,7 +167,7 @@
       options: {
         animation: false,
         maintainAspectRatio: false,
-        scales: { x: { title: { display: true, text: "Prompt tokens" } } },
+        scales: { x: { title: { display: true, text: gettext("Prompt tokens") } } },
       },
     });
   }
@@ -174,9 +182,12 @@
           .sort((a, b) => b.w - a.w)
           .slice(0, 3);
         const headers = root.querySelectorAll(".attention-map thead th.col-token");
-        focus.textContent =
-          `“${row.querySelector("th").textContent}” looks most at ` +
-          best.map((b) => `“${headers[b.j].textContent}” (${b.w.toFixed(2)})`).join(", ");
+        focus.textContent = interpolate(gettext("“%(token)s” looks most at %(others)s"), {
+          token: row.querySelector("th").textContent,
+          others: best
+            .map((b) => `“${headers[b.j].textContent}” (${b.w.toFixed(2)})`)
+            .join(pgettext("separator of a list of names", ", ")),
+        });
       };
       row.addEventListener("mouseenter", describe);
       row.addEventListener("focus", describe);

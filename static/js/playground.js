@@ -4,6 +4,10 @@
 // and the server runs the program once with the input field as stdin.
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/) defines these; without it the page stays in English.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => String(obj[k])));
 
   function start() {
     const root = document.getElementById("playground");
@@ -36,7 +40,7 @@
       if (!quotes.length) return;
       const label = document.createElement("h3");
       label.className = "tutor-label";
-      label.textContent = "From the course material";
+      label.textContent = gettext("From the course material");
       helpQuotes.append(label);
       for (const quote of quotes) {
         const figure = document.createElement("figure");
@@ -59,7 +63,7 @@
       }
       const own = document.createElement("h3");
       own.className = "tutor-label";
-      own.textContent = "The tutor's reply";
+      own.textContent = gettext("The tutor's reply");
       helpQuotes.append(own);
     }
     let running = false;
@@ -115,7 +119,7 @@
         delete root.dataset.connected;
         if (running) {
           setRunning(false);
-          status.textContent = "Connection lost: the program was stopped.";
+          status.textContent = gettext("Connection lost: the program was stopped.");
         }
       });
       socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
@@ -126,7 +130,7 @@
         case "started":
           output.textContent = "";
           lastErrors = "";
-          status.textContent = "Running…";
+          status.textContent = gettext("Running…");
           setRunning(true);
           break;
         case "output":
@@ -135,8 +139,15 @@
           break;
         case "exit": {
           setRunning(false);
-          const verdict = { passed: "Finished", error: "Error", timeout: "Time limit", memory_limit: "Memory limit", output_limit: "Output limit" }[frame.verdict] || frame.verdict;
-          status.textContent = `${frame.stopped ? "Stopped" : verdict} · exit code ${frame.exit_code ?? "–"} · ${frame.time_ms} ms${frame.problem ? " · " + frame.problem : ""}`;
+          const verdict = {
+            passed: gettext("Finished"),
+            error: gettext("Error"),
+            timeout: gettext("Time limit"),
+            memory_limit: gettext("Memory limit"),
+            output_limit: gettext("Output limit"),
+          }[frame.verdict] || frame.verdict;
+          const summary = interpolate(gettext("exit code %(code)s · %(ms)s ms"), { code: frame.exit_code ?? "–", ms: frame.time_ms }, true);
+          status.textContent = `${frame.stopped ? gettext("Stopped") : verdict} · ${summary}${frame.problem ? " · " + frame.problem : ""}`;
           if (frame.problem && !frame.stopped) lastErrors += "\n" + frame.problem;
           break;
         }
@@ -173,8 +184,10 @@
       testResults.textContent = "";
       const heading = document.createElement("p");
       const passed = frame.tests.filter((t) => t.outcome === "passed").length;
-      heading.textContent = `Visible tests: ${passed} of ${frame.tests.length} passed` +
-        (frame.hidden ? ` (${frame.hidden} hidden tests run only when you submit)` : "") +
+      heading.textContent = interpolate(gettext("Visible tests: %(passed)s of %(total)s passed"), { passed, total: frame.tests.length }, true) +
+        (frame.hidden
+          ? " " + interpolate(ngettext("(%(count)s hidden test runs only when you submit)", "(%(count)s hidden tests run only when you submit)", frame.hidden), { count: frame.hidden }, true)
+          : "") +
         (frame.problem ? ` · ${frame.problem}` : "");
       testResults.appendChild(heading);
       const list = document.createElement("ul");
@@ -182,7 +195,8 @@
         const item = document.createElement("li");
         item.className = `outcome-${t.outcome}`;
         const mark = { passed: "✓", skipped: "–" }[t.outcome] || "✗";
-        item.textContent = `${mark} ${t.name}: ${t.outcome}`;
+        const outcome = { passed: gettext("passed"), failed: gettext("failed"), error: gettext("error"), skipped: gettext("skipped") }[t.outcome] || t.outcome;
+        item.textContent = `${mark} ${t.name}: ${outcome}`;
         if (t.message) {
           const pre = document.createElement("pre");
           pre.className = "test-message";
@@ -196,7 +210,7 @@
 
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      status.textContent = "Starting…";
+      status.textContent = gettext("Starting…");
       send({ type: "run", code: code(), assignment });
     });
     stopButton.addEventListener("click", () => send({ type: "stop" }));
@@ -214,7 +228,7 @@
     );
     if (testsButton) {
       testsButton.addEventListener("click", () => {
-        testResults.textContent = "Running the visible tests…";
+        testResults.textContent = gettext("Running the visible tests…");
         send({ type: "tests", code: code(), assignment });
       });
     }
