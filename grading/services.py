@@ -123,6 +123,12 @@ def submission_review(
     submission.needs_review = False
     submission.regrade_requested_at = None
     submission.save()
+    if not submission.assignment.is_code:
+        from grading.calibration import proposals_refresh
+
+        # Every teacher grade teaches the free-text grader; the answers still waiting get
+        # the new proposal (and are released if agreement now reaches the course's bar).
+        proposals_refresh(assignment=submission.assignment)
     submission_scored.send(sender=Submission, submission=submission)
     submission_report(submission)
     return submission
@@ -183,3 +189,15 @@ def submission_report(submission: Submission) -> None:
     from notifications.services import live_event_send
 
     live_event_send(user_id=submission.student_id, event=submission_frame(submission))
+
+
+def rubric_facts_approve(*, assignment: Assignment) -> Assignment:
+    """The facts the grader drafted for criteria without any become the rubric's own."""
+    from grading.evidence import criteria_specs
+
+    specs = criteria_specs(reference=assignment.reference_answer, rubric=assignment.rubric)
+    rubric = [
+        {**item, "facts": [fact.text for fact in spec.facts]}
+        for item, spec in zip(assignment.rubric, specs, strict=True)
+    ]
+    return assignment_update(assignment=assignment, rubric=rubric)

@@ -1,0 +1,520 @@
+"""Scoring a free-text answer from evidence: which sentence states each fact, or contradicts it.
+
+Similarity alone is fooled by answers that use the right words: "a tuple can be changed" is as
+close to "a tuple cannot be changed" as a paraphrase is. So a criterion earns credit only from a
+*claim* in the answer (a clause with function words, not a keyword list, not a question, not the
+question copied back) that is the closest clause to one of the criterion's facts, and that
+- does not flip the fact's polarity (negations, "mutable"/"immutable", "same"/"new"),
+- does not state other values or code than the fact (`[1, 2, 3]` where the fact says
+  `[1, 2, 3, 4]`), and
+- is not closer to one of the criterion's known wrong claims than to its facts.
+Each criterion keeps its evidence (sentence, fact, verdict, why) so the teacher sees it.
+
+Facts come from the rubric item (teacher-written or approved) or, when it has none, are drafted
+from the criterion and the reference answer's closest clauses (marked as drafted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from inference.embeddings import embed_texts
+from knowledge.sentences import STOPWORDS, split_sentences, terms
+
+# Cosine (all-MiniLM-L6-v2) to credit: a clause below LOW says something else, above HIGH it
+# says the fact. Paraphrases of a fact sit at 0.6-0.9, other claims on the topic at 0.3-0.5.
+SIMILARITY_LOW = 0.40
+SIMILARITY_HIGH = 0.72
+# A clause must be at least this close to a fact for its negation or values to contradict it.
+CONTRADICTION_MIN = 0.50
+# A clause matching a known wrong claim at least this closely states the misconception.
+WRONG_CLAIM_MIN = 0.62
+# A clause counts for the fact it is closest to; within this margin of the closest it may count
+# for another one too (two criteria can ask for nearly the same thing).
+NEAREST_MARGIN = 0.04
+# How far above its similarity to the question a clause must be to say something new.
+NOVELTY_MARGIN = 0.05
+
+_CLAUSE = re.compile(
+    r"\s*[;:]\s+|\s*,\s*(?=(?:but|while|whereas|so|because|and|since|although|though|which)\b)"
+    r"|\s+(?=(?:but|whereas|while|although)\b)|\s+[-\u2013\u2014]\s+",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_LITERAL = re.compile(
+    r"\[[^\[\]\n]*\]|\([^()\n]*,[^()\n]*\)|\{[^{}\n]*\}|'[^'\n]{1,40}'|\"[^\"\n]{1,40}\""
+    r"|(?<![\w.\[,])-?\d+(?:\.\d+)?(?![\w.\],])|\b(?:True|False|None)\b"
+)
+_BACKTICK = re.compile(r"`([^`\n]+)`")
+_CRITERION_VERB = re.compile(
+    r"^\s*(?:the\s+answer\s+)?(?:correctly\s+)?(?:says|states|explains|mentions|notes|shows|"
+    r"names|predicts|gives|identifies|describes|recognises|recognizes|knows)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+NEGATORS = frozenset(
+    """not no never cannot cant can't nothing none neither nor nobody without isn't aren't
+    doesn't don't didn't won't wouldn't shouldn't couldn't wasn't weren't hasn't haven't""".split()  # noqa: SIM905
+)
+# Pairs a paraphrase never swaps but a misconception does. Prefix antonyms (im-, un-, in-, non-,
+# ir-, il-, dis-) are found without a list.
+ANTONYMS = (
+    ("same", "different"),
+    ("same", "new"),
+    ("same", "separate"),
+    ("same", "another"),
+    ("shared", "independent"),
+    ("alias", "copy"),
+    ("true", "false"),
+    ("before", "after"),
+    ("more", "less"),
+    ("more", "fewer"),
+    ("faster", "slower"),
+    ("larger", "smaller"),
+    ("bigger", "smaller"),
+    ("increase", "decrease"),
+    ("increases", "decreases"),
+    ("first", "last"),
+    ("always", "never"),
+    ("all", "none"),
+    ("inside", "outside"),
+    ("local", "global"),
+    ("ascending", "descending"),
+    ("once", "twice"),
+    ("allowed", "forbidden"),
+    ("keeps", "loses"),
+    ("add", "remove"),
+    ("adds", "removes"),
+)
+_PREFIXES = ("im", "un", "in", "non", "ir", "il", "dis")
+# Function words of a few other languages: a sentence in French is still a sentence (a claim),
+# and their share says the answer is not in the reference's language.
+FOREIGN_FUNCTION_WORDS = frozenset(
+    """le la les un une des est sont et ou mais dans pour avec sur pas ne que qui du au aux
+    ce cette il elle ils elles on peut être fait
+    der die das ein eine ist sind und oder aber nicht mit für auf zu den dem des kann wird
+    el los las una es son y pero con para por del lo se puede está no
+    il lo gli una è sono e ma con per non può
+    um uma os as é são e mas com para não pode""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+ENGLISH_FUNCTION_WORDS = (
+    STOPWORDS
+    | NEGATORS
+    | frozenset(
+        """is are was were be been being has have had does do did will would shall should can
+        could may might must its it's that's there's isn't aren't so because both either all
+        any every""".split()  # noqa: SIM905
+    )
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    phrasings: tuple[str, ...]  # the fact and other ways the reference says it
+    drafted: bool  # derived from the reference, not written or approved by a teacher
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    criterion: str
+    points: float
+    facts: tuple[Fact, ...]
+    wrong: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    fact: str
+    verdict: str  # "stated", "partly", "contradicted", "missing"
+    sentence: str  # the answer's sentence (empty when missing)
+    why: str  # a short reason a teacher can check
+    credit: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fact": self.fact,
+            "verdict": self.verdict,
+            "sentence": self.sentence,
+            "why": self.why,
+            "credit": round(self.credit, 3),
+        }
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    criterion: str
+    points: float
+    raw: float  # 0..1: the share of the criterion the evidence shows
+    evidence: list[Evidence]
+    contradicted: bool
+
+    @property
+    def score(self) -> float:
+        return round(self.points * self.raw * 2) / 2
+
+    @property
+    def quote(self) -> str:
+        """The answer's sentence that decided the criterion (for the student's table)."""
+        for item in sorted(self.evidence, key=lambda e: -e.credit):
+            if item.sentence:
+                return item.sentence
+        return ""
+
+
+@dataclass(frozen=True)
+class EvidenceGrade:
+    criteria: list[CriterionResult]
+    fraction: float  # uncalibrated: the rubric's points earned / all points
+    similarity: float  # the whole answer against the reference (shown, not scored)
+    confidence: float
+    foreign: bool  # the answer is not in the reference's language: the grader cannot judge it
+    claims: int  # clauses that state something
+    flags: list[str] = field(default_factory=list)
+
+    def features(self) -> list[float]:
+        """What calibration learns from: the evidence share per criterion."""
+        return [c.raw for c in self.criteria]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    sentence: str
+    claim: bool
+    code: bool
+    words: tuple[str, ...]
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(text)]
+
+
+def _function_share(words: Sequence[str]) -> float:
+    if not words:
+        return 0.0
+    known = ENGLISH_FUNCTION_WORDS | FOREIGN_FUNCTION_WORDS
+    return sum(w in known for w in words) / len(words)
+
+
+def _is_claim(text: str, words: Sequence[str]) -> bool:
+    """A clause that states something: not a question, and not a list of keywords (a claim
+    has function words: "is", "the", "can", "not"...)."""
+    stripped = text.strip().strip("*_").strip()
+    if not stripped or stripped.endswith("?") or len(words) < 2:
+        return False
+    if _CJK.search(stripped):
+        return len(stripped) >= 4
+    return any(w in ENGLISH_FUNCTION_WORDS or w in FOREIGN_FUNCTION_WORDS for w in words) and (
+        _function_share(words) >= 0.15
+    )
+
+
+def _looks_like_code(text: str) -> bool:
+    return bool(re.search(r"^\s*(?:>>>|print\(|\w+\s*=\s*\S|def |for |import )", text))
+
+
+def answer_units(answer: str) -> list[_Unit]:
+    """Sentences and their clauses (a claim often shares its sentence with another one)."""
+    units: list[_Unit] = []
+    for span in split_sentences(answer):
+        if span.code:
+            body = span.text.strip("`").split("\n", 1)[-1]
+            units.append(_Unit(body, span.text[:300], True, True, tuple(_words(body))))
+            continue
+        for line in span.text.splitlines() or [span.text]:
+            line = line.strip(" -*•\t")
+            if not line:
+                continue
+            words = _words(line)
+            code = _looks_like_code(line)
+            claim = code or _is_claim(line, words)
+            units.append(_Unit(line, line[:300], claim, code, tuple(words)))
+            clauses = [c for c in _CLAUSE.split(line) if c and c.strip()]
+            if len(clauses) > 1:
+                for clause in clauses:
+                    clause_words = _words(clause)
+                    units.append(
+                        _Unit(
+                            clause.strip(),
+                            line[:300],
+                            _is_claim(clause, clause_words),
+                            False,
+                            tuple(clause_words),
+                        )
+                    )
+    return units
+
+
+def is_foreign(answer: str) -> bool:
+    """Mostly another language than English (the reference's): the embedder cannot judge it."""
+    if len(_CJK.findall(answer)) >= 4:
+        return True
+    words = _words(answer)
+    english = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
+    foreign = sum(w in FOREIGN_FUNCTION_WORDS and w not in ENGLISH_FUNCTION_WORDS for w in words)
+    return len(words) >= 5 and foreign > english
+
+
+def _values(text: str) -> set[str]:
+    found = {re.sub(r"\s+", "", v).replace('"', "'") for v in _LITERAL.findall(text)}
+    for code in _BACKTICK.findall(text):
+        found.update(
+            re.sub(r"\s+", "", v).replace('"', "'") for v in _LITERAL.findall(code) if v.strip()
+        )
+    return {v for v in found if v not in ("()", "[]", "{}") or len(found) == 1}
+
+
+def _kind(value: str) -> str:
+    if value.startswith("["):
+        return "list"
+    if value.startswith("("):
+        return "tuple"
+    if value.startswith("{"):
+        return "dict"
+    if value[:1] in "'\"":
+        return "str"
+    if value in ("True", "False", "None"):
+        return "const"
+    return "number"
+
+
+def values_conflict(fact_values: set[str], unit_values: set[str]) -> str:
+    """ "" when the clause agrees or says nothing comparable; else what it says instead."""
+    if not fact_values or not unit_values or fact_values & unit_values:
+        return ""
+    fact_kinds = {_kind(v) for v in fact_values}
+    clashing = sorted(v for v in unit_values if _kind(v) in fact_kinds)
+    return clashing[0] if clashing else ""
+
+
+def _negations(words: Sequence[str]) -> int:
+    return sum(w in NEGATORS or w.endswith("n't") for w in words)
+
+
+def polarity_flip(fact_words: Sequence[str], unit_words: Sequence[str]) -> str:
+    """Why the clause says the opposite of the fact ("" when it does not)."""
+    fact_set, unit_set = set(fact_words), set(unit_words)
+    reasons = []
+    flips = 0
+    if _negations(fact_words) % 2 != _negations(unit_words) % 2:
+        flips += 1
+        reasons.append("negation")
+    only_fact, only_unit = fact_set - unit_set, unit_set - fact_set
+    for word in only_unit:
+        for prefix in _PREFIXES:
+            stem = word[len(prefix) :] if word.startswith(prefix) else ""
+            if prefix + word in only_fact or stem in only_fact:
+                flips += 1
+                reasons.append(f"“{word}”")
+                break
+    for a, b in ANTONYMS:
+        if (a in only_fact and b in only_unit) or (b in only_fact and a in only_unit):
+            flips += 1
+            reasons.append(f"“{b if b in only_unit else a}”")
+    return ", ".join(reasons) if flips % 2 else ""
+
+
+def _criterion_claim(criterion: str) -> str:
+    return _CRITERION_VERB.sub("", criterion).strip().rstrip(".") or criterion
+
+
+def reference_clauses(reference: str) -> list[str]:
+    clauses = []
+    for span in split_sentences(reference):
+        if span.code:
+            continue
+        for part in _CLAUSE.split(span.text):
+            if part and len(_words(part)) >= 2:
+                clauses.append(part.strip().rstrip("."))
+    return clauses
+
+
+@lru_cache(maxsize=512)
+def _embedded(texts: tuple[str, ...]) -> np.ndarray:
+    """Facts, wrong claims and question sentences repeat for every answer of an assignment."""
+    return embed_texts(list(texts))
+
+
+def criteria_specs(*, reference: str, rubric: Sequence[dict[str, object]]) -> list[CriterionSpec]:
+    """Each criterion's facts and wrong claims: the rubric's own, else drafted from the
+    criterion and the reference answer's clause closest to it."""
+    clauses = reference_clauses(reference)
+    drafted_for = [i for i, item in enumerate(rubric) if not item.get("facts")]
+    best_clause: dict[int, list[str]] = {}
+    if drafted_for and clauses:
+        claims = [_criterion_claim(str(rubric[i]["criterion"])) for i in drafted_for]
+        vectors = _embedded(tuple(claims + clauses))
+        sims = vectors[: len(claims)] @ vectors[len(claims) :].T
+        for row, index in enumerate(drafted_for):
+            order = np.argsort(-sims[row])
+            top = float(sims[row][order[0]])
+            # The closest clause, and any other nearly as close (the reference may say it twice).
+            best_clause[index] = [
+                clauses[j] for j in order[:3] if float(sims[row][j]) >= max(top - 0.05, 0.3)
+            ]
+    specs = []
+    for index, item in enumerate(rubric):
+        criterion = str(item["criterion"])
+        written = [str(f) for f in item.get("facts", []) or []]  # type: ignore[attr-defined]
+        if written:
+            facts = tuple(Fact(text, (text,), False) for text in written)
+        else:
+            claim = _criterion_claim(criterion)
+            phrasings = tuple(dict.fromkeys([claim, *best_clause.get(index, [])]))
+            facts = (Fact(phrasings[-1] if len(phrasings) > 1 else claim, phrasings, True),)
+        wrong = tuple(str(w) for w in item.get("wrong", []) or [])  # type: ignore[attr-defined]
+        specs.append(CriterionSpec(criterion, float(item["points"]), facts, wrong))  # type: ignore[arg-type]
+    return specs
+
+
+def _credit(similarity: float) -> float:
+    return float(np.clip((similarity - SIMILARITY_LOW) / (SIMILARITY_HIGH - SIMILARITY_LOW), 0, 1))
+
+
+def evidence_grade(
+    *,
+    question: str,
+    answer: str,
+    reference: str,
+    rubric: Sequence[dict[str, object]],
+    specs: list[CriterionSpec] | None = None,
+) -> EvidenceGrade:
+    specs = specs if specs is not None else criteria_specs(reference=reference, rubric=rubric)
+    units = answer_units(answer)
+    claims = [u for u in units if u.claim]
+    foreign = is_foreign(answer)
+    flags = []
+    if foreign:
+        flags.append("foreign")
+    if not claims:
+        flags.append("no_claim")
+
+    phrasings = [
+        (ci, fi, p)
+        for ci, spec in enumerate(specs)
+        for fi, fact in enumerate(spec.facts)
+        for p in fact.phrasings
+    ]
+    wrongs = [(ci, w) for ci, s in enumerate(specs) for w in s.wrong]
+    question_sentences = [s.text for s in split_sentences(question) if not s.code] or [question]
+    fixed = _embedded(
+        (*[p for _, _, p in phrasings], *[w for _, w in wrongs], *question_sentences, reference)
+    )
+    fact_vecs = fixed[: len(phrasings)]
+    wrong_vecs = fixed[len(phrasings) : len(phrasings) + len(wrongs)]
+    question_vecs = fixed[len(phrasings) + len(wrongs) : -1]
+    reference_vec = fixed[-1]
+
+    unit_vecs = embed_texts([answer.strip() or "-", *[u.text for u in claims]])
+    similarity = float(unit_vecs[0] @ reference_vec)
+    claim_vecs = unit_vecs[1:]
+    # Similarity of every claim to every phrasing of every fact; a fact's similarity is its
+    # closest phrasing's.
+    by_phrasing = claim_vecs @ fact_vecs.T if len(claims) else np.zeros((0, len(phrasings)))
+    fact_keys = sorted({(ci, fi) for ci, fi, _ in phrasings})
+    fact_sim = np.zeros((len(claims), len(fact_keys)))
+    for k, key in enumerate(fact_keys):
+        columns = [j for j, (ci, fi, _) in enumerate(phrasings) if (ci, fi) == key]
+        if len(claims):
+            fact_sim[:, k] = by_phrasing[:, columns].max(axis=1)
+    nearest = fact_sim.max(axis=1) if len(fact_keys) and len(claims) else np.zeros(len(claims))
+    to_question = (
+        (claim_vecs @ question_vecs.T).max(axis=1) if len(claims) else np.zeros(len(claims))
+    )
+    to_wrong = claim_vecs @ wrong_vecs.T if len(wrongs) and len(claims) else None
+    question_terms = terms(question)
+
+    results = []
+    for ci, spec in enumerate(specs):
+        evidence: list[Evidence] = []
+        contradicted = False
+        for fi, fact in enumerate(spec.facts):
+            k = fact_keys.index((ci, fi))
+            fact_words = _words(" ".join(fact.phrasings))
+            fact_values = set().union(*(_values(p) for p in fact.phrasings))
+            novel = {t for p in fact.phrasings for t in terms(p)} - question_terms
+            best: tuple[float, int] | None = None
+            against: Evidence | None = None
+            for u, unit in enumerate(claims):
+                sim = float(fact_sim[u, k])
+                unit_terms = terms(unit.text)
+                says_new = bool(unit_terms & novel) or sim > float(to_question[u]) + NOVELTY_MARGIN
+                if not says_new:
+                    continue
+                if sim >= CONTRADICTION_MIN and against is None:
+                    flip = "" if unit.code else polarity_flip(fact_words, unit.words)
+                    clash = values_conflict(fact_values, _values(unit.text))
+                    shares = bool(unit_terms & {t for p in fact.phrasings for t in terms(p)})
+                    if (flip and shares) or clash:
+                        why = (
+                            f"says {clash} where the fact has {', '.join(sorted(fact_values))}"
+                            if clash
+                            else f"opposite of the fact ({flip})"
+                        )
+                        against = Evidence(fact.text, "contradicted", unit.sentence, why, 0.0)
+                        continue
+                if sim < float(nearest[u]) - NEAREST_MARGIN:
+                    continue  # this clause is about another fact
+                if best is None or sim > best[0]:
+                    best = (sim, u)
+            if against is not None:
+                evidence.append(against)
+                contradicted = True
+                continue
+            if best is None or _credit(best[0]) == 0:
+                evidence.append(Evidence(fact.text, "missing", "", "no sentence states it", 0.0))
+                continue
+            sim, u = best
+            credit = _credit(sim)
+            unit = claims[u]
+            why = f"similarity {sim:.2f}"
+            if fact_values:
+                if fact_values & _values(unit.text):
+                    credit = max(credit, 0.9)
+                    why += ", same values"
+                else:
+                    credit *= 0.7
+                    why += ", without the fact's values"
+            verdict = "stated" if credit >= 0.6 else "partly"
+            evidence.append(Evidence(fact.text, verdict, unit.sentence, why, credit))
+        # A known wrong claim stated anywhere in the answer costs the criterion.
+        if to_wrong is not None:
+            for wj, (wci, wrong) in enumerate(wrongs):
+                if wci != ci:
+                    continue
+                for u, unit in enumerate(claims):
+                    sim = float(to_wrong[u, wj])
+                    if (
+                        sim >= WRONG_CLAIM_MIN
+                        and sim >= float(nearest[u])
+                        and not polarity_flip(_words(wrong), unit.words)
+                    ):
+                        why = "states a known wrong claim"
+                        evidence.append(Evidence(wrong, "contradicted", unit.sentence, why, 0.0))
+                        contradicted = True
+                        break
+        credits = [e.credit for e in evidence if e.fact in {f.text for f in spec.facts}]
+        raw = 0.0 if contradicted else (float(np.mean(credits)) if credits else 0.0)
+        results.append(CriterionResult(spec.criterion, spec.points, raw, evidence, contradicted))
+
+    total = sum(r.points for r in results) or 1.0
+    fraction = sum(r.points * r.raw for r in results) / total
+    # Sure where the evidence is clear (stated or contradicted or absent), unsure in between.
+    decisiveness = [abs(r.raw - 0.5) * 2 for r in results] or [0.0]
+    confidence = float(np.mean(decisiveness)) * (0.5 if foreign else 1.0)
+    return EvidenceGrade(
+        criteria=results,
+        fraction=fraction,
+        similarity=round(similarity, 3),
+        confidence=round(confidence, 3),
+        foreign=foreign,
+        claims=len(claims),
+        flags=flags,
+    )
