@@ -47,11 +47,14 @@ _CLAUSE = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_LITERAL = re.compile(
-    r"\[[^\[\]\n]*\]|\([^()\n]*,[^()\n]*\)|\{[^{}\n]*\}|'[^'\n]{1,40}'|\"[^\"\n]{1,40}\""
-    r"|(?<![\w.\[,])-?\d+(?:\.\d+)?(?![\w.\],])|\b(?:True|False|None)\b"
+_COMPOUND = re.compile(
+    r"\[[^\[\]\n]*\]|\([^()\n]*,[^()\n]*\)|\{[^{}\n]*\}"
+    r"|(?<!\w)'[^'\n]{1,40}'(?!\w)|(?<!\w)\"[^\"\n]{1,40}\"(?!\w)"
 )
+_SCALAR = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BACKTICK = re.compile(r"`([^`\n]+)`")
+_AUXILIARIES = frozenset("is are was were do does did can could will would has have".split())  # noqa: SIM905
 _CRITERION_VERB = re.compile(
     r"^\s*(?:the\s+answer\s+)?(?:correctly\s+)?(?:says|states|explains|mentions|notes|shows|"
     r"names|predicts|gives|identifies|describes|recognises|recognizes|knows)\s+(?:that\s+)?",
@@ -190,6 +193,7 @@ class _Unit:
     claim: bool
     code: bool
     words: tuple[str, ...]
+    atomic: bool  # not split further: read for contradictions
 
 
 def _words(text: str) -> list[str]:
@@ -217,38 +221,61 @@ def _is_claim(text: str, words: Sequence[str]) -> bool:
 
 
 def _looks_like_code(text: str) -> bool:
-    return bool(re.search(r"^\s*(?:>>>|print\(|\w+\s*=\s*\S|def |for |import )", text))
+    """A line of code among prose ("b = a" alone, "print(a)"), not a sentence about code."""
+    if re.match(r"\s*(?:>>>|def |import |from \w+ import |for .+:$|print\()", text):
+        return True
+    return bool(re.match(r"\s*[\w.\[\]]+\s*=[^=]", text)) and len(_words(text)) <= 5
+
+
+def _unit(text: str, sentence: str, *, atomic: bool, code: bool = False) -> _Unit:
+    words = _words(text)
+    claim = code or _is_claim(text, words)
+    return _Unit(text.strip(), sentence[:300], claim, code, tuple(words), atomic)
+
+
+def _elliptical(words: Sequence[str]) -> bool:
+    """ "..., but tuples are not": the predicate is left out, so its polarity cannot be read."""
+    return bool(words) and (words[-1] in NEGATORS or words[-1] in _AUXILIARIES)
+
+
+def _and_parts(clause: str) -> list[str]:
+    """ "x and y" as two claims where both sides have at least three words; "add and remove
+    items" stays one."""
+    merged: list[str] = []
+    for piece in (p.strip() for p in _AND.split(clause)):
+        if merged and (len(_words(piece)) < 3 or len(_words(merged[-1])) < 3):
+            merged[-1] = f"{merged[-1]} and {piece}"
+        elif piece:
+            merged.append(piece)
+    return merged or [clause]
 
 
 def answer_units(answer: str) -> list[_Unit]:
-    """Sentences and their clauses (a claim often shares its sentence with another one)."""
+    """Sentences, their clauses, and the parts of a clause joined by "and" (one sentence often
+    states two facts). Only the finest units are read for contradictions: a whole sentence
+    "lists are mutable, tuples are not" must not contradict "a list is mutable"."""
     units: list[_Unit] = []
     for span in split_sentences(answer):
         if span.code:
             body = span.text.strip("`").split("\n", 1)[-1]
-            units.append(_Unit(body, span.text[:300], True, True, tuple(_words(body))))
+            units.append(_unit(body, span.text, atomic=True, code=True))
             continue
         for line in span.text.splitlines() or [span.text]:
-            line = line.strip(" -*•\t")
+            line = line.strip(" -*\u2022\t")
             if not line:
                 continue
-            words = _words(line)
-            code = _looks_like_code(line)
-            claim = code or _is_claim(line, words)
-            units.append(_Unit(line, line[:300], claim, code, tuple(words)))
-            clauses = [c for c in _CLAUSE.split(line) if c and c.strip()]
-            if len(clauses) > 1:
-                for clause in clauses:
-                    clause_words = _words(clause)
-                    units.append(
-                        _Unit(
-                            clause.strip(),
-                            line[:300],
-                            _is_claim(clause, clause_words),
-                            False,
-                            tuple(clause_words),
-                        )
-                    )
+            if _looks_like_code(line):
+                units.append(_unit(line, line, atomic=True, code=True))
+                continue
+            clauses = [c.strip() for c in _CLAUSE.split(line) if c and c.strip()]
+            parts = [_and_parts(clause) for clause in clauses]
+            finest = sum(len(p) for p in parts)
+            units.append(_unit(line, line, atomic=finest == 1))
+            for clause, pieces in zip(clauses, parts, strict=True):
+                if len(clauses) > 1:
+                    units.append(_unit(clause, line, atomic=len(pieces) == 1))
+                if len(pieces) > 1:
+                    units.extend(_unit(piece, line, atomic=True) for piece in pieces)
     return units
 
 
@@ -263,12 +290,17 @@ def is_foreign(answer: str) -> bool:
 
 
 def _values(text: str) -> set[str]:
-    found = {re.sub(r"\s+", "", v).replace('"', "'") for v in _LITERAL.findall(text)}
-    for code in _BACKTICK.findall(text):
-        found.update(
-            re.sub(r"\s+", "", v).replace('"', "'") for v in _LITERAL.findall(code) if v.strip()
-        )
-    return {v for v in found if v not in ("()", "[]", "{}") or len(found) == 1}
+    """Literals a fact or claim states: lists, tuples, dicts, strings, numbers, constants. A
+    number inside a list is part of the list, not a value of its own (else [1, 2, 3] would
+    share "1" with [1, 2, 3, 4] and agree with it)."""
+    found = set()
+    for source in [text, *_BACKTICK.findall(text)]:
+        compounds = _COMPOUND.findall(source)
+        rest = _COMPOUND.sub(" ", source)
+        found.update(compounds)
+        found.update(v.rstrip(".") for v in _SCALAR.findall(rest))
+    cleaned = {re.sub(r"\s+", "", v).replace('"', "'") for v in found}
+    return {v for v in cleaned if v and v not in ("()", "[]", "{}")}
 
 
 def _kind(value: str) -> str:
@@ -437,9 +469,10 @@ def evidence_grade(
         contradicted = False
         for fi, fact in enumerate(spec.facts):
             k = fact_keys.index((ci, fi))
-            fact_words = _words(" ".join(fact.phrasings))
+            columns = [j for j, (a, b, _p) in enumerate(phrasings) if (a, b) == (ci, fi)]
             fact_values = set().union(*(_values(p) for p in fact.phrasings))
-            novel = {t for p in fact.phrasings for t in terms(p)} - question_terms
+            fact_terms = {t for p in fact.phrasings for t in terms(p)}
+            novel = fact_terms - question_terms
             best: tuple[float, int] | None = None
             against: Evidence | None = None
             for u, unit in enumerate(claims):
@@ -448,11 +481,17 @@ def evidence_grade(
                 says_new = bool(unit_terms & novel) or sim > float(to_question[u]) + NOVELTY_MARGIN
                 if not says_new:
                     continue
-                if sim >= CONTRADICTION_MIN and against is None:
-                    flip = "" if unit.code else polarity_flip(fact_words, unit.words)
+                if (
+                    sim >= CONTRADICTION_MIN
+                    and against is None
+                    and unit.atomic
+                    and not _elliptical(unit.words)
+                ):
+                    # Polarity against the phrasing of the fact this clause is closest to.
+                    closest = phrasings[max(columns, key=lambda j: by_phrasing[u, j])][2]
+                    flip = "" if unit.code else polarity_flip(_words(closest), unit.words)
                     clash = values_conflict(fact_values, _values(unit.text))
-                    shares = bool(unit_terms & {t for p in fact.phrasings for t in terms(p)})
-                    if (flip and shares) or clash:
+                    if (flip and unit_terms & fact_terms) or clash:
                         why = (
                             f"says {clash} where the fact has {', '.join(sorted(fact_values))}"
                             if clash

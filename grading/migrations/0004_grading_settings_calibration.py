@@ -6,35 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0004_tutor_strict'),
-        ('grading', '0003_new_verdicts'),
+        ("courses", "0004_tutor_strict"),
+        ("grading", "0003_new_verdicts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Calibration',
+            name="Calibration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grading_version', models.PositiveIntegerField(default=0)),
-                ('graded', models.PositiveIntegerField(default=0)),
-                ('qwk', models.FloatField(blank=True, null=True)),
-                ('mae', models.FloatField(blank=True, null=True)),
-                ('raw_qwk', models.FloatField(blank=True, null=True)),
-                ('raw_mae', models.FloatField(blank=True, null=True)),
-                ('weights', models.JSONField(blank=True, default=list)),
-                ('intercept', models.FloatField(default=0.0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calibration', to='grading.assignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grading_version", models.PositiveIntegerField(default=0)),
+                ("graded", models.PositiveIntegerField(default=0)),
+                ("qwk", models.FloatField(blank=True, null=True)),
+                ("mae", models.FloatField(blank=True, null=True)),
+                ("raw_qwk", models.FloatField(blank=True, null=True)),
+                ("raw_mae", models.FloatField(blank=True, null=True)),
+                ("weights", models.JSONField(blank=True, default=list)),
+                ("intercept", models.FloatField(default=0.0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calibration",
+                        to="grading.assignment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GradingSettings',
+            name="GradingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('release_qwk', models.FloatField(default=0.8, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='agreement needed to release scores (QWK)')),
-                ('course', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='grading_settings', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "release_qwk",
+                    models.FloatField(
+                        default=0.8,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                        verbose_name="agreement needed to release scores (QWK)",
+                    ),
+                ),
+                (
+                    "course",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grading_settings",
+                        to="courses.course",
+                    ),
+                ),
             ],
         ),
     ]
