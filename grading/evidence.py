@@ -130,6 +130,7 @@ class CriterionSpec:
     points: float
     facts: tuple[Fact, ...]
     wrong: tuple[str, ...]
+    wrong_drafted: tuple[str, ...] = ()  # the model's proposals: shown, not used until approved
 
 
 @dataclass(frozen=True)
@@ -209,12 +210,22 @@ def _function_share(words: Sequence[str]) -> float:
 
 def _is_claim(text: str, words: Sequence[str]) -> bool:
     """A clause that states something: not a question, and not a list of keywords (a claim
-    has function words: "is", "the", "can", "not"...)."""
+    has function words: "is", "the", "can", "not"...). A bare value ("[1, 2, 3, 4] twice")
+    states one."""
     stripped = text.strip().strip("*_").strip()
-    if not stripped or stripped.endswith("?") or len(words) < 2:
+    if not stripped or stripped.endswith("?"):
         return False
+    prose = _COMPOUND.sub(" ", stripped)
+    pieces = [p for p in prose.split(",") if p.strip()]
+    if len(pieces) >= 3 and sum(len(_words(p)) for p in pieces) / len(pieces) <= 2.5:
+        return False  # "alias, same object, copy, append": a list of terms
     if _CJK.search(stripped):
         return len(stripped) >= 4
+    prose_words = _words(prose)
+    if _COMPOUND.search(stripped) and len(prose_words) <= 4:
+        return True
+    if len(words) < 2:
+        return False
     return any(w in ENGLISH_FUNCTION_WORDS or w in FOREIGN_FUNCTION_WORDS for w in words) and (
         _function_share(words) >= 0.15
     )
@@ -318,11 +329,19 @@ def _kind(value: str) -> str:
 
 
 def values_conflict(fact_values: set[str], unit_values: set[str]) -> str:
-    """ "" when the clause agrees or says nothing comparable; else what it says instead."""
-    if not fact_values or not unit_values or fact_values & unit_values:
+    """ "" when the clause agrees or says nothing comparable; else the value it states that
+    the fact does not ("prints [1, 2, 3] and then [1, 2, 3, 4]" against "[1, 2, 3, 4] twice")."""
+    if not fact_values or not unit_values:
         return ""
     fact_kinds = {_kind(v) for v in fact_values}
-    clashing = sorted(v for v in unit_values if _kind(v) in fact_kinds)
+    agrees = bool(fact_values & unit_values)
+    # An extra list or string beside the right one is a second, wrong prediction; an extra
+    # number beside the right one is usually a step on the way ("2, 5 and 8, so 3").
+    clashing = sorted(
+        v
+        for v in unit_values - fact_values
+        if _kind(v) in fact_kinds and not (agrees and _kind(v) in ("number", "const"))
+    )
     return clashing[0] if clashing else ""
 
 
@@ -402,7 +421,9 @@ def criteria_specs(*, reference: str, rubric: Sequence[dict[str, object]]) -> li
             phrasings = tuple(dict.fromkeys([claim, *best_clause.get(index, [])]))
             facts = (Fact(phrasings[-1] if len(phrasings) > 1 else claim, phrasings, True),)
         wrong = tuple(str(w) for w in item.get("wrong", []) or [])  # type: ignore[attr-defined]
-        specs.append(CriterionSpec(criterion, float(item["points"]), facts, wrong))  # type: ignore[arg-type]
+        drafts = tuple(str(w) for w in item.get("wrong_drafted", []) or [])  # type: ignore[attr-defined]
+        points = float(item["points"])  # type: ignore[arg-type]
+        specs.append(CriterionSpec(criterion, points, facts, wrong, drafts))
     return specs
 
 
@@ -483,6 +504,7 @@ def evidence_grade(
                     continue
                 if (
                     sim >= CONTRADICTION_MIN
+                    and sim >= float(nearest[u]) - 2 * NEAREST_MARGIN  # about this fact
                     and against is None
                     and unit.atomic
                     and not _elliptical(unit.words)

@@ -53,6 +53,11 @@ urlpatterns = [
         views.assignment_facts_approve,
         name="facts_approve",
     ),
+    path(
+        "<slug:slug>/assignments/<int:assignment_id>/wrong-claims/draft/",
+        views.assignment_wrong_claims_draft,
+        name="wrong_claims_draft",
+    ),
     path("<slug:slug>/review/", views.review_queue, name="review_queue"),
     path("<slug:slug>/grading-settings/", views.grading_settings, name="grading_settings"),
     path("<slug:slug>/gradebook/", views.gradebook, name="gradebook"),

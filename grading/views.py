@@ -175,6 +175,23 @@ def assignment_facts_approve(request: HttpRequest, slug: str, assignment_id: int
     return redirect(assignment)
 
 
+@login_required
+@require_POST
+def assignment_wrong_claims_draft(
+    request: HttpRequest, slug: str, assignment_id: int
+) -> HttpResponse:
+    """The model drafts common wrong claims per criterion, for the teacher to approve."""
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
+    assignment = _get_assignment(request, course, assignment_id)
+    if assignment.is_code:
+        raise Http404("Code assignments have no wrong claims.")
+    services.wrong_claims_draft_request(assignment=assignment)
+    messages.info(
+        request, _("The model is drafting wrong claims; reload this page in a moment to see them.")
+    )
+    return redirect(assignment)
+
+
 def _back(request: HttpRequest, *, fallback: str) -> str:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(

@@ -111,3 +111,30 @@ def test_another_student_cannot_see_the_submission(
     submission = submit(text_assignment, enrolled_student, text=GOOD)
     client.force_login(other_student)
     assert client.get(submission.get_absolute_url()).status_code == 404
+
+
+def test_the_model_drafts_wrong_claims_that_count_only_once_approved(
+    client, teacher, text_assignment, scripted, django_capture_on_commit_callbacks
+):
+    scripted.answer = "1. A tuple can be changed after it is created\n2. Lists are immutable"
+    client.force_login(teacher)
+    url = reverse("grading:wrong_claims_draft", args=["attention", text_assignment.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 302
+    text_assignment.refresh_from_db()
+    version = text_assignment.grading_version
+    first = text_assignment.rubric[0]
+    assert (
+        first["wrong_drafted"]
+        == [
+            "A tuple can be changed after it is created",
+        ]
+        and "wrong" not in first
+    )
+    page = client.get(text_assignment.get_absolute_url()).content.decode()
+    assert "wrong claim drafted by the model" in page
+    client.post(reverse("grading:facts_approve", args=["attention", text_assignment.pk]))
+    text_assignment.refresh_from_db()
+    assert text_assignment.rubric[0]["wrong"] == ["A tuple can be changed after it is created"]
+    assert "wrong_drafted" not in text_assignment.rubric[0]
+    assert text_assignment.grading_version == version + 1
