@@ -37,6 +37,9 @@ WRONG_CLAIM_MIN = 0.62
 # A clause counts for the fact it is closest to; within this margin of the closest it may count
 # for another one too (two criteria can ask for nearly the same thing).
 NEAREST_MARGIN = 0.04
+# A clause stating the fact's values counts from this similarity on (a paraphrase in another
+# language, or a bare "[1, 2, 3, 4] twice", is far from the fact's wording).
+VALUE_MATCH_MIN = 0.25
 # How far above its similarity to the question a clause must be to say something new.
 NOVELTY_MARGIN = 0.05
 
@@ -47,8 +50,9 @@ _CLAUSE = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Data literals, not slices (a[:]), indexes (a[0]) or a call's arguments (range(2, 10, 3)).
 _COMPOUND = re.compile(
-    r"\[[^\[\]\n]*\]|\([^()\n]*,[^()\n]*\)|\{[^{}\n]*\}"
+    r"(?<![\w)\]])\[[^\[\]\n:]*\]|(?<![\w)\]])\([^()\n]*,[^()\n]*\)|\{[^{}\n]*\}"
     r"|(?<!\w)'[^'\n]{1,40}'(?!\w)|(?<!\w)\"[^\"\n]{1,40}\"(?!\w)"
 )
 _SCALAR = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b")
@@ -84,8 +88,6 @@ ANTONYMS = (
     ("increase", "decrease"),
     ("increases", "decreases"),
     ("first", "last"),
-    ("always", "never"),
-    ("all", "none"),
     ("inside", "outside"),
     ("local", "global"),
     ("ascending", "descending"),
@@ -495,6 +497,7 @@ def evidence_grade(
             fact_terms = {t for p in fact.phrasings for t in terms(p)}
             novel = fact_terms - question_terms
             best: tuple[float, int] | None = None
+            by_value: int | None = None  # a clause with the fact's values, in any language
             against: Evidence | None = None
             for u, unit in enumerate(claims):
                 sim = float(fact_sim[u, k])
@@ -523,16 +526,22 @@ def evidence_grade(
                         continue
                 if sim < float(nearest[u]) - NEAREST_MARGIN:
                     continue  # this clause is about another fact
+                if fact_values & _values(unit.text) and sim >= VALUE_MATCH_MIN:
+                    by_value = u
                 if best is None or sim > best[0]:
                     best = (sim, u)
             if against is not None:
                 evidence.append(against)
                 contradicted = True
                 continue
-            if best is None or _credit(best[0]) == 0:
+            if (best is None or _credit(best[0]) == 0) and by_value is not None:
+                best = (float(fact_sim[by_value, k]), by_value)
+            if best is None or (_credit(best[0]) == 0 and by_value is None):
                 evidence.append(Evidence(fact.text, "missing", "", "no sentence states it", 0.0))
                 continue
             sim, u = best
+            if by_value is not None and not fact_values & _values(claims[u].text):
+                sim, u = float(fact_sim[by_value, k]), by_value  # the clause with the values
             credit = _credit(sim)
             unit = claims[u]
             why = f"similarity {sim:.2f}"
