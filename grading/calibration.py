@@ -26,6 +26,8 @@ from grading.models import (
     Submission,
     Verdict,
 )
+from grading.services import submission_report
+from grading.signals import submission_scored
 
 # Fewer teacher grades than this measure nothing worth releasing on, whatever the QWK says.
 MIN_TEACHER_GRADES = 8
@@ -150,6 +152,7 @@ def proposals_refresh(*, assignment: Assignment) -> int:
     calibrator = calibrator_of(assignment, calibration)
     release = releases(assignment, calibration)
     changed = 0
+    released: list[int] = []
     max_score = float(assignment.max_score)
     with transaction.atomic():
         # Locked: a worker recording a new grade at the same time must not be overwritten.
@@ -165,6 +168,14 @@ def proposals_refresh(*, assignment: Assignment) -> int:
                     auto_score=score, score=score, needs_review=needs_review
                 )
                 changed += 1
+                if submission.needs_review and not needs_review:
+                    released.append(submission.pk)
+    for submission in Submission.objects.filter(pk__in=released).select_related(
+        "assignment__course", "student"
+    ):
+        # Now a grade: mastery and the LMS hear of it, the student's page updates.
+        submission_scored.send(sender=Submission, submission=submission)
+        submission_report(submission)
     return changed
 
 

@@ -205,8 +205,10 @@ def submission_grade(*, submission_id: int) -> str:
         return "superseded"
     submission.refresh_from_db()
     # Mastery first, then the student hears: whoever opens My path on seeing the verdict
-    # must find it already counted.
-    submission_scored.send(sender=Submission, submission=submission)
+    # must find it already counted. A provisional free-text score is not a grade: mastery and
+    # the LMS hear of it when a teacher confirms it or the grader earns release.
+    if not submission.is_provisional:
+        submission_scored.send(sender=Submission, submission=submission)
     submission_report(submission)
     if submission.feedback_status == FeedbackStatus.PENDING:
         from grading.tasks import submission_feedback as submission_feedback_task

@@ -242,3 +242,23 @@ def test_approving_drafted_facts_writes_them_into_the_rubric(text_assignment):
     assert all(item["facts"] for item in text_assignment.rubric)
     assert text_assignment.grading_version == before + 1
     assert text_assignment.max_score == Decimal(10)
+
+
+def test_a_provisional_score_reaches_mastery_and_the_lms_only_once_confirmed(
+    text_assignment, enrolled_student, teacher, submit
+):
+    from grading.signals import submission_scored
+
+    heard: list[int] = []
+
+    def receiver(sender, *, submission, **kwargs):
+        heard.append(submission.pk)
+
+    submission_scored.connect(receiver, dispatch_uid="test-heard")
+    try:
+        submission = submit(text_assignment, enrolled_student, text=GOOD)
+        assert heard == []
+        services.submission_review(submission=submission, reviewer=teacher, score=None, comment="")
+        assert heard == [submission.pk]
+    finally:
+        submission_scored.disconnect(dispatch_uid="test-heard")
