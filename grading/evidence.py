@@ -347,30 +347,69 @@ def values_conflict(fact_values: set[str], unit_values: set[str]) -> str:
     return clashing[0] if clashing else ""
 
 
-def _negations(words: Sequence[str]) -> int:
-    return sum(w in NEGATORS or w.endswith("n't") for w in words)
+_NOT_NEGATIVE = frozenset(
+    """integer index indexes instance instances include includes inside input insert inserts
+    information interpreter import imports immediately implement implements important under
+    until unit unique unicode display discuss distinct""".split()  # noqa: SIM905
+)
+
+
+def _stem(word: str) -> str:
+    """A crude stem for matching a word with its negation: copies/copy, changed/change."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def _negated(words: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(stems of words under a negation, stems of the other content words): in "b does not
+    make a copy", "make" is negated."""
+    negated: set[str] = set()
+    plain: set[str] = set()
+    pending = 0  # words after a negator that may still be its target
+    for word in words:
+        if word in NEGATORS or word.endswith("n't"):
+            pending = 3
+            continue
+        if word in ENGLISH_FUNCTION_WORDS or word in ("be", "been", "being"):
+            continue
+        if pending:
+            negated.add(_stem(word))
+            pending = 0
+        else:
+            plain.add(_stem(word))
+    return negated, plain
 
 
 def polarity_flip(fact_words: Sequence[str], unit_words: Sequence[str]) -> str:
-    """Why the clause says the opposite of the fact ("" when it does not)."""
-    fact_set, unit_set = set(fact_words), set(unit_words)
+    """Why the clause says the opposite of the fact ("" when it does not): a word one side
+    negates and the other asserts ("does not copy" / "copies"), a negative-prefix antonym
+    ("immutable" / "mutable"), or an antonym of a short list ("same" / "new"). An odd number
+    of these flips the meaning; "not mutable" against "immutable" is two, so none."""
+    fact_negated, fact_plain = _negated(fact_words)
+    unit_negated, unit_plain = _negated(unit_words)
     reasons = []
     flips = 0
-    if _negations(fact_words) % 2 != _negations(unit_words) % 2:
+    if (fact_negated & unit_plain) or (unit_negated & fact_plain):
         flips += 1
         reasons.append("negation")
+    fact_set, unit_set = set(fact_words), set(unit_words)
     only_fact, only_unit = fact_set - unit_set, unit_set - fact_set
-    for word in only_unit:
+    for word in only_unit - _NOT_NEGATIVE:
+        if _stem(word) in unit_negated:
+            continue  # "not mutable": the negation already says "immutable"
         for prefix in _PREFIXES:
             stem = word[len(prefix) :] if word.startswith(prefix) else ""
-            if prefix + word in only_fact or stem in only_fact:
+            counterpart = prefix + word if prefix + word in only_fact else stem
+            if counterpart in only_fact and _stem(counterpart) not in fact_negated:
                 flips += 1
-                reasons.append(f"“{word}”")
+                reasons.append(f"\u201c{word}\u201d")
                 break
     for a, b in ANTONYMS:
         if (a in only_fact and b in only_unit) or (b in only_fact and a in only_unit):
             flips += 1
-            reasons.append(f"“{b if b in only_unit else a}”")
+            reasons.append(f"\u201c{b if b in only_unit else a}\u201d")
     return ", ".join(reasons) if flips % 2 else ""
 
 
