@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 LEVELS = 11  # 0..10
-# How strongly the rubric's own weights hold against the teacher's grades (in answers' worth).
-PRIOR_STRENGTH = 2.0
+# How strongly the rubric's own weights hold against the teacher's grades, in answers' worth:
+# as many as the release rule's minimum, so a handful of grades cannot undo the rubric (on the
+# bench set, a weaker prior fitted to half of 14 answers lost agreement on the other half).
+PRIOR_STRENGTH = 8.0
 
 
 def to_levels(fractions: Sequence[float]) -> list[int]:

@@ -66,6 +66,7 @@ def _teacher_graded(assignment: Assignment) -> list[tuple[list[float], float]]:
         review__in=[Review.APPROVED, Review.OVERRIDDEN],
         grading_version=assignment.grading_version,
         score__isnull=False,
+        problem="",  # an answer the grader could not read teaches it nothing about evidence
     ).order_by("id"):
         features = submission_features(submission, criteria=len(assignment.rubric))
         if features is not None:
@@ -85,6 +86,7 @@ def assignment_calibrate(*, assignment: Assignment) -> Calibration:
         "graded": len(rows),
         "weights": list(calibrator.weights),
         "intercept": calibrator.intercept,
+        "teacher_mean": sum(targets) / len(targets) if targets else None,
         "qwk": None,
         "mae": None,
         "raw_qwk": None,
@@ -160,8 +162,12 @@ def proposals_refresh(*, assignment: Assignment) -> int:
             features = submission_features(submission, criteria=len(assignment.rubric))
             if features is None:
                 continue
-            score = _money(max_score * calibrator.predict(features))
             held = bool(submission.problem)  # the grader said it cannot judge this one
+            share = calibrator.predict(features)
+            if held and calibration.teacher_mean is not None:
+                share = calibration.teacher_mean
+            held = held or (share > 0.5 and any(c.get("contradicted") for c in submission.criteria))
+            score = _money(max_score * share)
             needs_review = submission.needs_review if not release else held
             if (score, needs_review) != (submission.auto_score, submission.needs_review):
                 Submission.objects.filter(pk=submission.pk).update(

@@ -92,6 +92,12 @@ ANTONYMS = (
     ("local", "global"),
     ("ascending", "descending"),
     ("once", "twice"),
+    ("once", "many"),
+    ("once", "multiple"),
+    ("once", "repeatedly"),
+    ("lazily", "immediately"),
+    ("lazy", "eager"),
+    ("one", "all"),
     ("allowed", "forbidden"),
     ("keeps", "loses"),
     ("add", "remove"),
@@ -401,6 +407,8 @@ def polarity_flip(fact_words: Sequence[str], unit_words: Sequence[str]) -> str:
             continue  # "not mutable": the negation already says "immutable"
         for prefix in _PREFIXES:
             stem = word[len(prefix) :] if word.startswith(prefix) else ""
+            if len(stem) < 4 and prefix + word not in only_fact:
+                continue
             counterpart = prefix + word if prefix + word in only_fact else stem
             if counterpart in only_fact and _stem(counterpart) not in fact_negated:
                 flips += 1
@@ -411,6 +419,14 @@ def polarity_flip(fact_words: Sequence[str], unit_words: Sequence[str]) -> str:
             flips += 1
             reasons.append(f"\u201c{b if b in only_unit else a}\u201d")
     return ", ".join(reasons) if flips % 2 else ""
+
+
+def _subject(words: Sequence[str]) -> str:
+    """The first content word (stemmed): what a clause is about, roughly."""
+    for word in words:
+        if not (word in ENGLISH_FUNCTION_WORDS or word in FOREIGN_FUNCTION_WORDS or word.isdigit()):
+            return _stem(word)
+    return ""
 
 
 def _criterion_claim(criterion: str) -> str:
@@ -441,16 +457,16 @@ def criteria_specs(*, reference: str, rubric: Sequence[dict[str, object]]) -> li
     drafted_for = [i for i, item in enumerate(rubric) if not item.get("facts")]
     best_clause: dict[int, list[str]] = {}
     if drafted_for and clauses:
-        claims = [_criterion_claim(str(rubric[i]["criterion"])) for i in drafted_for]
+        claims = [_criterion_claim(str(item["criterion"])) for item in rubric]
         vectors = _embedded(tuple(claims + clauses))
         sims = vectors[: len(claims)] @ vectors[len(claims) :].T
-        for row, index in enumerate(drafted_for):
-            order = np.argsort(-sims[row])
-            top = float(sims[row][order[0]])
-            # The closest clause, and any other nearly as close (the reference may say it twice).
-            best_clause[index] = [
-                clauses[j] for j in order[:3] if float(sims[row][j]) >= max(top - 0.05, 0.3)
-            ]
+        # Each reference clause belongs to the criterion it is closest to: "== compares values"
+        # is not a phrasing of the criterion about `is`, however close.
+        owner = sims.argmax(axis=0)
+        for index in drafted_for:
+            row = sims[index]
+            mine = [j for j in np.argsort(-row) if owner[j] == index and row[j] >= 0.4][:2]
+            best_clause[index] = [clauses[j] for j in (mine or [int(np.argmax(row))])]
     specs = []
     for index, item in enumerate(rubric):
         criterion = str(item["criterion"])
@@ -460,7 +476,8 @@ def criteria_specs(*, reference: str, rubric: Sequence[dict[str, object]]) -> li
         else:
             claim = _criterion_claim(criterion)
             phrasings = tuple(dict.fromkeys([claim, *best_clause.get(index, [])]))
-            facts = (Fact(phrasings[-1] if len(phrasings) > 1 else claim, phrasings, True),)
+            # Shown as the reference's own words (its closest clause) when there is one.
+            facts = (Fact(phrasings[1] if len(phrasings) > 1 else claim, phrasings, True),)
         wrong = tuple(str(w) for w in item.get("wrong", []) or [])  # type: ignore[attr-defined]
         drafts = tuple(str(w) for w in item.get("wrong_drafted", []) or [])  # type: ignore[attr-defined]
         points = float(item["points"])  # type: ignore[arg-type]
@@ -524,6 +541,15 @@ def evidence_grade(
     )
     to_wrong = claim_vecs @ wrong_vecs.T if len(wrongs) and len(claims) else None
     question_terms = terms(question)
+    # Subjects the rubric's facts are about ("list", "tuple"): a clause about one of them is
+    # no evidence about a fact on another ("tuples cannot change" says nothing of lists).
+    subjects = {
+        key: {_subject(_words(p)) for ci, fi, p in phrasings if (ci, fi) == key} - {""}
+        for key in fact_keys
+    }
+    rubric_subjects = set().union(*subjects.values()) if subjects else set()
+    claim_stems = [{_stem(w) for w in unit.words} for unit in claims]
+    claim_subjects = [_subject(unit.words) for unit in claims]
 
     results = []
     for ci, spec in enumerate(specs):
@@ -539,6 +565,13 @@ def evidence_grade(
             by_value: int | None = None  # a clause with the fact's values, in any language
             against: Evidence | None = None
             for u, unit in enumerate(claims):
+                subject = claim_subjects[u]
+                if (
+                    subject in rubric_subjects
+                    and subject not in subjects[(ci, fi)]
+                    and not subjects[(ci, fi)] & claim_stems[u]
+                ):
+                    continue  # about another subject of the rubric
                 sim = float(fact_sim[u, k])
                 unit_terms = terms(unit.text)
                 says_new = bool(unit_terms & novel) or sim > float(to_question[u]) + NOVELTY_MARGIN

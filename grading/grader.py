@@ -154,7 +154,12 @@ def text_grade(submission: Submission) -> dict[str, object]:
     )
     calibration = current_calibration(assignment)
     fraction = calibrator_of(assignment, calibration).predict(grade.features())
+    if grade.foreign and calibration.teacher_mean is not None:
+        # The evidence is unreadable: the best guess is what this teacher gives on average.
+        fraction = calibration.teacher_mean
     score = _points(float(assignment.max_score) * fraction)
+    # Contradicted evidence under a high score: the signals disagree, so a teacher decides.
+    mixed = fraction > 0.5 and any(c.contradicted for c in grade.criteria)
     return {
         "verdict": Verdict.SCORED,
         "auto_score": score,
@@ -174,7 +179,7 @@ def text_grade(submission: Submission) -> dict[str, object]:
         ],
         "similarity": grade.similarity,
         "confidence": grade.confidence,
-        "needs_review": grade.foreign or not releases(assignment, calibration),
+        "needs_review": grade.foreign or mixed or not releases(assignment, calibration),
         "problem": str(FOREIGN_PROBLEM) if grade.foreign else "",
     }
 

@@ -238,6 +238,8 @@ class Calibration(models.Model):
     raw_mae = models.FloatField(null=True, blank=True)
     weights = models.JSONField(default=list, blank=True)  # per criterion
     intercept = models.FloatField(default=0.0)
+    # The teacher's mean share of the points: the proposal for an answer the grader cannot read.
+    teacher_mean = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
