@@ -235,7 +235,7 @@ def _is_claim(text: str, words: Sequence[str]) -> bool:
     if len(words) < 2:
         return False
     return any(w in ENGLISH_FUNCTION_WORDS or w in FOREIGN_FUNCTION_WORDS for w in words) and (
-        _function_share(words) >= 0.15
+        _function_share(words) >= 0.25
     )
 
 
@@ -514,7 +514,14 @@ def evidence_grade(
         for p in fact.phrasings
     ]
     wrongs = [(ci, w) for ci, s in enumerate(specs) for w in s.wrong]
+    # The question's sentences and their clauses: an answer that copies part of it back.
     question_sentences = [s.text for s in split_sentences(question) if not s.code] or [question]
+    question_sentences += [
+        c.strip()
+        for sentence in question_sentences
+        for c in _CLAUSE.split(sentence)
+        if c and c.strip() != sentence.strip() and len(_words(c)) >= 3
+    ]
     fixed = _embedded(
         (*[p for _, _, p in phrasings], *[w for _, w in wrongs], *question_sentences, reference)
     )
@@ -596,8 +603,8 @@ def evidence_grade(
                         )
                         against = Evidence(fact.text, "contradicted", unit.sentence, why, 0.0)
                         continue
-                if sim < float(nearest[u]) - NEAREST_MARGIN:
-                    continue  # this clause is about another fact
+                if sim < float(nearest[u]) - NEAREST_MARGIN or _elliptical(unit.words):
+                    continue  # about another fact, or "... but a list cannot": incomplete
                 if fact_values & _values(unit.text) and sim >= VALUE_MATCH_MIN:
                     by_value = u
                 if best is None or sim > best[0]:
