@@ -58,6 +58,10 @@ _COMPOUND = re.compile(
 _SCALAR = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BACKTICK = re.compile(r"`([^`\n]+)`")
+_VERB_START = frozenset(
+    """is are was were do does did can could will would has have must should may might be
+    cannot can't isn't aren't doesn't don't won't never not""".split()  # noqa: SIM905
+)
 _AUXILIARIES = frozenset("is are was were do does did can could will would has have".split())  # noqa: SIM905
 _CRITERION_VERB = re.compile(
     r"^\s*(?:the\s+answer\s+)?(?:correctly\s+)?(?:says|states|explains|mentions|notes|shows|"
@@ -266,7 +270,19 @@ def _and_parts(clause: str) -> list[str]:
             merged[-1] = f"{merged[-1]} and {piece}"
         elif piece:
             merged.append(piece)
-    return merged or [clause]
+    if len(merged) < 2:
+        return [clause]
+    # "Tuples are immutable and cannot be changed": the second part keeps the subject.
+    lead: list[str] = []
+    for word in merged[0].split():
+        lead.append(word)
+        if _words(word) and _words(word)[0] not in ENGLISH_FUNCTION_WORDS:
+            break
+    for index in range(1, len(merged)):
+        first = _words(merged[index])[:1]
+        if len(lead) <= 4 and first and first[0] in _VERB_START:
+            merged[index] = f"{' '.join(lead)} {merged[index]}"
+    return merged
 
 
 def answer_units(answer: str) -> list[_Unit]:
@@ -591,9 +607,12 @@ def evidence_grade(
                     and unit.atomic
                     and not _elliptical(unit.words)
                 ):
-                    # Polarity against the phrasing of the fact this clause is closest to.
-                    closest = phrasings[max(columns, key=lambda j: by_phrasing[u, j])][2]
-                    flip = "" if unit.code else polarity_flip(_words(closest), unit.words)
+                    # Polarity against each phrasing of the fact the clause is close to: "a new
+                    # list" flips "the same list" even if "does not copy" is the closer one.
+                    flip = ""
+                    for j in columns:
+                        if not unit.code and not flip and by_phrasing[u, j] >= CONTRADICTION_MIN:
+                            flip = polarity_flip(_words(phrasings[j][2]), unit.words)
                     clash = values_conflict(fact_values, _values(unit.text))
                     if (flip and unit_terms & fact_terms) or clash:
                         why = (
