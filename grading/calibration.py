@@ -54,7 +54,7 @@ def submission_features(submission: Submission, *, criteria: int) -> list[float]
     raws = [c.get("raw") for c in submission.criteria]
     if len(raws) != criteria or any(not isinstance(r, int | float) for r in raws):
         return None
-    return [float(r) for r in raws]  # type: ignore[arg-type]
+    return [float(r) for r in raws]
 
 
 def _teacher_graded(assignment: Assignment) -> list[tuple[list[float], float]]:

@@ -137,13 +137,12 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
         else 0,
     }
     if teaching and not assignment.is_code:
-        context["calibration"] = calibration_summary(assignment=assignment)
+        summary = calibration_summary(assignment=assignment)
+        context["calibration"] = summary
         context["specs"] = criteria_specs(
             reference=assignment.reference_answer, rubric=assignment.rubric
         )
-        context["settings_form"] = GradingSettingsForm(
-            initial={"release_qwk": context["calibration"].threshold}
-        )
+        context["settings_form"] = GradingSettingsForm(initial={"release_qwk": summary.threshold})
     return render(request, "grading/assignment_detail.html", context)
 
 

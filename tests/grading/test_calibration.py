@@ -101,7 +101,8 @@ def test_scores_are_released_once_agreement_with_the_teacher_reaches_the_bar(
     for submission in answered[:MIN_TEACHER_GRADES]:
         submission_review(submission=submission, reviewer=teacher, score=None, comment="")
     calibration = Calibration.objects.get(assignment=text_assignment)
-    assert calibration.graded == MIN_TEACHER_GRADES and calibration.qwk >= 0.8
+    assert calibration.graded == MIN_TEACHER_GRADES
+    assert calibration.qwk is not None and calibration.qwk >= 0.8
     for pending in answered[MIN_TEACHER_GRADES:]:
         pending.refresh_from_db()
         assert not pending.needs_review and not pending.is_provisional  # released
@@ -123,7 +124,8 @@ def test_a_course_bar_above_the_measured_agreement_keeps_every_answer_in_review(
         nudge = Decimal(1) if index % 2 else Decimal(0)
         score = min(submission.auto_score + nudge, Decimal(10))
         submission_review(submission=submission, reviewer=teacher, score=score, comment="Close.")
-    assert Calibration.objects.get(assignment=text_assignment).qwk < 1.0
+    measured = Calibration.objects.get(assignment=text_assignment).qwk
+    assert measured is not None and measured < 1.0
     late = User.objects.create_user(username="late", password="x", role=Role.STUDENT)
     enrollment_create(user=late, course=course)
     assert submit(text_assignment, late, text=ANSWERS[0]).is_provisional
@@ -156,4 +158,5 @@ def test_the_review_queue_suggests_answers_unlike_those_already_graded(
     suggested = review_suggestions(assignment=text_assignment)
     assert good not in suggested and len(suggested) == len(ANSWERS) - 1
     first = suggested[0]
-    assert first.auto_score <= Decimal(3)  # the opposite of the strong answer graded
+    # The opposite of the strong answer graded.
+    assert first.auto_score is not None and first.auto_score <= Decimal(3)
