@@ -258,7 +258,11 @@ def _unit(text: str, sentence: str, *, atomic: bool, code: bool = False) -> _Uni
 
 def _elliptical(words: Sequence[str]) -> bool:
     """ "..., but tuples are not": the predicate is left out, so its polarity cannot be read."""
-    return bool(words) and (words[-1] in NEGATORS or words[-1] in _AUXILIARIES)
+    # Not "no"/"none": "compare it with None" ends on the Python constant, not an ellipsis.
+    return bool(words) and (
+        words[-1] in _AUXILIARIES
+        or (words[-1] in NEGATORS and words[-1] not in ("no", "none", "nothing", "nobody"))
+    )
 
 
 def _and_parts(clause: str) -> list[str]:
