@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from grading.models import Assignment, Submission
+from grading.models import Assignment, Calibration, GradingSettings, Submission
 
 
 @admin.register(Assignment)
@@ -37,3 +37,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         "started_at",
         "graded_at",
     )
+
+
+@admin.register(GradingSettings)
+class GradingSettingsAdmin(admin.ModelAdmin):
+    list_display = ("course", "release_qwk")
+
+
+@admin.register(Calibration)
+class CalibrationAdmin(admin.ModelAdmin):
+    list_display = ("assignment", "graded", "qwk", "mae", "raw_qwk", "raw_mae", "updated_at")
+    readonly_fields = [f.name for f in Calibration._meta.fields]

@@ -159,7 +159,16 @@ class AssignmentListApi(APIView):
                 if problems:
                     raise serializers.ValidationError(problems)
                 data["rubric"] = [
-                    {"criterion": str(item["criterion"]).strip(), "points": item["points"]}
+                    {
+                        "criterion": str(item["criterion"]).strip(),
+                        "points": item["points"],
+                        # The facts that must hold and the known wrong claims (grading.evidence).
+                        **{
+                            key: [text.strip() for text in item[key]]
+                            for key in ("facts", "wrong")
+                            if item.get(key)
+                        },
+                    }
                     for item in data["rubric"]
                 ]
                 return data

@@ -177,6 +177,13 @@ def rubric_problems(rubric: Any) -> list[str]:
             problems.append(f"Criterion {index} needs a description.")
         elif not _positive_number(item.get("points")):
             problems.append(f"Criterion {index} needs a positive number of points.")
+        else:
+            for key in ("facts", "wrong"):
+                listed = item.get(key, [])
+                if not isinstance(listed, list) or not all(
+                    isinstance(text, str) and text.strip() for text in listed
+                ):
+                    problems.append(f"Criterion {index}: “{key}” must be a list of sentences.")
     return problems
 
 

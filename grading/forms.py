@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
 from courses.markdown import markdown_errors
@@ -27,6 +28,15 @@ from grading.models import Assignment, Kind
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _rubric_lines(rubric: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for item in rubric:
+        lines.append(f"{item['points']:g} | {item['criterion']}")
+        lines.extend(f"+ {fact}" for fact in item.get("facts", []))
+        lines.extend(f"- {wrong}" for wrong in item.get("wrong", []))
+    return lines
 
 
 def _number(text: str) -> float | None:
@@ -65,8 +75,12 @@ class AssignmentForm(forms.ModelForm):
     rubric_text = forms.CharField(
         label="Rubric",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One criterion per line: points | what the answer must say.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One criterion per line: points | what the answer must say. Under a criterion, "
+            "optionally: “+ a fact that must hold” and “- a common wrong claim”, one per line. "
+            "A criterion without facts is checked against facts drafted from the reference answer."
+        ),
     )
     cpu_seconds = forms.FloatField(label="CPU seconds", required=False, min_value=0.1)
     wall_seconds = forms.FloatField(label="Wall seconds", required=False, min_value=0.5)
@@ -132,9 +146,7 @@ class AssignmentForm(forms.ModelForm):
                 test_concepts_text="\n".join(
                     f"{name} = {', '.join(tags)}" for name, tags in instance.test_concepts.items()
                 ),
-                rubric_text="\n".join(
-                    f"{item['points']:g} | {item['criterion']}" for item in instance.rubric
-                ),
+                rubric_text="\n".join(_rubric_lines(instance.rubric)),
                 **{name: instance.limits.get(name) for name in LIMIT_RANGES},
             )
         self.test_names: list[str] = instance.test_names if instance.pk else []
@@ -155,7 +167,7 @@ class AssignmentForm(forms.ModelForm):
     def clean_test_concepts_text(self) -> dict[str, list[str]]:
         tags: dict[str, list[str]] = {}
         for line in _lines(self.cleaned_data["test_concepts_text"]):
-            name, _, value = line.partition("=")
+            name, _sep, value = line.partition("=")
             concepts = [c.strip().lower() for c in value.split(",") if c.strip()]
             if not name.strip() or not concepts:
                 raise forms.ValidationError(f"“{line}” is not “test name = concept, concept”.")
@@ -165,7 +177,7 @@ class AssignmentForm(forms.ModelForm):
     def clean_weights_text(self) -> dict[str, float]:
         weights: dict[str, float] = {}
         for line in _lines(self.cleaned_data["weights_text"]):
-            name, _, value = line.partition("=")
+            name, _sep, value = line.partition("=")
             weight = _number(value.strip())
             if not name.strip() or weight is None:
                 raise forms.ValidationError(f"“{line}” is not “test name = weight”.")
@@ -175,10 +187,19 @@ class AssignmentForm(forms.ModelForm):
     def clean_hidden_text(self) -> list[str]:
         return _lines(self.cleaned_data["hidden_text"])
 
-    def clean_rubric_text(self) -> list[dict[str, object]]:
-        rubric: list[dict[str, object]] = []
+    def clean_rubric_text(self) -> list[dict[str, Any]]:
+        rubric: list[dict[str, Any]] = []
         for line in _lines(self.cleaned_data["rubric_text"]):
-            points, _, criterion = line.partition("|")
+            if line[0] in "+-":
+                if not rubric or not line[1:].strip():
+                    raise forms.ValidationError(
+                        _("“%(line)s”: a fact (+) or wrong claim (-) goes under its criterion.")
+                        % {"line": line}
+                    )
+                key = "facts" if line[0] == "+" else "wrong"
+                rubric[-1].setdefault(key, []).append(line[1:].strip())
+                continue
+            points, _bar, criterion = line.partition("|")
             value = _number(points.strip())
             if value is None or not criterion.strip():
                 raise forms.ValidationError(f"“{line}” is not “points | criterion”.")
@@ -277,4 +298,17 @@ class RegradeRequestForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What do you think the grader got wrong?",
+    )
+
+
+class GradingSettingsForm(forms.Form):
+    release_qwk = forms.FloatField(
+        label=_("Release scores without review from QWK"),
+        min_value=0.0,
+        max_value=1.0,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text=_(
+            "Free-text scores stay proposals for the teacher until the grader's measured "
+            "agreement with your grades of the assignment reaches this (1 = never release)."
+        ),
     )

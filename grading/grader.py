@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grading.checks import assignment_limits
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission, Verdict
@@ -131,48 +132,55 @@ def code_grade(submission: Submission) -> dict[str, object]:
     }
 
 
+FOREIGN_PROBLEM = _(
+    "This answer is not in the language of the course's reference answer, so the grader cannot "
+    "judge it: your teacher will."
+)
+
+
 def text_grade(submission: Submission) -> dict[str, object]:
-    from assist.models import Outcome
-    from assist.policy import Purpose, decide
-    from assist.usage import usage_record
-    from grading.text_grader import needs_review, text_answer_grade
+    """Evidence per criterion (grading.evidence), calibrated on the teacher's grades of this
+    assignment. The score is a proposal in the review queue unless the measured agreement with
+    the teacher reaches the course's threshold (grading.calibration.releases)."""
+    from grading.calibration import calibrator_of, current_calibration, releases
+    from grading.evidence import evidence_grade
 
     assignment = submission.assignment
-    decision = decide(
-        user=submission.student,
-        purpose=Purpose.TEXT_GRADING,
-        course=assignment.course,
-        assignment=assignment,
-    )
-    started = time.monotonic()
-    grade = text_answer_grade(
+    grade = evidence_grade(
         question=assignment.instructions,
         answer=submission.text,
         reference=assignment.reference_answer,
         rubric=assignment.rubric,
-        use_model=decision.allowed,
     )
-    if decision.allowed and assignment.rubric:
-        usage_record(
-            user=submission.student,
-            purpose=Purpose.TEXT_GRADING,
-            decision=decision,
-            outcome=Outcome.ANSWERED,
-            assignment=assignment,
-            prompt_tokens=grade.prompt_tokens,
-            completion_tokens=grade.completion_tokens,
-            latency_ms=round((time.monotonic() - started) * 1000),
-        )
-    score = _points(float(assignment.max_score) * grade.fraction)
+    calibration = current_calibration(assignment)
+    fraction = calibrator_of(assignment, calibration).predict(grade.features())
+    if grade.foreign and calibration.teacher_mean is not None:
+        # The evidence is unreadable: the best guess is what this teacher gives on average.
+        fraction = calibration.teacher_mean
+    score = _points(float(assignment.max_score) * fraction)
+    # Contradicted evidence under a high score: the signals disagree, so a teacher decides.
+    mixed = fraction > 0.5 and any(c.contradicted for c in grade.criteria)
     return {
         "verdict": Verdict.SCORED,
         "auto_score": score,
         "score": score,
-        "criteria": [criterion.as_dict() for criterion in grade.criteria],
+        "criteria": [
+            {
+                "criterion": c.criterion,
+                "points": c.points,
+                "score": c.score,
+                "evidence": c.quote,
+                "raw": round(c.raw, 4),
+                "contradicted": c.contradicted,
+                # For the teacher only (selectors.submission_frame): the facts are the answer key.
+                "facts": [e.as_dict() for e in c.evidence],
+            }
+            for c in grade.criteria
+        ],
         "similarity": grade.similarity,
         "confidence": grade.confidence,
-        "needs_review": needs_review(grade),
-        "problem": "",
+        "needs_review": grade.foreign or mixed or not releases(assignment, calibration),
+        "problem": str(FOREIGN_PROBLEM) if grade.foreign else "",
     }
 
 
@@ -202,8 +210,10 @@ def submission_grade(*, submission_id: int) -> str:
         return "superseded"
     submission.refresh_from_db()
     # Mastery first, then the student hears: whoever opens My path on seeing the verdict
-    # must find it already counted.
-    submission_scored.send(sender=Submission, submission=submission)
+    # must find it already counted. A provisional free-text score is not a grade: mastery and
+    # the LMS hear of it when a teacher confirms it or the grader earns release.
+    if not submission.is_provisional:
+        submission_scored.send(sender=Submission, submission=submission)
     submission_report(submission)
     if submission.feedback_status == FeedbackStatus.PENDING:
         from grading.tasks import submission_feedback as submission_feedback_task

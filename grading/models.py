@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, Lesson
 
@@ -190,3 +192,55 @@ class Submission(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (Status.GRADED, Status.INTERNAL_ERROR)
+
+    @property
+    def is_provisional(self) -> bool:
+        """A free-text score no teacher confirmed, from a grader not (yet) trusted to release."""
+        return (
+            self.status == Status.GRADED
+            and self.verdict == Verdict.SCORED
+            and self.needs_review
+            and not self.review
+        )
+
+
+DEFAULT_RELEASE_QWK = 0.8
+
+
+class GradingSettings(models.Model):
+    """A course's rules for automatic free-text scores."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="grading_settings")
+    # Free-text scores are released without a teacher's review only once the grader's measured
+    # agreement with this course's teacher (QWK on their grades of the assignment) reaches this.
+    release_qwk = models.FloatField(
+        _("agreement needed to release scores (QWK)"),
+        default=DEFAULT_RELEASE_QWK,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+
+    def __str__(self) -> str:
+        return f"{self.course}: release at QWK {self.release_qwk:g}"
+
+
+class Calibration(models.Model):
+    """What the free-text grader learned from a teacher's grades of one assignment, and how well
+    it agrees with them (leave-one-out, see grading.agreement)."""
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="calibration"
+    )
+    grading_version = models.PositiveIntegerField(default=0)  # of the rubric it was fitted on
+    graded = models.PositiveIntegerField(default=0)  # teacher grades it learned from
+    qwk = models.FloatField(null=True, blank=True)
+    mae = models.FloatField(null=True, blank=True)  # points
+    raw_qwk = models.FloatField(null=True, blank=True)  # the uncalibrated grader, same answers
+    raw_mae = models.FloatField(null=True, blank=True)
+    weights = models.JSONField(default=list, blank=True)  # per criterion
+    intercept = models.FloatField(default=0.0)
+    # The teacher's mean share of the points: the proposal for an answer the grader cannot read.
+    teacher_mean = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.assignment}: {self.graded} teacher grades, QWK {self.qwk}"

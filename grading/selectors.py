@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from courses.markdown import render_markdown
 from courses.models import Course, Enrollment
-from grading.models import Assignment, FeedbackStatus, ScorePolicy, Status, Submission
+from grading.models import Assignment, FeedbackStatus, Kind, ScorePolicy, Status, Submission
 
 
 def visible_tests(submission: Submission, *, teacher: bool = False) -> list[dict[str, Any]]:
@@ -60,7 +61,9 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         "auto_score": _number(submission.auto_score),
         "max_score": _number(assignment.max_score),
         "tests": visible_tests(submission, teacher=teacher),
-        "criteria": submission.criteria,
+        "criteria": _criteria(submission, teacher=teacher),
+        # A free-text score no teacher has confirmed, from a grader not yet trusted to release.
+        "provisional": submission.is_provisional,
         "similarity": submission.similarity,
         "confidence": submission.confidence,
         "needs_review": submission.needs_review,
@@ -83,6 +86,14 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         ),
         "created_at": submission.created_at.isoformat(),
     }
+
+
+def _criteria(submission: Submission, *, teacher: bool) -> list[dict[str, Any]]:
+    """Points and the quoted sentence per criterion; the facts they were checked against are
+    the answer key, so only teachers see them."""
+    if teacher:
+        return submission.criteria
+    return [{k: v for k, v in c.items() if k not in ("facts", "raw")} for c in submission.criteria]
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -218,6 +229,8 @@ REVIEW_FILTERS = {
     "failed": "Failed",
     "low_confidence": "Low confidence",
     "regrade_requested": "Regrade requested",
+    # Free-text answers no teacher graded yet, the most informative for calibration first.
+    "suggested": gettext_lazy("Grade these first"),
     "all": "All",
 }
 
@@ -228,7 +241,23 @@ def _review_condition(filter_name: str) -> Q:
         "failed": Q(status=Status.GRADED) & ~Q(verdict__in=["passed", "scored"]),
         "low_confidence": Q(confidence__lt=settings.GRADING_REVIEW_CONFIDENCE),
         "regrade_requested": Q(regrade_requested_at__isnull=False),
+        "suggested": Q(verdict="scored", review="", status=Status.GRADED),
     }.get(filter_name, Q())
+
+
+def review_suggestions(*, course: Course, assignment_id: int | None = None) -> list[Submission]:
+    """Ungraded free-text answers in the order that teaches the calibration most; across
+    assignments, each one's most informative answer in turn."""
+    from grading.calibration import review_suggestions as ranked
+
+    assignments = course.assignments.filter(kind=Kind.TEXT)
+    if assignment_id:
+        assignments = assignments.filter(pk=assignment_id)
+    per_assignment = [ranked(assignment=a) for a in assignments]
+    merged: list[Submission] = []
+    for round_ in range(max((len(r) for r in per_assignment), default=0)):
+        merged.extend(r[round_] for r in per_assignment if round_ < len(r))
+    return merged
 
 
 def review_queue(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -123,6 +124,12 @@ def submission_review(
     submission.needs_review = False
     submission.regrade_requested_at = None
     submission.save()
+    if not submission.assignment.is_code:
+        from grading.calibration import proposals_refresh
+
+        # Every teacher grade teaches the free-text grader; the answers still waiting get
+        # the new proposal (and are released if agreement now reaches the course's bar).
+        proposals_refresh(assignment=submission.assignment)
     submission_scored.send(sender=Submission, submission=submission)
     submission_report(submission)
     return submission
@@ -183,3 +190,61 @@ def submission_report(submission: Submission) -> None:
     from notifications.services import live_event_send
 
     live_event_send(user_id=submission.student_id, event=submission_frame(submission))
+
+
+def rubric_facts_approve(*, assignment: Assignment) -> Assignment:
+    """The facts the grader drafted for criteria without any, and the wrong claims the model
+    drafted, become the rubric's own (the teacher edits them with the rubric from then on)."""
+    from grading.evidence import criteria_specs
+
+    specs = criteria_specs(reference=assignment.reference_answer, rubric=assignment.rubric)
+    rubric = []
+    for item, spec in zip(assignment.rubric, specs, strict=True):
+        approved = {k: v for k, v in item.items() if k != "wrong_drafted"}
+        approved["facts"] = [fact.text for fact in spec.facts]
+        wrong = [*item.get("wrong", []), *item.get("wrong_drafted", [])]
+        if wrong:
+            approved["wrong"] = list(dict.fromkeys(wrong))
+        rubric.append(approved)
+    return assignment_update(assignment=assignment, rubric=rubric)
+
+
+def wrong_claims_draft_request(*, assignment: Assignment) -> None:
+    from grading.tasks import wrong_claims_draft as wrong_claims_draft_task
+
+    wrong_claims_draft_task.apply_async_on_commit((assignment.pk,), queue=settings.LLM_QUEUE)
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
+
+
+def wrong_claims_write(*, assignment_id: int) -> int:
+    """Ask the model for common wrong claims per criterion and keep them as drafts
+    (`wrong_drafted`): they take effect only once a teacher approves them. Returns how many."""
+    from asgiref.sync import async_to_sync
+
+    from assist.prompts.grading import wrong_claims_messages
+    from inference.llm import InferenceError, chat_complete
+
+    assignment = Assignment.objects.filter(pk=assignment_id).first()
+    if assignment is None or assignment.is_code:
+        return 0
+    rubric = [dict(item) for item in assignment.rubric]
+    drafted = 0
+    for item in rubric:
+        messages = wrong_claims_messages(
+            question=assignment.instructions,
+            reference=assignment.reference_answer,
+            criterion=str(item["criterion"]),
+        )
+        try:
+            reply = async_to_sync(chat_complete)(messages, max_tokens=80, temperature=0.0)
+        except InferenceError:
+            continue
+        lines = [_LIST_MARK.sub("", line).strip() for line in reply.text.splitlines()]
+        claims = [line for line in lines if len(line.split()) >= 4][:2]
+        item["wrong_drafted"] = claims
+        drafted += len(claims)
+    # Drafts change nothing that grades, so no grading_version bump: a plain update.
+    Assignment.objects.filter(pk=assignment.pk, rubric=assignment.rubric).update(rubric=rubric)
+    return drafted

@@ -21,3 +21,10 @@ def submission_feedback(submission_id: int) -> str:
     from grading.grader import submission_feedback_write
 
     return submission_feedback_write(submission_id=submission_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def wrong_claims_draft(assignment_id: int) -> int:
+    from grading.services import wrong_claims_write
+
+    return wrong_claims_write(assignment_id=assignment_id)

@@ -48,7 +48,18 @@ urlpatterns = [
         views.submission_regrade_request,
         name="regrade_request",
     ),
+    path(
+        "<slug:slug>/assignments/<int:assignment_id>/facts/approve/",
+        views.assignment_facts_approve,
+        name="facts_approve",
+    ),
+    path(
+        "<slug:slug>/assignments/<int:assignment_id>/wrong-claims/draft/",
+        views.assignment_wrong_claims_draft,
+        name="wrong_claims_draft",
+    ),
     path("<slug:slug>/review/", views.review_queue, name="review_queue"),
+    path("<slug:slug>/grading-settings/", views.grading_settings, name="grading_settings"),
     path("<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
     path("<slug:slug>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
 ]

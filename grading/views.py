@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -24,8 +25,17 @@ from courses.access import course_for_reader, course_for_teacher, is_course_teac
 from courses.markdown import render_markdown
 from courses.models import Course
 from grading import selectors, services
-from grading.forms import AssignmentForm, RegradeRequestForm, ReviewForm, SubmissionForm
+from grading.calibration import calibration_summary, grading_settings_update
+from grading.evidence import criteria_specs
+from grading.forms import (
+    AssignmentForm,
+    GradingSettingsForm,
+    RegradeRequestForm,
+    ReviewForm,
+    SubmissionForm,
+)
 from grading.models import Assignment, Submission
+from grading.services import rubric_facts_approve
 
 READER_DENIED = "Enroll in the course to see its assignments."
 
@@ -126,7 +136,68 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
         if teaching
         else 0,
     }
+    if teaching and not assignment.is_code:
+        summary = calibration_summary(assignment=assignment)
+        context["calibration"] = summary
+        context["specs"] = criteria_specs(
+            reference=assignment.reference_answer, rubric=assignment.rubric
+        )
+        context["settings_form"] = GradingSettingsForm(initial={"release_qwk": summary.threshold})
     return render(request, "grading/assignment_detail.html", context)
+
+
+@login_required
+@require_POST
+def grading_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course's agreement threshold for releasing free-text scores without review."""
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
+    form = GradingSettingsForm(request.POST)
+    if form.is_valid():
+        grading_settings_update(course=course, release_qwk=form.cleaned_data["release_qwk"])
+        messages.success(request, _("Release threshold saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(_back(request, fallback=course.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def assignment_facts_approve(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    """Write the facts the grader drafted from the reference answer into the rubric: from now
+    on they are the teacher's, edited with the rubric."""
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
+    assignment = _get_assignment(request, course, assignment_id)
+    if assignment.is_code:
+        raise Http404("Code assignments have no facts.")
+    rubric_facts_approve(assignment=assignment)
+    messages.success(request, _("The drafted facts are now part of the rubric; edit them there."))
+    return redirect(assignment)
+
+
+@login_required
+@require_POST
+def assignment_wrong_claims_draft(
+    request: HttpRequest, slug: str, assignment_id: int
+) -> HttpResponse:
+    """The model drafts common wrong claims per criterion, for the teacher to approve."""
+    course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
+    assignment = _get_assignment(request, course, assignment_id)
+    if assignment.is_code:
+        raise Http404("Code assignments have no wrong claims.")
+    services.wrong_claims_draft_request(assignment=assignment)
+    messages.info(
+        request, _("The model is drafting wrong claims; reload this page in a moment to see them.")
+    )
+    return redirect(assignment)
+
+
+def _back(request: HttpRequest, *, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 @login_required
@@ -282,8 +353,12 @@ def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
         assignment_id = int(request.GET.get("assignment") or 0)
     except ValueError:
         assignment_id = 0
-    queue = selectors.review_queue(
-        course=course, filter_name=filter_name, assignment_id=assignment_id
+    queue: Any = (
+        selectors.review_suggestions(course=course, assignment_id=assignment_id)
+        if filter_name == "suggested"
+        else selectors.review_queue(
+            course=course, filter_name=filter_name, assignment_id=assignment_id
+        )
     )
     page = Paginator(queue, 25).get_page(request.GET.get("page"))
     context = {

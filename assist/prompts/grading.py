@@ -14,6 +14,13 @@ CRITERION_SYSTEM = (
     "Reply with only the number of points earned, a whole number."
 )
 
+WRONG_CLAIMS_SYSTEM = (
+    "You help a teacher anticipate mistakes. Given a question, its correct answer and one "
+    "grading criterion, write two short, wrong statements a student might make about that "
+    "criterion: common misconceptions, stated confidently. One statement per line, no "
+    "numbering, no explanation."
+)
+
 FEEDBACK_SYSTEM = (
     "You are a patient programming tutor. A student's Python code failed some tests. "
     'Speak to the student as "you". Explain in two or three sentences what the failure means '
@@ -50,3 +57,14 @@ def feedback_messages(
     )
     system = FEEDBACK_SYSTEM + teacher_rules(teacher_notes)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def wrong_claims_messages(*, question: str, reference: str, criterion: str) -> list[dict[str, str]]:
+    """Drafts of common wrong claims for one criterion; a teacher approves them before use."""
+    user = (
+        f"Question: {neutralise(question)[:1200]}\n"
+        f"Correct answer: {neutralise(reference)[:1200]}\n"
+        f"Criterion: {neutralise(criterion)[:400]}\n"
+        "Two wrong statements a student might write about this criterion:"
+    )
+    return [{"role": "system", "content": WRONG_CLAIMS_SYSTEM}, {"role": "user", "content": user}]
