@@ -26,7 +26,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = ("title", "slug", "summary", "description", "tutor_strict")
+        fields = ("title", "slug", "summary", "description", "language", "tutor_strict")
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
     def clean(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -35,6 +36,19 @@ class Course(models.Model):
         default=False,
         help_text="Withhold every sentence of the tutor's explanations that the course material "
         "does not support (otherwise such sentences are shown, marked).",
+    )
+    # The language the course is taught in (one of the interface's). Retrieval (tokenizer,
+    # embedder, relevance threshold) and the tutor's prompts follow it; teachers' own content is
+    # never translated.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language of the course's lessons and material. The tutor answers in it (or in "
+            "the language of the student's question)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

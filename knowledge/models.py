@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from courses.models import Course, Lesson
 
@@ -111,12 +112,13 @@ class Chunk(models.Model):
 
     @property
     def location(self) -> str:
+        # The quoted material's label, in the reader's language (the heading is the teacher's).
         parts = []
         if self.page:
-            parts.append(f"page {self.page}")
+            parts.append(gettext("page %(number)s") % {"number": self.page})
         if self.heading:
             parts.append(self.heading)
-        return ", ".join(parts) or "start"
+        return ", ".join(parts) or gettext("start")
 
     @property
     def url(self) -> str:
