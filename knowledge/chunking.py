@@ -55,8 +55,9 @@ def _tail(text: str, overlap: int, chinese: bool) -> str:
     tail = text[-overlap:]
     if chinese:
         # No spaces to cut at: start after the last sentence end inside the tail, if any.
-        cut = max(tail.rfind(mark) for mark in "。！？；\n")
-        return tail[cut + 1 :].lstrip() if 0 <= cut < len(tail) - 1 else tail
+        # (The passage itself ends at a sentence end: look before its last character.)
+        cut = max(tail[:-1].rfind(mark) for mark in "。！？；\n")
+        return tail[cut + 1 :].lstrip() if cut >= 0 else tail
     return tail[tail.find(" ") + 1 :] if " " in tail else tail
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.languages import family
+from core.languages import CJK, family
 from inference.embeddings import embed_texts
 from knowledge.sentences import passage_sentences, split_sentences
 
@@ -100,6 +100,9 @@ class SupportChecker:
         self.language = language
         self.min_similarity = MIN_SIMILARITY_BY_FAMILY[family(language)]
         self.blob = "\n".join(passages).lower()
+        # Chinese writes names against its characters ("用LoRA训练"): there a term ends at any
+        # non-ASCII-word character, not only where Python's Unicode \w ends.
+        self._edge = "[a-z0-9_]" if CJK.search(self.blob) else r"\w"
         vectors = [v for _, v in passage_sentences(list(passages), language) if len(v)]
         self.vectors = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
         self._present: dict[str, bool] = {}
@@ -107,7 +110,8 @@ class SupportChecker:
     def _has(self, term: str) -> bool:
         term = term.lower()
         if term not in self._present:
-            pattern = r"(?<![\w])" + re.escape(term) + r"(?:e?s)?(?![\w])"
+            edge = self._edge
+            pattern = rf"(?<!{edge})" + re.escape(term) + rf"(?:e?s)?(?!{edge})"
             self._present[term] = re.search(pattern, self.blob) is not None
         return self._present[term]
 
