@@ -124,7 +124,8 @@ def _seeds_course() -> None:
 
 def _setup(strict: bool, seeds: bool = False, model: bool = True) -> dict[str, str]:
     call_command("migrate", verbosity=0)
-    call_command("load_demo", verbosity=0)  # eager Celery: the lessons are indexed inline
+    # eager Celery: the lessons are indexed inline; its report goes to stderr, the JSON to stdout
+    call_command("load_demo", verbosity=0, stdout=sys.stderr)
     if seeds:
         _seeds_course()  # eager Celery: the material is ingested inline
     student, _ = User.objects.get_or_create(username="bench-answers")

@@ -13,7 +13,11 @@ the vectors of one index always come from one model (the course's language picks
 
 from __future__ import annotations
 
+import ctypes
 import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -115,16 +119,59 @@ def embed_texts(
     return np.ascontiguousarray(vectors)
 
 
+# Vectors of texts embedded lately, by (kind, text): a lesson saved again re-embeds mostly
+# unchanged passages, and quotes and checks embed the same sentences again. The C engine costs
+# ~2 ms of CPU per token here (a 350-character passage: ~0.4 s), so a hit matters.
+E5_CACHE_TEXTS = 8192
+_e5_cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+
+
+@contextmanager
+def _one_openmp_thread(engine: Any) -> Iterator[None]:
+    """Run the engine's OpenMP loops on this thread alone. Two OpenMP threads on a busy 2-core
+    machine wait for each other at every barrier (measured at load ~9: 8 passages took 6.2 s with
+    two threads, 2.3 s with one); web and worker processes already run requests side by side.
+    The setting is per calling thread, and it is put back, so torch's own threads are untouched.
+    With torch loaded, its OpenMP runtime (loaded globally) is the one the engine's loops use."""
+    runtimes = []
+    for library in (ctypes.CDLL(None), engine):
+        try:
+            runtimes.append((library, library.omp_get_max_threads()))
+        except AttributeError:
+            continue
+    for library, _ in runtimes:
+        library.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, before in runtimes:
+            library.omp_set_num_threads(before)
+
+
 def _embed_multilingual(texts: list[str], *, batch_size: int, query: bool) -> np.ndarray:
     if not texts:
         return np.zeros((0, E5_DIMENSION), dtype=np.float32)
     model = _multilingual()
-    parts = []
-    for start in range(0, len(texts), batch_size):
+    found: dict[str, np.ndarray] = {}
+    with _e5_lock:
+        for text in texts:
+            if (query, text) in _e5_cache:
+                _e5_cache.move_to_end((query, text))
+                found[text] = _e5_cache[(query, text)]
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
         # One model object, one call at a time: the C engine keeps its scratch buffers in it.
         # The call releases the GIL (ctypes), so other threads run meanwhile.
+        with _e5_lock, _one_openmp_thread(model._lib):
+            vectors = np.asarray(model.encode(batch, query), dtype=np.float32).reshape(
+                len(batch), E5_DIMENSION
+            )
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         with _e5_lock:
-            parts.append(np.asarray(model.encode(texts[start : start + batch_size], query)))
-    vectors = np.vstack(parts).astype(np.float32, copy=False)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return np.ascontiguousarray(vectors)
+            for text, vector in zip(batch, vectors, strict=True):
+                vector.setflags(write=False)
+                found[text] = _e5_cache[(query, text)] = vector
+            while len(_e5_cache) > E5_CACHE_TEXTS:
+                _e5_cache.popitem(last=False)
+    return np.ascontiguousarray(np.vstack([found[t] for t in texts]))

@@ -24,7 +24,7 @@ from tests.knowledge.chinese import ATTENTION, OFF_TOPIC, QUESTIONS, chinese_cou
 
 def test_chinese_is_cut_into_words_not_runs_of_characters():
     found = words("大语言模型的预训练需要大量数据。")
-    assert {"语言", "模型", "预训练", "数据"} <= set(found)
+    assert {"语言", "模型", "训练", "数据"} <= set(found)
     assert "大语言模型的预训练需要大量数据" not in found  # what a whitespace tokenizer keeps
     assert "的" not in found  # a function word says nothing about the topic
 
