@@ -6,6 +6,12 @@ repeats the run exactly. Here jieba's dictionary (rjieba: jieba-rs, ~10x the Pyt
 the text in search mode: a long word is emitted with the shorter words inside it
 ("大语言模型" → 语言, 模型, 大语言模型), so a question that says 语言模型 still matches.
 
+The dictionary does not know every term of a course, and then jieba may cut the same characters
+differently in the passage and in the question ("从队头取出" → 从队/头, "取出队头" → 队头), so
+every pair of neighbouring Chinese characters is added as a token too (the CJK bigrams of
+Lucene's CJKAnalyzer): whatever the cut, a question and a passage that share a term share its
+bigrams.
+
 Latin-script parts stay as they were written: jieba keeps identifiers and numbers whole
 (`collections.deque`, `snake_case_name`, `GPT-4`, `3.14`) and search mode adds their parts
 (`deque`, `snake`, …), so a question naming either finds the passage. Everything is lower-cased,
@@ -31,6 +37,9 @@ EN_STOPWORDS = frozenset(
     then there these they this to was will with""".split()  # noqa: SIM905
 )
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
+# Particles that only ever glue words together: a bigram with one in it is noise ("头的").
+_PARTICLES = frozenset("的了吗呢吧啊么呀嘛")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 
 def words(text: str) -> list[str]:
@@ -47,6 +56,11 @@ def words(text: str) -> list[str]:
         if len(token) == 1 and token.isascii() and not token.isdigit():
             continue  # a lone Latin letter ("x" of x.append) is noise; the whole name is kept
         found.append(token)
+    for run in _CJK_RUN.findall(text):
+        pairs = (run[i : i + 2] for i in range(len(run) - 1))
+        found.extend(
+            pair for pair in pairs if pair not in ZH_STOPWORDS and not _PARTICLES & set(pair)
+        )
     return found
 
 
