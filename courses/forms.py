@@ -29,6 +29,14 @@ class CourseForm(forms.ModelForm):
         fields = ("title", "slug", "summary", "description", "language", "tutor_strict")
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form (or a client) that does not send the language keeps the course's, or English.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or "en"
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
