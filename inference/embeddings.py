@@ -123,6 +123,7 @@ def embed_texts(
 # unchanged passages, and quotes and checks embed the same sentences again. The C engine costs
 # ~2 ms of CPU per token here (a 350-character passage: ~0.4 s), so a hit matters.
 E5_CACHE_TEXTS = 8192
+E5_CALL_TEXTS = 8
 _e5_cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
 
 
@@ -159,8 +160,11 @@ def _embed_multilingual(texts: list[str], *, batch_size: int, query: bool) -> np
                 _e5_cache.move_to_end((query, text))
                 found[text] = _e5_cache[(query, text)]
     missing = list(dict.fromkeys(t for t in texts if t not in found))
-    for start in range(0, len(missing), batch_size):
-        batch = missing[start : start + batch_size]
+    # Small calls: the lock is held for one call, and a student's question should not wait
+    # seconds behind a warm-up embedding a whole course's sentences.
+    step = min(batch_size, E5_CALL_TEXTS)
+    for start in range(0, len(missing), step):
+        batch = missing[start : start + step]
         # One model object, one call at a time: the C engine keeps its scratch buffers in it.
         # The call releases the GIL (ctypes), so other threads run meanwhile.
         with _e5_lock, _one_openmp_thread(model._lib):
