@@ -1,13 +1,21 @@
 """Answers a student can trust: retrieval, quotes, sentence support, timing (demo courses).
 
     .venv/bin/python bench/answers.py [--max-tokens 96] [--strict] [--limit N]
+    .venv/bin/python bench/answers.py --retrieval-only [--lang en|zh] [--seeds] [--questions F]
 
 The question set is bench/data/answers_questions.json (hand-written over the demo lessons: each
 question names the lesson section that answers it and key phrases of a correct answer, plus
-off-topic questions). For each question:
+off-topic questions); `--lang zh` takes bench/data/answers_questions_zh.json (the Chinese demo
+course), and `--lang zh --seeds` bench/data/answers_questions_zh_seeds.json over a course whose
+material is ../shared/seeds/*.txt (the Chinese articles the project started from), uploaded as
+a teacher would. For each question:
 
 1. retrieval: `knowledge.search.search` (k=5); a hit is a passage of the named lesson under the
-   named section (or one of its sub-headings) → recall@1, recall@5, MRR;
+   named section (or one of its sub-headings), or, for questions that list `evidence`, a passage
+   containing one of those phrases → recall@1, recall@5, MRR; and whether the question is
+   covered at all (`knowledge.rag.relevant_chunks`, the relevance threshold the tutor applies
+   before it calls the model): off-topic questions must not be. `--retrieval-only` stops here
+   (no model: seconds, not minutes);
 2. the whole tutor path: the real ASGI application's tutor socket (origin check, token auth,
    consumer, services) with the real packaged model and embedder, in explain mode, one student
    asking one question at a time → time from "ask" to the quotes frame and to the first token,
@@ -61,13 +69,17 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from courses.models import Course
 from courses.services import enrollment_create
-from knowledge.rag import warm_up
+from knowledge.rag import relevant_chunks, warm_up
 from knowledge.search import search
 from knowledge.sentences import split_sentences
 from llmasos.asgi import application
 
 DATA = ROOT / "bench" / "data" / "answers_questions.json"
+DATA_ZH = ROOT / "bench" / "data" / "answers_questions_zh.json"
+DATA_ZH_SEEDS = ROOT / "bench" / "data" / "answers_questions_zh_seeds.json"
 DEMO = ROOT / "courses" / "demo_content"
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS_COURSE = "seeds-zh"
 
 
 def _sections() -> dict[tuple[str, str], set[str]]:
@@ -92,24 +104,58 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
-def _setup(strict: bool) -> dict[str, str]:
+def _seeds_course() -> None:
+    """A Chinese course whose material is the seed articles, uploaded like a teacher would."""
+    from django.core.files.base import ContentFile
+
+    from knowledge.services import material_create
+
+    teacher, _ = User.objects.get_or_create(username="bench-teacher")
+    fields = {"title": "LLMasOS 资料", "summary": "种子文章", "is_published": True}
+    if any(f.name == "language" for f in Course._meta.get_fields()):
+        fields["language"] = "zh-hans"  # a checkout from before courses had a language has none
+    course, _ = Course.objects.get_or_create(slug=SEEDS_COURSE, defaults=fields)
+    course.teachers.add(teacher)
+    for path in sorted(SEEDS.glob("*.txt")):
+        material_create(
+            course=course, uploaded_by=teacher, upload=ContentFile(path.read_bytes(), path.name)
+        )
+
+
+def _setup(strict: bool, seeds: bool = False, model: bool = True) -> dict[str, str]:
     call_command("migrate", verbosity=0)
-    call_command("load_demo", verbosity=0)  # eager Celery: the lessons are indexed inline
+    # eager Celery: the lessons are indexed inline; its report goes to stderr, the JSON to stdout
+    call_command("load_demo", verbosity=0, stdout=sys.stderr)
+    if seeds:
+        _seeds_course()  # eager Celery: the material is ingested inline
     student, _ = User.objects.get_or_create(username="bench-answers")
     tokens = {}
     for course in Course.objects.all():
         enrollment_create(user=student, course=course)
         if strict:
             Course.objects.filter(pk=course.pk).update(tutor_strict=True)
-        warm_up(course_id=course.pk)
+        if model:
+            warm_up(course_id=course.pk)
     tokens["token"] = Token.objects.get_or_create(user=student)[0].key
     return tokens
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
 def _retrieval(question: dict, sections: dict[tuple[str, str], set[str]]) -> int | None:
     course = Course.objects.get(slug=question["course"])
-    headings = sections[(question["lesson"], question["section"])]
     hits = search(course_id=course.pk, query=question["question"], k=5)
+    if "evidence" in question:
+        # Material has no lesson sections: the right passage is one that says the answer.
+        wanted = [_squash(e) for e in question["evidence"]]
+        for rank, hit in enumerate(hits, start=1):
+            text = _squash(f"{hit.chunk.heading}{hit.chunk.text}")
+            if any(e in text for e in wanted):
+                return rank
+        return None
+    headings = sections[(question["lesson"], question["section"])]
     for rank, hit in enumerate(hits, start=1):
         lesson = hit.chunk.lesson
         if (
@@ -119,6 +165,42 @@ def _retrieval(question: dict, sections: dict[tuple[str, str], set[str]]) -> int
         ):
             return rank
     return None
+
+
+def _covered(question: dict) -> bool:
+    """Whether the tutor would answer at all: a passage reaches the relevance threshold."""
+    course = Course.objects.get(slug=question["course"])
+    return bool(relevant_chunks(course_id=course.pk, question=question["question"]))
+
+
+def _best_similarity(question: dict) -> float:
+    course = Course.objects.get(slug=question["course"])
+    hits = search(course_id=course.pk, query=question["question"], k=10)
+    return round(max((hit.similarity for hit in hits), default=0.0), 3)
+
+
+def _retrieval_report(questions: list[dict], ranks: list[int | None]) -> dict:
+    on_topic = [q for q in questions if not q.get("off_topic")]
+    off_topic = [q for q in questions if q.get("off_topic")]
+    found = [r for r in ranks if r is not None]
+    n_on = max(1, len(on_topic))
+    started = time.perf_counter()
+    covered_on = [q["question"] for q in on_topic if _covered(q)]
+    covered_off = [q["question"] for q in off_topic if _covered(q)]
+    relevance_ms = (time.perf_counter() - started) * 1000 / max(1, len(questions))
+    best = {q["question"]: _best_similarity(q) for q in questions}
+    return {
+        "recall@1": round(sum(1 for r in found if r == 1) / n_on, 3),
+        "recall@5": round(len(found) / n_on, 3),
+        "mrr": round(sum(1 / r for r in found) / n_on, 3),
+        "on_topic_covered": round(len(covered_on) / n_on, 3),
+        "off_topic_refused": round(1 - len(covered_off) / max(1, len(off_topic)), 3),
+        "off_topic_answered": covered_off,
+        # What the relevance threshold is calibrated on: the best passage's cosine, per question.
+        "best_similarity_on_topic": sorted(best[q["question"]] for q in on_topic),
+        "best_similarity_off_topic": sorted(best[q["question"]] for q in off_topic),
+        "relevance_ms_per_question": round(relevance_ms, 1),
+    }
 
 
 async def _ask(token: str, question: dict) -> dict:
@@ -169,15 +251,47 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--strict", action="store_true", help="every course in strict mode")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--lang", choices=["en", "zh"], default="en", help="question set")
+    parser.add_argument(
+        "--seeds", action="store_true", help="zh: the seed articles as material (no demo course)"
+    )
+    parser.add_argument("--questions", type=Path, help="another question file, same format")
+    parser.add_argument(
+        "--retrieval-only", action="store_true", help="retrieval and relevance only, no model"
+    )
     args = parser.parse_args()
     from django.conf import settings
 
     settings.TUTOR_MAX_TOKENS = args.max_tokens
-    questions = json.loads(DATA.read_text())["questions"]
+    data = args.questions or (
+        DATA if args.lang == "en" else DATA_ZH_SEEDS if args.seeds else DATA_ZH
+    )
+    questions = json.loads(data.read_text())["questions"]
     if args.limit:
         questions = questions[: args.limit]
-    token = _setup(args.strict)["token"]
+    token = _setup(args.strict, seeds=args.seeds, model=not args.retrieval_only)["token"]
     sections = _sections()
+    if args.retrieval_only:
+        started = time.perf_counter()
+        ranks = [_retrieval(q, sections) for q in questions if not q.get("off_topic")]
+        search_ms = (time.perf_counter() - started) * 1000 / max(1, len(ranks))
+        report = {
+            "questions": len(questions),
+            "question_file": data.name,
+            "on_topic": len(ranks),
+            "off_topic": sum(1 for q in questions if q.get("off_topic")),
+            "retrieval": _retrieval_report(questions, ranks),
+            "search_ms_per_question": round(search_ms, 1),
+            "missed_retrieval": [
+                q["question"]
+                for q, rank in zip(
+                    [q for q in questions if not q.get("off_topic")], ranks, strict=True
+                )
+                if rank is None
+            ],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
 
     ranks: list[int | None] = []
     rows = []
@@ -231,6 +345,7 @@ def main() -> None:
         "off_topic": len(off_topic),
         "max_tokens": args.max_tokens,
         "strict": args.strict,
+        "question_file": data.name,
         "retrieval": {
             "recall@1": round(sum(1 for r in found if r == 1) / n_on, 3),
             "recall@5": round(len(found) / n_on, 3),

@@ -22,12 +22,17 @@ class ModuleInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "is_published", "updated_at")
-    list_filter = ("is_published",)
+    list_display = ("title", "slug", "language", "is_published", "updated_at")
+    list_filter = ("is_published", "language")
     search_fields = ("title", "slug", "summary")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("teachers",)
     inlines = [ModuleInline]
+
+    def save_model(self, request: HttpRequest, obj: Course, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "language" in form.changed_data:
+            services.course_language_announce(course=obj)
 
 
 class LessonInline(admin.StackedInline):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission  # a stub-only protocol
 
 
+_LANGUAGE_CHOICE_ERROR = (
+    '"{input}" is not a course language; use one of: '
+    + ", ".join(code for code, _ in settings.LANGUAGES)
+    + "."
+)
+
+
 def _validate_markdown(value: str) -> None:
     errors = markdown_errors(value)
     if errors:
@@ -44,6 +52,7 @@ class CourseOutputSerializer(serializers.ModelSerializer):
             "summary",
             "description",
             "is_published",
+            "language",
             "lesson_count",
             "url",
         )
@@ -63,6 +72,13 @@ class CourseCollectionApi(APIView):
         summary = serializers.CharField(max_length=300)
         description = serializers.CharField(
             required=False, allow_blank=True, default="", validators=[_validate_markdown]
+        )
+        language = serializers.ChoiceField(
+            choices=settings.LANGUAGES,
+            required=False,
+            default="en",
+            help_text="The language the course is taught in; retrieval and the tutor follow it.",
+            error_messages={"invalid_choice": _LANGUAGE_CHOICE_ERROR},
         )
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:

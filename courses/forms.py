@@ -29,7 +29,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = ("title", "slug", "summary", "description", "tutor_strict")
+        fields = ("title", "slug", "summary", "description", "language", "tutor_strict")
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
         # Labels and help here, not on the model: the words change with the language, the
         # schema does not (no migration for a label).
@@ -47,6 +47,14 @@ class CourseForm(forms.ModelForm):
                 "does not support (otherwise such sentences are shown, marked)."
             ),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form (or a client) that does not send the language keeps the course's, or English.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or "en"
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -39,6 +39,19 @@ class Course(models.Model):
             "does not support (otherwise such sentences are shown, marked)."
         ),
     )
+    # The language the course is taught in (one of the interface's). Retrieval (tokenizer,
+    # embedder, relevance threshold) and the tutor's prompts follow it; teachers' own content is
+    # never translated.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language of the course's lessons and material. The tutor answers in it (or in "
+            "the language of the student's question)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

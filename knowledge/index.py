@@ -20,9 +20,10 @@ import numpy as np
 from django.conf import settings
 from django.db.models import F
 
+from core.languages import family
 from knowledge.models import Chunk, KnowledgeBaseState
 
-DIMENSION = 384  # all-MiniLM-L6-v2
+DIMENSION = 384  # all-MiniLM-L6-v2 (English courses) and multilingual-e5-small (Chinese ones)
 
 
 def _paths(course_id: int) -> tuple[Path, Path]:
@@ -138,16 +139,39 @@ class LoadedCourseIndex:
     dense: Any
     lexical: Any
     lexical_ids: np.ndarray
+    language: str = "en"  # the course's: queries are tokenized and embedded for it
 
 
 _cache: dict[int, LoadedCourseIndex] = {}
 _cache_lock = threading.Lock()
 
 
-def tokenize_for_bm25(texts: list[str]) -> Any:
+def tokenize_for_bm25(texts: list[str], language: str = "en") -> Any:
+    """bm25s's tokens for English courses; for Chinese ones a list of word lists (jieba), which
+    bm25s indexes the same way. One function for passages and queries, so they always agree."""
+    if family(language) == "zh":
+        from knowledge.tokens import words
+
+        return [words(text) for text in texts]
     import bm25s
 
     return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+
+
+def query_terms(query: str, language: str = "en") -> list[str]:
+    """The query's BM25 words, tokenized exactly as the course's passages were."""
+    tokens = tokenize_for_bm25([query], language)
+    if isinstance(tokens, list):
+        return list(tokens[0])
+    words_by_id = {token_id: word for word, token_id in tokens.vocab.items()}
+    return [words_by_id[i] for i in tokens.ids[0]]
+
+
+def course_language(course_id: int) -> str:
+    from courses.models import Course
+
+    found = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()
+    return found or "en"
 
 
 def loaded_index(course_id: int) -> LoadedCourseIndex | None:
@@ -167,12 +191,13 @@ def loaded_index(course_id: int) -> LoadedCourseIndex | None:
             return cached
         import bm25s
 
+        language = course_language(course_id)
         rows = list(Chunk.objects.filter(course_id=course_id).values_list("id", "heading", "text"))
         lexical = None
         if rows:
             lexical = bm25s.BM25()
             lexical.index(
-                tokenize_for_bm25([f"{heading}\n{text}" for _, heading, text in rows]),
+                tokenize_for_bm25([f"{heading}\n{text}" for _, heading, text in rows], language),
                 show_progress=False,
             )
         loaded = LoadedCourseIndex(
@@ -180,6 +205,7 @@ def loaded_index(course_id: int) -> LoadedCourseIndex | None:
             dense=_load(course_id),
             lexical=lexical,
             lexical_ids=np.array([r[0] for r in rows], dtype=np.int64),
+            language=language,
         )
         _cache[course_id] = loaded
         return loaded

@@ -12,7 +12,7 @@ from django.db.models import F
 from courses.models import Lesson
 from inference.embeddings import embed_texts
 from knowledge.chunking import Passage, chunk_sections
-from knowledge.index import index_add, index_remove
+from knowledge.index import index_add, index_rebuild, index_remove
 from knowledge.limits import parse_limited
 from knowledge.models import Chunk, Material, MaterialStatus
 from knowledge.parsing import ParseError, parse
@@ -23,12 +23,18 @@ MAX_ATTEMPTS = 2
 
 
 def _embed_passages(
-    passages: list[Passage], on_progress: Callable[[float], None] | None = None
+    passages: list[Passage],
+    on_progress: Callable[[float], None] | None = None,
+    *,
+    language: str = "en",
 ) -> list[bytes]:
+    """Vectors of the passages with the embedder of the course's `language`."""
     vectors: list[bytes] = []
     for start in range(0, len(passages), EMBED_BATCH):
         batch = passages[start : start + EMBED_BATCH]
-        embedded = embed_texts([f"{p.heading}\n{p.text}" if p.heading else p.text for p in batch])
+        embedded = embed_texts(
+            [f"{p.heading}\n{p.text}" if p.heading else p.text for p in batch], language=language
+        )
         vectors.extend(row.tobytes() for row in embedded)
         if on_progress:
             on_progress(min(1.0, (start + len(batch)) / len(passages)))
@@ -91,7 +97,9 @@ def material_ingest(*, material_id: int, report: Callable[[Material], None]) -> 
         document = parse_limited(Path(material.file.path), material.kind)
         progress(30)
         passages = chunk_sections(document.sections)
-        vectors = _embed_passages(passages, lambda f: progress(30 + int(60 * f)))
+        vectors = _embed_passages(
+            passages, lambda f: progress(30 + int(60 * f)), language=material.course.language
+        )
         count = _replace_chunks(
             course_id=material.course_id,
             material=material,
@@ -123,7 +131,7 @@ def _fail(material: Material, reason: str, report: Callable[[Material], None]) -
 
 def lesson_ingest(*, lesson_id: int) -> int:
     """(Re)index a lesson's text; lessons are trusted Markdown, parsed in-process."""
-    lesson = Lesson.objects.filter(pk=lesson_id).first()
+    lesson = Lesson.objects.filter(pk=lesson_id).select_related("course").first()
     if lesson is None:
         return 0
     try:
@@ -131,7 +139,7 @@ def lesson_ingest(*, lesson_id: int) -> int:
     except ParseError:
         sections = []  # an empty lesson: its old chunks go, no new ones come
     passages = chunk_sections(sections)
-    vectors = _embed_passages(passages)
+    vectors = _embed_passages(passages, language=lesson.course.language)
     return _replace_chunks(
         course_id=lesson.course_id, material=None, lesson=lesson, passages=passages, vectors=vectors
     )
@@ -142,3 +150,22 @@ def material_remove_chunks(*, material: Material) -> None:
     with transaction.atomic():
         Chunk.objects.filter(id__in=ids).delete()
         index_remove(material.course_id, ids)
+
+
+def course_reembed(*, course_id: int) -> int:
+    """Embed every passage of a course again with its language's embedder (after the course's
+    language changed), and rebuild its index. The passages themselves do not change."""
+    from courses.models import Course
+
+    language = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()
+    if language is None:
+        return 0
+    chunks = list(Chunk.objects.filter(course_id=course_id).only("id", "heading", "text"))
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        texts = [f"{c.heading}\n{c.text}" if c.heading else c.text for c in batch]
+        for chunk, row in zip(batch, embed_texts(texts, language=language), strict=True):
+            chunk.vector = row.tobytes()
+    with transaction.atomic():
+        Chunk.objects.bulk_update(chunks, ["vector"], batch_size=500)
+        return index_rebuild(course_id)

@@ -118,6 +118,7 @@ class Chunk(models.Model):
 
     @property
     def location(self) -> str:
+        # The quoted material's label, in the reader's language (the heading is the teacher's).
         parts = []
         if self.page:
             parts.append(gettext("page %(page)s") % {"page": self.page})

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.languages import family
 from knowledge.search import query_vector
 from knowledge.sentences import passage_sentences, terms
 
@@ -24,6 +25,23 @@ MIN_CHARS = 25  # shorter "sentences" are headings, labels or list stubs, not an
 OVERLAP_WEIGHT = 0.35
 RANK_BONUS = 0.04  # per place in the retrieval ranking: break ties towards the best passage
 SPREAD = 0.22  # quotes scoring this much below the best one are noise, not support
+
+
+@dataclass(frozen=True)
+class Weights:
+    min_chars: int
+    overlap: float
+    rank_bonus: float
+    spread: float
+
+
+# Chinese: a sentence of 10 characters says what 25 English ones do, and multilingual-e5's
+# cosines crowd into ~0.75-0.95 (MiniLM's spread over ~0.0-0.8), so the weights that are added
+# to a cosine shrink with its range.
+WEIGHTS = {
+    "en": Weights(MIN_CHARS, OVERLAP_WEIGHT, RANK_BONUS, SPREAD),
+    "zh": Weights(10, 0.10, 0.012, 0.06),
+}
 
 
 @dataclass(frozen=True)
@@ -72,13 +90,15 @@ class Quotable(Protocol):
 
 
 def quotes_select(
-    *, question: str, chunks: Sequence[Quotable], limit: int = MAX_QUOTES
+    *, question: str, chunks: Sequence[Quotable], limit: int = MAX_QUOTES, language: str = "en"
 ) -> list[Quote]:
-    """Up to `limit` verbatim sentences of `chunks` (ranked passages) that answer `question`."""
+    """Up to `limit` verbatim sentences of `chunks` (ranked passages) that answer `question`;
+    `language` is the course's (its embedder and weights)."""
     if not chunks or not question.strip():
         return []
-    per_chunk = passage_sentences([chunk.text for chunk in chunks])
-    query = query_vector(question)
+    weights = WEIGHTS[family(language)]
+    per_chunk = passage_sentences([chunk.text for chunk in chunks], language)
+    query = query_vector(question, language)
     wanted = terms(question)
     candidates: list[tuple[float, int, int]] = []
     for rank, (spans, vectors) in enumerate(per_chunk):
@@ -86,16 +106,18 @@ def quotes_select(
             continue
         similarities = vectors @ query
         for index, span in enumerate(spans):
-            if len(span.text) < MIN_CHARS or span.text.startswith("#"):
+            if len(span.text) < weights.min_chars or span.text.startswith("#"):
                 continue
             overlap = len(wanted & terms(span.text)) / len(wanted) if wanted else 0.0
-            score = float(similarities[index]) + OVERLAP_WEIGHT * overlap - RANK_BONUS * rank
+            score = (
+                float(similarities[index]) + weights.overlap * overlap - weights.rank_bonus * rank
+            )
             candidates.append((score, rank, index))
     candidates.sort(reverse=True)
     chosen: list[tuple[float, int, int]] = []
     for candidate in candidates:
         score, rank, _ = candidate
-        if len(chosen) == limit or (chosen and score < chosen[0][0] - SPREAD):
+        if len(chosen) == limit or (chosen and score < chosen[0][0] - weights.spread):
             break
         if sum(1 for c in chosen if c[1] == rank) < PER_PASSAGE:
             chosen.append(candidate)

@@ -8,13 +8,17 @@ from typing import Any
 
 from django.db.models.signals import pre_delete
 
-from courses.models import Lesson
-from courses.signals import lesson_changed
+from courses.models import Course, Lesson
+from courses.signals import course_language_changed, lesson_changed
 from knowledge import services
 
 
 def on_lesson_changed(sender: Any, *, lesson: Lesson, **kwargs: Any) -> None:
     services.lesson_queue_reindex(lesson_id=lesson.pk)
+
+
+def on_course_language_changed(sender: Any, *, course: Course, **kwargs: Any) -> None:
+    services.course_queue_reembed(course_id=course.pk)
 
 
 def on_lesson_deleting(sender: Any, *, instance: Lesson, **kwargs: Any) -> None:
@@ -23,4 +27,7 @@ def on_lesson_deleting(sender: Any, *, instance: Lesson, **kwargs: Any) -> None:
 
 def connect() -> None:
     lesson_changed.connect(on_lesson_changed, dispatch_uid="knowledge.lesson_changed")
+    course_language_changed.connect(
+        on_course_language_changed, dispatch_uid="knowledge.course_language_changed"
+    )
     pre_delete.connect(on_lesson_deleting, sender=Lesson, dispatch_uid="knowledge.lesson_deleting")

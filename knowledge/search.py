@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference.embeddings import embed_texts
-from knowledge.index import LoadedCourseIndex, loaded_index, tokenize_for_bm25
+from knowledge.index import LoadedCourseIndex, loaded_index, query_terms
 from knowledge.models import Chunk
 
 CANDIDATES = 50
@@ -41,10 +41,7 @@ class SearchHit:
 def _lexical_ranks(loaded: LoadedCourseIndex, query: str) -> dict[int, int]:
     if loaded.lexical is None:
         return {}
-    tokens = tokenize_for_bm25([query])
-    words_by_id = {token_id: word for word, token_id in tokens.vocab.items()}
-    words = [words_by_id[i] for i in tokens.ids[0]]
-    words = [w for w in words if w in loaded.lexical.vocab_dict]
+    words = [w for w in query_terms(query, loaded.language) if w in loaded.lexical.vocab_dict]
     if not words:
         return {}
     # Scoring the query's columns of the sparse BM25 matrix and partitioning takes ~1 ms at 100k
@@ -60,9 +57,10 @@ def _lexical_ranks(loaded: LoadedCourseIndex, query: str) -> dict[int, int]:
 
 
 @functools.lru_cache(maxsize=256)
-def query_vector(query: str) -> np.ndarray:
-    """The query's embedding; kept briefly, since quote selection embeds the same question."""
-    vector = embed_texts([query])[0]
+def query_vector(query: str, language: str = "en") -> np.ndarray:
+    """The query's embedding for a course of `language`; kept briefly, since quote selection
+    embeds the same question."""
+    vector = embed_texts([query], language=language, kind="query")[0]
     vector.setflags(write=False)  # shared between callers through the cache
     return vector
 
@@ -73,7 +71,7 @@ def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
         return []
     dense_ranks: dict[int, int] = {}
     similarities: dict[int, float] = {}
-    vector = query_vector(query)[None, :]
+    vector = query_vector(query, loaded.language)[None, :]
     scores, ids = loaded.dense.search(vector, min(CANDIDATES, loaded.dense.ntotal))
     for rank, (chunk_id, score) in enumerate(
         zip(ids[0].tolist(), scores[0].tolist(), strict=True), start=1

@@ -15,12 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.languages import CJK, family
 from inference.embeddings import embed_texts
 
 # A sentence ends at . ! ? (optionally closed by a quote, bracket or emphasis) followed by
-# whitespace; a blank line or a list item also ends one. Fenced code stays one unit.
+# whitespace; a blank line or a list item also ends one. Fenced code stays one unit. Chinese
+# sentences end at 。！？；or a Chinese ellipsis …… (optionally closed by a quote or bracket),
+# with or without a space after it: Chinese puts none. (A single … does not end one: English
+# uses it mid-sentence.)
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]*_]*\s+|\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)|\n(?=#)")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"')\]*_]*\s+|\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)|\n(?=#)"
+    r"|(?<=[。！？；][”’」』）)])\s*|(?<=……[”’」』）)])\s*|(?<=[。！？；])(?![”’」』）)])\s*"
+    r"|(?<=……)(?![”’」』）)…])\s*"
+)
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|Dr|Mr|Mrs|Ms|approx|No)\.|\b[A-Z]\.)$")
 CACHE_PASSAGES = 4096
 
@@ -74,9 +82,15 @@ STOPWORDS = frozenset(
 
 
 def terms(text: str) -> set[str]:
-    """Content words, lower case, a plural "s" dropped: what term overlap compares."""
+    """Content words, lower case, a plural "s" dropped: what term overlap compares. Chinese
+    text has no spaces: its words come from the segmenter (knowledge.tokens)."""
     words = _WORD.findall(text.lower())
-    return {_stem(w) for w in words if w not in STOPWORDS and len(w) > 1}
+    found = {_stem(w) for w in words if w not in STOPWORDS and len(w) > 1}
+    if CJK.search(text):
+        from knowledge.tokens import content_words
+
+        found |= {w for w in content_words(text) if CJK.search(w)}
+    return found
 
 
 def _stem(word: str) -> str:
@@ -93,8 +107,12 @@ class _SentenceCache:
         self.items: OrderedDict[str, tuple[list[Span], np.ndarray]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get_many(self, texts: list[str]) -> list[tuple[list[Span], np.ndarray]]:
-        keys = [hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in texts]
+    def get_many(
+        self, texts: list[str], language: str = "en"
+    ) -> list[tuple[list[Span], np.ndarray]]:
+        # The same passage has other vectors under another language's embedder.
+        prefix = "" if family(language) == "en" else f"{family(language)}\0"
+        keys = [hashlib.blake2b((prefix + t).encode(), digest_size=16).hexdigest() for t in texts]
         with self.lock:
             found = {k: self.items[k] for k in keys if k in self.items}
             for key in found:
@@ -105,7 +123,7 @@ class _SentenceCache:
             # what makes a first question on a cold cache cost tens of milliseconds, not hundreds.
             spans_of = {k: [s for s in split_sentences(t) if not s.code] for k, t in missing}
             flat = [s.text for k, _ in missing for s in spans_of[k]]
-            vectors = embed_texts(flat)
+            vectors = embed_texts(flat, language=language)
             offset = 0
             with self.lock:
                 for key, _ in missing:
@@ -121,6 +139,9 @@ class _SentenceCache:
 _cache = _SentenceCache(CACHE_PASSAGES)
 
 
-def passage_sentences(texts: list[str]) -> list[tuple[list[Span], np.ndarray]]:
-    """For each passage: its prose sentences and their embeddings (cached by text)."""
-    return _cache.get_many(texts)
+def passage_sentences(
+    texts: list[str], language: str = "en"
+) -> list[tuple[list[Span], np.ndarray]]:
+    """For each passage: its prose sentences and their embeddings with the embedder of the
+    course's `language` (cached by text and language)."""
+    return _cache.get_many(texts, language)

@@ -102,6 +102,13 @@ def lesson_queue_reindex(*, lesson_id: int) -> None:
     lesson_ingest_task.delay_on_commit(lesson_id)
 
 
+def course_queue_reembed(*, course_id: int) -> None:
+    """Re-embed a course's passages (its language changed) once the change commits."""
+    from knowledge.tasks import course_reembed as course_reembed_task
+
+    course_reembed_task.delay_on_commit(course_id)
+
+
 def lesson_forget_passages(*, lesson_id: int, course_id: int) -> None:
     """Take a lesson's passages out of the course's index when the lesson is deleted.
 

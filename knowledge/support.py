@@ -22,12 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.languages import CJK, family
 from inference.embeddings import embed_texts
 from knowledge.sentences import passage_sentences, split_sentences
 
 # Calibrated on the demo courses: sentences of the passage or close paraphrases score 0.55-1.0,
 # generic filler ("Great question!") and sentences about another topic 0.05-0.40.
 MIN_SIMILARITY = 0.5
+# Chinese courses (multilingual-e5-small, whose cosines crowd into 0.75-1.0): see
+# MIN_SIMILARITY_BY_FAMILY's calibration in README "Chinese courses".
+MIN_SIMILARITY_BY_FAMILY = {"en": MIN_SIMILARITY, "zh": 0.88}
 # Below this share of supported claims an answer is not shown as an explanation at all.
 RELIABLE_SHARE = 0.5
 
@@ -92,16 +96,22 @@ def _code_terms(block: str) -> set[str]:
 class SupportChecker:
     """Checks sentences against a fixed set of passages (embedded once, through the cache)."""
 
-    def __init__(self, passages: Sequence[str]) -> None:
+    def __init__(self, passages: Sequence[str], language: str = "en") -> None:
+        self.language = language
+        self.min_similarity = MIN_SIMILARITY_BY_FAMILY[family(language)]
         self.blob = "\n".join(passages).lower()
-        vectors = [v for _, v in passage_sentences(list(passages)) if len(v)]
+        # Chinese writes names against its characters ("用LoRA训练"): there a term ends at any
+        # non-ASCII-word character, not only where Python's Unicode \w ends.
+        self._edge = "[a-z0-9_]" if CJK.search(self.blob) else r"\w"
+        vectors = [v for _, v in passage_sentences(list(passages), language) if len(v)]
         self.vectors = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
         self._present: dict[str, bool] = {}
 
     def _has(self, term: str) -> bool:
         term = term.lower()
         if term not in self._present:
-            pattern = r"(?<![\w])" + re.escape(term) + r"(?:e?s)?(?![\w])"
+            edge = self._edge
+            pattern = rf"(?<!{edge})" + re.escape(term) + rf"(?:e?s)?(?!{edge})"
             self._present[term] = re.search(pattern, self.blob) is not None
         return self._present[term]
 
@@ -110,7 +120,7 @@ class SupportChecker:
         similarities: dict[int, float] = {}
         prose = [(i, s) for i, s in claims if not s.lstrip().startswith("```")]
         if prose and len(self.vectors):
-            vectors = embed_texts([_CITATION.sub("", s) for _, s in prose])
+            vectors = embed_texts([_CITATION.sub("", s) for _, s in prose], language=self.language)
             best = (vectors @ self.vectors.T).max(axis=1)
             similarities = {i: float(b) for (i, _), b in zip(prose, best, strict=True)}
         results = []
@@ -128,7 +138,7 @@ class SupportChecker:
                 continue
             missing = tuple(sorted(t for t in key_terms(sentence) if not self._has(t)))
             score = similarities.get(index, 0.0)
-            supported = not missing and score >= MIN_SIMILARITY
+            supported = not missing and score >= self.min_similarity
             results.append(SentenceSupport(sentence, True, supported, score, missing))
         return results
 
@@ -138,7 +148,11 @@ def is_claim(sentence: str) -> bool:
     text = sentence.strip().strip("*_").strip()
     if not text:
         return False
-    return not (text.endswith("?") or (text.startswith("(") and text.endswith(")")))
+    return not (
+        text.endswith(("?", "？"))
+        or (text.startswith("(") and text.endswith(")"))
+        or (text.startswith("（") and text.endswith("）"))
+    )
 
 
 def support_share(checks: Sequence[SentenceSupport]) -> float | None:
@@ -149,13 +163,17 @@ def support_share(checks: Sequence[SentenceSupport]) -> float | None:
     return sum(c.supported for c in claims) / len(claims)
 
 
-def claim_check(*, text: str, passages: Sequence[str]) -> SentenceSupport:
+def claim_check(*, text: str, passages: Sequence[str], language: str = "en") -> SentenceSupport:
     """`text` checked as one claim, even if it is phrased as a question (a drafted question
     together with its answer states what the passage must say)."""
-    claim = text.strip().rstrip("?").strip() + "."
-    return SupportChecker(passages).check_many([claim])[0]
+    claim = text.strip().rstrip("?？").strip() + "."
+    return SupportChecker(passages, language).check_many([claim])[0]
 
 
-def answer_check(*, text: str, passages: Sequence[str]) -> list[SentenceSupport]:
-    """Every sentence (and code block) of a complete answer, checked."""
-    return SupportChecker(passages).check_many([span.text for span in split_sentences(text)])
+def answer_check(
+    *, text: str, passages: Sequence[str], language: str = "en"
+) -> list[SentenceSupport]:
+    """Every sentence (and code block) of a complete answer, checked (`language`: the
+    course's, whose embedder and threshold apply)."""
+    checker = SupportChecker(passages, language)
+    return checker.check_many([span.text for span in split_sentences(text)])

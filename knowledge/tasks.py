@@ -19,3 +19,10 @@ def lesson_ingest(lesson_id: int) -> int:
     from knowledge.ingest import lesson_ingest as ingest
 
     return ingest(lesson_id=lesson_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def course_reembed(course_id: int) -> int:
+    from knowledge.ingest import course_reembed as reembed
+
+    return reembed(course_id=course_id)

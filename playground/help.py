@@ -116,7 +116,9 @@ def _material_quotes(*, assignment: Assignment | None, kind: str, output: str) -
     error = lines[-1] if kind == "why" and lines else ""
     question = f"{assignment.title}. {assignment.instructions[:300]} {error}".strip()
     chunks = relevant_chunks(course_id=assignment.course_id, question=question)
-    return tuple(q.as_dict() for q in quotes_select(question=question, chunks=chunks, limit=2))
+    language = chunks[0].course.language if chunks else "en"
+    quotes = quotes_select(question=question, chunks=chunks, limit=2, language=language)
+    return tuple(q.as_dict() for q in quotes)
 
 
 async def help_stream(request: HelpRequest) -> AsyncIterator[str]:

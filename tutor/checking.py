@@ -26,8 +26,8 @@ _GUARD_NOTE = WITHHELD.strip().strip("*").strip()
 class SupportStream:
     """Feed it the (guarded) reply's pieces; it returns what to show and the sentences checked."""
 
-    def __init__(self, passages: Sequence[str], *, strict: bool) -> None:
-        self.checker = SupportChecker(passages)
+    def __init__(self, passages: Sequence[str], *, strict: bool, language: str = "en") -> None:
+        self.checker = SupportChecker(passages, language)
         self.strict = strict
         self.text = ""
         self.checked_to = 0  # text before this offset has been checked

@@ -22,9 +22,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assist.budget import BudgetState, busy_release, busy_take, charge, refund
 from assist.models import Outcome
@@ -32,18 +32,19 @@ from assist.policy import Decision, Purpose, decide
 from assist.prompts import tutor as prompts
 from assist.usage import usage_record
 from core.errors import DomainError
+from core.languages import CJK, Family, language_code, reply_family
 from courses.models import Course, Lesson
 from grading.models import Assignment
 from grading.selectors import assignment_brief, assignment_named, open_assignment_briefs
 from inference.llm import InferenceError, StreamStats, chat_stream
 from knowledge.models import Chunk
 from knowledge.quotes import quotes_select
-from knowledge.rag import MAX_QUESTION_CHARS, NOT_COVERED, citations_for, relevant_chunks
+from knowledge.rag import MAX_QUESTION_CHARS, citations_for, not_covered_text, relevant_chunks
 from knowledge.support import SentenceSupport
 from tutor.checking import SupportStream
 from tutor.models import Conversation, Message, Mode
 
-NO_QUIZ_TOPIC = gettext_lazy(
+NO_QUIZ_TOPIC = gettext_noop(
     "Tell me what to quiz you on: name a topic of the course (a lesson title works), or open the "
     "tutor from a lesson page and choose “Quiz me” there."
 )
@@ -78,6 +79,7 @@ class PreparedTurn:
     passages: tuple[str, ...] = ()
     strict: bool = False  # the course withholds unsupported sentences
     checks: SupportStream | None = None  # set while the reply streams
+    language: str = "en"  # the course's: the support check embeds with its embedder
 
 
 def conversation_for_student(*, user: Any, course: Course, conversation_id: int) -> Conversation:
@@ -139,14 +141,26 @@ REFERRING_WORDS = frozenset(
 )
 
 
+# Chinese follow-ups lean on 它 (it), 这/那 (this/that) and their plurals in the same way.
+_ZH_REFERRING = re.compile(r"[它这那其]|他们|她们")
+
+
 def _refers_back(text: str) -> bool:
     """A short question leaning on a pronoun ("why is that faster?") continues the last one.
 
     Only such questions are retried together with the previous question: an unrelated new one
     ("best banana bread recipe?") must still get "not covered", not the last topic's passages.
     """
+    if len(CJK.findall(text)) >= 2:
+        return len(CJK.findall(text)) <= 20 and _ZH_REFERRING.search(text) is not None
     words = re.findall(r"[a-z']+", text.lower())
     return len(words) <= 12 and any(word in REFERRING_WORDS for word in words)
+
+
+def _in_language(text: str, language: Family) -> str:
+    """An interface sentence (its English msgid) in the answer's language."""
+    with translation.override(language_code(language)):
+        return gettext(text)
 
 
 def _pending_quiz_question(conversation: Conversation) -> Message | None:
@@ -180,6 +194,7 @@ def _plan(
     lesson: Lesson | None,
     assignment: Assignment | None = None,
     teacher_notes: str = "",
+    language: Family = "en",
 ) -> tuple[str, list[dict[str, str]] | None, list[Chunk], str, str]:
     """(reply kind, chat or None, passages, fixed text, what to quote for) for the message.
 
@@ -187,7 +202,8 @@ def _plan(
     instructions, visible tests and lesson) as context beside the passages, so it is answered
     even where the course material itself says nothing about it. Quotes answer the question in
     explain mode and back the feedback on a quiz answer; hint mode and quiz questions quote
-    nothing, since a quote would hand over the answer.
+    nothing, since a quote would hand over the answer. `language` is the reply's: its prompts
+    and fixed texts are worded in it.
     """
     course_id = conversation.course_id
     lesson_id = lesson.pk if lesson else None
@@ -198,14 +214,15 @@ def _plan(
             chunks = list(Chunk.objects.filter(pk__in=ids).order_by("pk"))
             if chunks:
                 messages = prompts.quiz_feedback_messages(
-                    quiz_question=pending.content, reply=text, chunks=chunks
+                    quiz_question=pending.content, reply=text, chunks=chunks, language=language
                 )
                 quote_for = f"{pending.content} {text}"
                 return Message.Kind.QUIZ_FEEDBACK, messages, chunks, "", quote_for
         chunks = _quiz_passages(conversation, text, lesson)
         if not chunks:
-            return Message.Kind.QUIZ_QUESTION, None, [], str(NO_QUIZ_TOPIC), ""
-        messages = prompts.quiz_question_messages(chunks=chunks)
+            no_topic = _in_language(NO_QUIZ_TOPIC, language)
+            return Message.Kind.QUIZ_QUESTION, None, [], no_topic, ""
+        messages = prompts.quiz_question_messages(chunks=chunks, language=language)
         return Message.Kind.QUIZ_QUESTION, messages, chunks, "", ""
 
     chunks = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
@@ -218,8 +235,7 @@ def _plan(
         )
     brief = assignment_brief(assignment=assignment) if assignment else None
     if not chunks and brief is None:
-        # knowledge.rag's sentence, in the student's language (its catalogue entry is knowledge's).
-        return Message.Kind.ANSWER, None, [], _(str(NOT_COVERED)), ""
+        return Message.Kind.ANSWER, None, [], not_covered_text(language), ""
     history = _history(conversation)
     if mode == Mode.HINT:
         homework = open_assignment_briefs(course_id=course_id, lesson_id=lesson_id)
@@ -230,6 +246,7 @@ def _plan(
             homework=homework,
             assignment=brief,
             teacher_notes=teacher_notes,
+            language=language,
         )
         return Message.Kind.ANSWER, messages, chunks, "", ""
     messages = prompts.explain_messages(
@@ -238,6 +255,7 @@ def _plan(
         history=history,
         assignment=brief,
         teacher_notes=teacher_notes,
+        language=language,
     )
     return Message.Kind.ANSWER, messages, chunks, "", f"{previous} {text}".strip()
 
@@ -305,9 +323,14 @@ def turn_start(
                     lesson,
                     assignment,
                     decision.teacher_notes,
+                    reply_family(course_language=course.language, question=text),
                 )
                 # Chosen by the embedder, not the model: on screen before the first token.
-                quotes = quotes_select(question=quote_for, chunks=chunks) if quote_for else []
+                quotes = (
+                    quotes_select(question=quote_for, chunks=chunks, language=course.language)
+                    if quote_for
+                    else []
+                )
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,
@@ -346,6 +369,7 @@ def turn_start(
         assignment=assignment,
         passages=tuple(chunk.text for chunk in chunks),
         strict=course.tutor_strict,
+        language=course.language,
     )
 
 
@@ -363,7 +387,9 @@ async def reply_stream(
         return
     guard = turn.decision.new_guard()
     # Embedding runs in a worker thread: the event loop serves every other socket meanwhile.
-    checks = await asyncio.to_thread(SupportStream, turn.passages, strict=turn.strict)
+    checks = await asyncio.to_thread(
+        SupportStream, turn.passages, strict=turn.strict, language=turn.language
+    )
     turn.checks = checks
     async for piece in chat_stream(
         turn.messages, max_tokens=settings.TUTOR_MAX_TOKENS, priority=turn.decision.priority

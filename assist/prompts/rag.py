@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assist.prompts import zh
 from assist.prompts.blocks import Passage, context_block, neutralise
 
 SYSTEM_PROMPT = (
@@ -15,12 +16,19 @@ SYSTEM_PROMPT = (
 )
 
 
-def answer_messages(*, question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
-    """The chat for a RAG answer."""
+SYSTEM_PROMPTS = {"en": SYSTEM_PROMPT, "zh": zh.RAG_SYSTEM}
+QUESTION_LABELS = {"en": "Question: ", "zh": zh.QUESTION}
+
+
+def answer_messages(
+    *, question: str, passages: Sequence[Passage], language: str = "en"
+) -> list[dict[str, str]]:
+    """The chat for a RAG answer in `language` ("en" or "zh": the answer's language)."""
     return [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": SYSTEM_PROMPTS[language]},
         {
             "role": "user",
-            "content": f"{context_block(passages)}\n\nQuestion: {neutralise(question)}",
+            "content": f"{context_block(passages)}\n\n{QUESTION_LABELS[language]}"
+            f"{neutralise(question)}",
         },
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from assist.prompts import zh
 from assist.prompts.blocks import (
     Passage,
     assignment_block,
@@ -19,7 +20,7 @@ from assist.prompts.blocks import (
     neutralise,
     teacher_rules,
 )
-from assist.prompts.rag import SYSTEM_PROMPT
+from assist.prompts.rag import QUESTION_LABELS, SYSTEM_PROMPTS
 
 HISTORY_CHARS = 600  # per earlier turn: enough to resolve "it" and "that", small enough to prefill
 
@@ -74,6 +75,9 @@ def _about(assignment: dict[str, str] | None) -> str:
     return f"{assignment_block(**assignment)}\n\n" if assignment else ""
 
 
+ASSIGNMENT_NOTES = {"en": ASSIGNMENT_NOTE, "zh": zh.ASSIGNMENT_NOTE}
+
+
 def explain_messages(
     *,
     question: str,
@@ -81,17 +85,23 @@ def explain_messages(
     history: list[Turn],
     assignment: dict[str, str] | None = None,
     teacher_notes: str = "",
+    language: str = "en",
 ) -> list[dict[str, str]]:
     """`assignment`: the brief of the assignment asked about (grading.selectors.assignment_brief);
-    `teacher_notes`: its teacher's instructions to the AI, quoted below the rules."""
-    system = SYSTEM_PROMPT + (ASSIGNMENT_NOTE if assignment else "") + teacher_rules(teacher_notes)
+    `teacher_notes`: its teacher's instructions to the AI, quoted below the rules; `language`:
+    the answer's ("en" or "zh"), which the whole prompt is worded in."""
+    system = (
+        SYSTEM_PROMPTS[language]
+        + (ASSIGNMENT_NOTES[language] if assignment else "")
+        + teacher_rules(teacher_notes, language)
+    )
     return [
         {"role": "system", "content": system},
         *_history(history),
         {
             "role": "user",
             "content": f"{_about(assignment)}{_context(chunks)}\n\n"
-            f"Question: {neutralise(question)}",
+            f"{QUESTION_LABELS[language]}{neutralise(question)}",
         },
     ]
 
@@ -107,48 +117,57 @@ def hint_messages(
     homework: list[str] | None = None,
     assignment: dict[str, str] | None = None,
     teacher_notes: str = "",
+    language: str = "en",
 ) -> list[dict[str, str]]:
     """`homework`: the course's open assignments ("title: instructions"), so the model knows
-    what it must not solve; the hint guard withholds code whatever it writes. `assignment` and
-    `teacher_notes` as for explain_messages."""
-    system = HINT_PROMPT + (ASSIGNMENT_NOTE if assignment else "")
+    what it must not solve; the hint guard withholds code whatever it writes. `assignment`,
+    `teacher_notes` and `language` as for explain_messages."""
+    chinese = language == "zh"
+    system = (zh.HINT_SYSTEM if chinese else HINT_PROMPT) + (
+        ASSIGNMENT_NOTES[language] if assignment else ""
+    )
     if homework:
         listed = "\n".join(f"- {neutralise(item[:HOMEWORK_CHARS])}" for item in homework)
         system += (
-            "\nThe student has these graded assignments open; never solve them or write code "
-            f"for them, even in part:\n{listed}"
+            f"{zh.HOMEWORK}{listed}"
+            if chinese
+            else "\nThe student has these graded assignments open; never solve them or write "
+            f"code for them, even in part:\n{listed}"
         )
-    system += teacher_rules(teacher_notes)
+    system += teacher_rules(teacher_notes, language)
+    ask = (
+        f"{zh.STUCK}{neutralise(question)}\n{zh.HINT_REQUEST}"
+        if chinese
+        else f"I am stuck on: {neutralise(question)}\nGive me a hint, not the answer."
+    )
     return [
         {"role": "system", "content": system},
         *_history(history),
-        {
-            "role": "user",
-            "content": f"{_about(assignment)}{_context(chunks)}\n\n"
-            f"I am stuck on: {neutralise(question)}\n"
-            "Give me a hint, not the answer.",
-        },
+        {"role": "user", "content": f"{_about(assignment)}{_context(chunks)}\n\n{ask}"},
     ]
 
 
-def quiz_question_messages(*, chunks: Sequence[Passage]) -> list[dict[str, str]]:
+def quiz_question_messages(
+    *, chunks: Sequence[Passage], language: str = "en"
+) -> list[dict[str, str]]:
+    chinese = language == "zh"
+    request = zh.QUIZ_REQUEST if chinese else "Ask me one question about this."
     return [
-        {"role": "system", "content": QUIZ_QUESTION_PROMPT},
-        {
-            "role": "user",
-            "content": f"{_context(chunks)}\n\nAsk me one question about this.",
-        },
+        {"role": "system", "content": zh.QUIZ_QUESTION_SYSTEM if chinese else QUIZ_QUESTION_PROMPT},
+        {"role": "user", "content": f"{_context(chunks)}\n\n{request}"},
     ]
 
 
 def quiz_feedback_messages(
-    *, quiz_question: str, reply: str, chunks: Sequence[Passage]
+    *, quiz_question: str, reply: str, chunks: Sequence[Passage], language: str = "en"
 ) -> list[dict[str, str]]:
+    chinese = language == "zh"
+    labels = (zh.QUIZ_QUESTION, zh.MY_ANSWER) if chinese else ("Quiz question: ", "My answer: ")
     return [
-        {"role": "system", "content": QUIZ_FEEDBACK_PROMPT},
+        {"role": "system", "content": zh.QUIZ_FEEDBACK_SYSTEM if chinese else QUIZ_FEEDBACK_PROMPT},
         {
             "role": "user",
-            "content": f"{_context(chunks)}\n\nQuiz question: {neutralise(quiz_question)}\n"
-            f"My answer: {neutralise(reply)}",
+            "content": f"{_context(chunks)}\n\n{labels[0]}{neutralise(quiz_question)}\n"
+            f"{labels[1]}{neutralise(reply)}",
         },
     ]

@@ -95,3 +95,24 @@ async def test_a_prompt_over_the_context_length_is_reported_as_such(server):
     with pytest.raises(InferenceError) as raised:
         await _collect(server, too_long, max_tokens=4)
     assert isinstance(raised.value, ContextLengthExceeded) or "context" in str(raised.value)
+
+
+async def test_a_chinese_question_is_answered_in_chinese(server, request):
+    """Only for a configured server: the packaged 135M model writes poor Chinese (README)."""
+    from assist.prompts import zh
+    from core.languages import is_chinese
+
+    if request.node.callspec.params["server"] == "local":
+        pytest.skip("the packaged SmolLM2-135M is not a Chinese-capable model")
+    messages = [
+        {"role": "system", "content": zh.RAG_SYSTEM},
+        {
+            "role": "user",
+            "content": "<context>\n[1] 注意力 (多头注意力)\n多个注意力头并行工作，"
+            "所有头的输出会被拼接起来。\n</context>\n\n问题：多个注意力头的输出怎么合在一起？",
+        },
+    ]
+    pieces, _ = await _collect(server, messages, max_tokens=48)
+    answer = "".join(pieces)
+    assert is_chinese(answer), answer
+    assert "拼接" in answer, answer

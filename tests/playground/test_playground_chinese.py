@@ -12,9 +12,7 @@ from django.urls import reverse
 
 from llmasos.asgi import application
 from tests.tutor.sockets import token_for
-from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.usefixtures("zh_catalogue")]
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 

@@ -12,9 +12,6 @@ from django.urls import reverse
 
 from llmasos.asgi import application
 from tests.tutor.sockets import ask, connected, token_for, tutor_socket, until
-from tests.zh_catalogue import _zh_compiled, zh_catalogue  # noqa: F401  (fixtures)
-
-pytestmark = [pytest.mark.usefixtures("zh_catalogue")]
 
 QUESTION = "How do several attention heads work together?"
 
