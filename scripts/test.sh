@@ -17,6 +17,9 @@ run_suite() {
 }
 
 PYTEST_ARGS=("$@")
+# The real-model tests load the default engine's converted model (and the lab its transformers
+# copy): converted here once (~1 min on a fresh clone, instant after), not inside a test's timeout.
+$bin/python manage.py prepare_models >/dev/null || status=1
 run_suite "SQLite, in-memory channel layer, SQLite broker" \
   DATABASE_URL= REDIS_URL= CELERY_BROKER_URL=
 
