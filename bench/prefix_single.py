@@ -36,7 +36,9 @@ LESSONS = [
     "03-self-attention.md",
     "04-inside-a-transformer-block.md",
     "05-pretraining.md",
-    "06-fine-tuning-and-instructions.md",
+    "06-scaling-laws-and-compute.md",
+    "07-instruction-tuning-and-preferences.md",
+    "10-making-inference-fast.md",
     "09-decoding-and-sampling.md",
 ]
 
