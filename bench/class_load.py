@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -307,7 +306,7 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
         "verdicts": {
             "graded": results["graded"],
             "kinds": results["verdicts"],
-            "p50_s": round(statistics.median(latencies), 2) if latencies else None,
+            "p50_s": bench_tutor._pct(latencies, 0.5),
             "p95_s": bench_tutor._pct(latencies, 0.95),
             "max_s": round(latencies[-1], 2) if latencies else None,
             "within_20_s": sum(latency <= 20 for latency in latencies),
@@ -324,7 +323,9 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
             for level in during
         ],
         "ttft_p95_during_over_idle": [
-            round(b["ttft_p95_s"] / a["ttft_p95_s"], 2) if a["ttft_p95_s"] else None
+            round(b["ttft_p95_s"] / a["ttft_p95_s"], 2)
+            if a["ttft_p95_s"] and b["ttft_p95_s"] is not None
+            else None
             for a, b in zip(idle, during, strict=True)
         ],
         "scheduler_during_feedback": gate,

@@ -1,7 +1,7 @@
 """The local generation engines side by side, on the same RAG-shaped prompts, in one run.
 
     .venv/bin/python bench/engines.py [--engines transformers,openvino,openvino-noprefix,llamacpp]
-                                      [--new-tokens 128] [--streams 16]
+                                      [--new-tokens 128] [--streams 16] [--parts shared8,streams]
 
 Each engine runs in its own child process (so its RSS is its own), on the packaged SmolLM2
 weights, with prompts of 618-1,132 tokens built from the demo course like the tutor builds them
@@ -189,7 +189,7 @@ async def together(engine: Any, prompts: list[list[int]], new_tokens: int) -> di
     }
 
 
-def run_one(name: str, new_tokens: int, streams: int) -> dict:
+def run_one(name: str, new_tokens: int, streams: int, parts: str = "shared8,streams") -> dict:
     started = time.perf_counter()
     engine = load(name)
     loaded_s = time.perf_counter() - started
@@ -214,13 +214,15 @@ def run_one(name: str, new_tokens: int, streams: int) -> dict:
     ttft, count, total = asyncio.run(timed(engine, long_prompt, 16))
     result["single_long"] = {"prompt_tokens": len(long_prompt), "ttft_s": round(ttft, 3)}
 
-    cold = [ids("03-self-attention.md", q, 1000) for q in QUESTIONS[:8]]
-    result["shared8_cold"] = asyncio.run(together(engine, cold, new_tokens))
-    asyncio.run(timed(engine, ids("05-pretraining.md", QUESTIONS[15], 1000), 1))
-    warm8 = [ids("05-pretraining.md", q, 1000) for q in QUESTIONS[:8]]
-    result["shared8_warm"] = asyncio.run(together(engine, warm8, new_tokens))
-    many = [ids("09-decoding-and-sampling.md", QUESTIONS[i % 16], 900) for i in range(streams)]
-    result[f"streams{streams}"] = asyncio.run(together(engine, many, new_tokens))
+    if "shared8" in parts:
+        cold = [ids("03-self-attention.md", q, 1000) for q in QUESTIONS[:8]]
+        result["shared8_cold"] = asyncio.run(together(engine, cold, new_tokens))
+        asyncio.run(timed(engine, ids("05-pretraining.md", QUESTIONS[15], 1000), 1))
+        warm8 = [ids("05-pretraining.md", q, 1000) for q in QUESTIONS[:8]]
+        result["shared8_warm"] = asyncio.run(together(engine, warm8, new_tokens))
+    if "streams" in parts:
+        many = [ids("09-decoding-and-sampling.md", QUESTIONS[i % 16], 900) for i in range(streams)]
+        result[f"streams{streams}"] = asyncio.run(together(engine, many, new_tokens))
     result["rss_mib"] = {"loaded": rss_loaded, "peak": rss_mib("VmHWM")}
     if hasattr(engine, "prefix_cache_stats"):
         stats = engine.prefix_cache_stats()
@@ -233,10 +235,12 @@ def main() -> None:
     parser.add_argument("--engines", default="transformers,openvino,openvino-noprefix,llamacpp")
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--streams", type=int, default=16)
+    # The single-stream rows always run; a short run may leave out the concurrent parts.
+    parser.add_argument("--parts", default="shared8,streams", help="shared8, streams, or both")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process's engine
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.new_tokens, args.streams)))
+        print(json.dumps(run_one(args.one, args.new_tokens, args.streams, args.parts)))
         return
     results = []
     for name in args.engines.split(","):
@@ -244,6 +248,7 @@ def main() -> None:
             [
                 *(sys.executable, __file__, "--one", name),
                 *("--new-tokens", str(args.new_tokens), "--streams", str(args.streams)),
+                *("--parts", args.parts),
             ],
             capture_output=True,
             text=True,

@@ -126,9 +126,19 @@ async def _student(url: str, token: str, question: str, gate: asyncio.Event) -> 
                 }
 
 
-def _pct(values: list[float], q: float) -> float:
+def _pct(values: list[float], q: float) -> float | None:
+    """The q-quantile, interpolated between the two nearest samples (numpy's default, the
+    "inclusive" method): at q=0.5 it is the median and it never decreases with q. The old
+    floor index could put p95 below p50 with few samples (2 students: p95 was the faster one).
+    """
+    if not values:
+        return None
     ordered = sorted(values)
-    return round(ordered[int(q * (len(ordered) - 1))], 3) if ordered else 0.0
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return round(value, 3)
 
 
 async def _level(url: str, tokens: list[str], n: int, offset: int) -> dict:
@@ -152,7 +162,7 @@ async def _level(url: str, tokens: list[str], n: int, offset: int) -> dict:
     rates = [r["tokens_per_s"] for r in ok if r["tokens_per_s"]]
     return {
         "students": n,
-        "ttft_p50_s": round(statistics.median(ttft), 3) if ttft else None,
+        "ttft_p50_s": _pct(ttft, 0.5),
         "ttft_p95_s": _pct(ttft, 0.95),
         # The server's share: from the reply task's start (after the question was checked,
         # budgeted, retrieved and stored) to the first piece out of the model.

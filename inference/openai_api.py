@@ -107,8 +107,18 @@ async def health(request: HttpRequest) -> HttpResponse:
             }
         )
     if load_problem:
-        return JsonResponse({"status": "failed", "detail": load_problem}, status=503)
-    return JsonResponse({"status": "loading"}, status=503)
+        # The load thread logged the failure once, with its traceback.
+        return _expected_503({"status": "failed", "detail": load_problem})
+    log.debug("health: the model is still loading")
+    return _expected_503({"status": "loading"})
+
+
+def _expected_503(payload: dict[str, str]) -> JsonResponse:
+    """A 503 the supervisor polls for every 0.2 s during the load: an expected state, not a
+    server error, so Django's request logger must not report each poll at ERROR level."""
+    response = JsonResponse(payload, status=503)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log.log_response
+    return response
 
 
 def _check(request: HttpRequest, method: str) -> JsonResponse | None:

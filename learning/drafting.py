@@ -80,11 +80,23 @@ class DraftUnreadable(ValueError):
     pass
 
 
+class DraftWithoutAnswer(DraftUnreadable):
+    """The reply asked a question but gave no answer line: worth asking for the answer alone."""
+
+    def __init__(self, question: str) -> None:
+        self.question = question
+        super().__init__("the reply has no ANSWER line")
+
+
 _FIELD = re.compile(
-    r"^\s*\**(QUESTION|ANSWER|WRONG|EXPLANATION)S?(?:\s*ANSWER|\s*OPTION)?(?:\s*\d)?\**"
+    r"^\s*\**(QUESTION|ANSWER|WRONG|EXPLANATION|Q|A)S?(?:\s*ANSWER|\s*OPTION)?(?:\s*\d)?\**"
     r"\s*[:\uff1a]\s*\**\s*(.*)$",
     re.IGNORECASE,
 )
+# Small models shorten the labels to the Q:/A: of quiz sheets.
+_SHORT_LABELS = {"Q": "QUESTION", "A": "ANSWER"}
+# Tokens for the answer alone: a few words, and room for a sentence the parse cuts anyway.
+ANSWER_TOKENS = 32
 
 _LIST_MARKER = re.compile(r"^\d[.)]\s+(?=\S)")
 
@@ -105,12 +117,20 @@ def parse_draft(text: str, kind: str) -> dict[str, Any]:
     for line in text.strip().splitlines():
         if match := _FIELD.match(line):
             current, value = match.group(1).upper(), match.group(2).strip()
+            current = _SHORT_LABELS.get(current, current)
             if current == "WRONG":
                 wrong.append(value)
-            elif current in fields:
+            elif fields.get(current):
                 current = ""  # a second QUESTION or ANSWER: the model started over
             else:
                 fields[current] = value
+        elif current and (not line.strip() or line.strip().startswith("```")):
+            # A blank line or a code fence ends a field that has its text: what follows is the
+            # model drifting into the lesson's own code and headings, not more of the question.
+            if line.strip().startswith("```") or (
+                wrong[-1] if current == "WRONG" else fields[current]
+            ):
+                current = ""
         elif current and (line := line.strip()):
             # An answer or option is one line (the model often rambles after it); a question
             # or explanation may run over several.
@@ -124,7 +144,7 @@ def parse_draft(text: str, kind: str) -> dict[str, Any]:
     if not fields.get("QUESTION"):
         raise DraftUnreadable("the reply has no QUESTION line")
     if not fields.get("ANSWER"):
-        raise DraftUnreadable("the reply has no ANSWER line")
+        raise DraftWithoutAnswer(fields["QUESTION"])
     draft: dict[str, Any] = {
         "kind": kind,
         "prompt": fields["QUESTION"],
@@ -203,24 +223,35 @@ def _draft_write(question_id: int) -> str:
         kind=question.kind,
         variant=earlier,
     )
+    excerpt = lesson_excerpt(question.source_lesson, question.concept, variant=earlier)
     started = time.monotonic()
+    stats: list[StreamStats] = []
     try:
         # Greedy: sampling makes a small model drift out of the layout; variety comes from the
         # part of the lesson each draft is asked about.
         reply = async_to_sync(chat_complete)(
             messages, max_tokens=settings.LEARNING_DRAFT_MAX_TOKENS, temperature=0.0
         )
+        stats.append(reply.stats)
+        try:
+            draft = parse_draft(reply.text, question.kind)
+        except DraftWithoutAnswer as missing:
+            answered = async_to_sync(chat_complete)(
+                prompts.answer_messages(excerpt=excerpt, question=missing.question),
+                max_tokens=ANSWER_TOKENS,
+                temperature=0.0,
+            )
+            stats.append(answered.stats)
+            draft = _with_answer(reply.text, answered.text, question.kind, missing)
     except InferenceError:
         log.warning("no draft for question %s: the model is unavailable", question_id)
-        _usage(question, decision, Outcome.FAILED, started)
+        _usage(question, decision, Outcome.FAILED, started, *stats)
         return _fail(question, _("The model is unavailable right now; try again later."))
-    _usage(question, decision, Outcome.ANSWERED, started, reply.stats)
-    try:
-        draft = parse_draft(reply.text, question.kind)
     except DraftUnreadable as error:
+        _usage(question, decision, Outcome.ANSWERED, started, *stats)
         problem = _("The model's reply could not be used (%(error)s); try again.")
         return _fail(question, problem % {"error": error})
-    excerpt = lesson_excerpt(question.source_lesson, question.concept, variant=earlier)
+    _usage(question, decision, Outcome.ANSWERED, started, *stats)
     support = _draft_support(draft, excerpt)
     if support.score < DRAFT_MIN_SUPPORT:
         return _fail(
@@ -248,12 +279,27 @@ def _draft_write(question_id: int) -> str:
     return QuestionStatus.DRAFT
 
 
+def _with_answer(
+    reply: str, answer_reply: str, kind: str, missing: DraftWithoutAnswer
+) -> dict[str, Any]:
+    """The draft with the answer the second request wrote; `missing` again when it wrote none
+    (nothing, or another labelled field such as a new QUESTION)."""
+    line = next((line.strip() for line in answer_reply.splitlines() if line.strip()), "")
+    if match := _FIELD.match(line):
+        if _SHORT_LABELS.get(match.group(1).upper(), match.group(1).upper()) != "ANSWER":
+            raise missing
+        line = match.group(2).strip()
+    if not _bare(line):
+        raise missing
+    return parse_draft(f"{reply.strip()}\nANSWER: {line}", kind)
+
+
 def _usage(
     question: PracticeQuestion,
     decision: Decision,
     outcome: str,
     started: float,
-    stats: StreamStats | None = None,
+    *stats: StreamStats,
 ) -> None:
     usage_record(
         user=question.created_by,
@@ -261,8 +307,8 @@ def _usage(
         decision=decision,
         outcome=outcome,
         lesson=question.source_lesson,
-        prompt_tokens=stats.prompt_tokens if stats else 0,
-        completion_tokens=stats.completion_tokens if stats else 0,
+        prompt_tokens=sum(s.prompt_tokens for s in stats),
+        completion_tokens=sum(s.completion_tokens for s in stats),
         latency_ms=round((time.monotonic() - started) * 1000),
     )
 

@@ -111,7 +111,7 @@ def _history(conversation: Conversation) -> list[prompts.Turn]:
             and answer.status == Message.Status.COMPLETE
             and answer.covered
         ):
-            turns.append(prompts.Turn(question.content, answer.content))
+            turns.append(prompts.Turn(question.content, answer.content, question.mode))
     return turns[-settings.TUTOR_HISTORY_TURNS :]
 
 

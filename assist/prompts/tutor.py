@@ -3,6 +3,15 @@
 Course material goes inside the <context> block (`blocks.context_block`) and is data, never
 instructions; the student's own text is neutralised the same way so it cannot close the block.
 Explain mode uses the RAG answer's system prompt: the same tutor, with a conversation around it.
+
+Order, for the engine's prefix cache: what many requests share comes first and what is one
+student's own comes last — the rules (with the course teacher's instructions), then the
+assignment and the passages, then the conversation so far, then the new question. The material
+opens the first user turn of the replayed conversation, and every earlier question is written
+exactly as it was asked, so a follow-up's prompt begins with its first question's whole prompt
+(when retrieval finds the same passages) and two students asking about the same passages share
+everything up to their own questions. (History used to come before the passages: then no
+follow-up shared more than the system prompt with anyone.)
 """
 
 from __future__ import annotations
@@ -47,21 +56,45 @@ QUIZ_FEEDBACK_PROMPT = (
 
 @dataclass(frozen=True)
 class Turn:
-    """An earlier exchange of the conversation, replayed so follow-up questions make sense."""
+    """An earlier exchange of the conversation, replayed so follow-up questions make sense.
+
+    `mode`: the mode it was asked in ("explain" or "hint"), so it is replayed in the words it
+    was asked with."""
 
     question: str
     answer: str
+    mode: str = "explain"
 
 
 def _context(chunks: Sequence[Passage]) -> str:
     return context_block(chunks, max_chars=settings.TUTOR_CONTEXT_CHARS)
 
 
-def _history(turns: list[Turn]) -> list[dict[str, str]]:
-    messages = []
-    for turn in turns:
-        messages.append({"role": "user", "content": neutralise(turn.question[:HISTORY_CHARS])})
+def _explain_request(question: str, language: str = "en") -> str:
+    return f"{QUESTION_LABELS[language]}{neutralise(question)}"
+
+
+def _hint_request(question: str, language: str = "en") -> str:
+    if language == "zh":
+        return f"{zh.STUCK}{neutralise(question)}\n{zh.HINT_REQUEST}"
+    return f"I am stuck on: {neutralise(question)}\nGive me a hint, not the answer."
+
+
+_REQUESTS = {"explain": _explain_request, "hint": _hint_request}
+
+
+def _conversation(
+    *, shared: str, history: list[Turn], request: str, language: str = "en"
+) -> list[dict[str, str]]:
+    """The user and assistant turns: `shared` (assignment and passages) opens the first user
+    turn, earlier exchanges follow in the words they were asked with, `request` comes last."""
+    messages: list[dict[str, str]] = []
+    for turn in history:
+        asked = _REQUESTS.get(turn.mode, _explain_request)(turn.question[:HISTORY_CHARS], language)
+        messages.append({"role": "user", "content": asked})
         messages.append({"role": "assistant", "content": neutralise(turn.answer[:HISTORY_CHARS])})
+    messages.append({"role": "user", "content": request})
+    messages[0] = {"role": "user", "content": shared + messages[0]["content"]}
     return messages
 
 
@@ -97,12 +130,12 @@ def explain_messages(
     )
     return [
         {"role": "system", "content": system},
-        *_history(history),
-        {
-            "role": "user",
-            "content": f"{_about(assignment)}{_context(chunks)}\n\n"
-            f"{QUESTION_LABELS[language]}{neutralise(question)}",
-        },
+        *_conversation(
+            shared=f"{_about(assignment)}{_context(chunks)}\n\n",
+            history=history,
+            request=_explain_request(question, language),
+            language=language,
+        ),
     ]
 
 
@@ -135,15 +168,14 @@ def hint_messages(
             f"code for them, even in part:\n{listed}"
         )
     system += teacher_rules(teacher_notes, language)
-    ask = (
-        f"{zh.STUCK}{neutralise(question)}\n{zh.HINT_REQUEST}"
-        if chinese
-        else f"I am stuck on: {neutralise(question)}\nGive me a hint, not the answer."
-    )
     return [
         {"role": "system", "content": system},
-        *_history(history),
-        {"role": "user", "content": f"{_about(assignment)}{_context(chunks)}\n\n{ask}"},
+        *_conversation(
+            shared=f"{_about(assignment)}{_context(chunks)}\n\n",
+            history=history,
+            request=_hint_request(question, language),
+            language=language,
+        ),
     ]
 
 

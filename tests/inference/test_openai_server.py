@@ -7,6 +7,7 @@ status codes and error codes, so the client raises its usual exception classes.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -14,6 +15,7 @@ import httpx
 import openai
 import pytest
 from asgiref.sync import async_to_sync
+from django.test import Client
 
 from inference.backends import PRIORITY_HEADER
 from tests.inference.conftest import Service
@@ -45,6 +47,23 @@ def test_health_says_loading_until_the_model_is_in_memory(monkeypatch, rf):
     response = async_to_sync(openai_api.health)(rf.get("/v1/health"))
     assert response.status_code == 503
     assert json.loads(response.content)["detail"] == "ModelUnavailable: no model here"
+
+
+def test_polling_health_during_the_load_logs_no_error(monkeypatch, settings, caplog):
+    # The supervisor polls every 0.2 s while the model loads: each 503 is an expected state,
+    # and a log full of "ERROR Service Unavailable" lines hid the one real failure.
+    from inference import openai_api
+    from inference.backends import LocalBackend
+
+    settings.ROOT_URLCONF = "inference.openai_urls"
+    monkeypatch.setattr(LocalBackend, "_engine", None)
+    web = Client()
+    with caplog.at_level("DEBUG"):
+        assert web.get("/health").status_code == 503
+        monkeypatch.setattr(openai_api, "load_problem", "ModelUnavailable: no model here")
+        assert web.get("/health").status_code == 503
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any("still loading" in r.getMessage() for r in caplog.records)
 
 
 def test_a_stream_arrives_in_pieces_with_usage_at_the_end(client, local_service):

@@ -7,7 +7,10 @@ cancellation, prefix-cache figures, offline conversion and error messages on the
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from inference.backends import InferenceError, LocalBackend, load_engine
 from inference.engine import StreamStats
 from inference.model_files import ModelUnavailable, openvino_max_context, openvino_model_dir
 from inference.ov_engine import KV_BLOCK_TOKENS, OpenVINOEngine
+from tests.conftest import ROOT
 
 QUESTIONS = (
     "What is a noun?",
@@ -186,6 +190,18 @@ def test_the_packaged_model_is_converted_and_loaded_with_the_network_cut_off(
     engine = OpenVINOEngine(str(converted), max_batch=1)
     text, _ = asyncio.run(answer(engine, user("Name a planet."), 4))
     assert text
+
+
+def test_openvino_is_the_default_engine():
+    # A fresh process without LLM_ENGINE in its environment (a developer's shell may set it).
+    env = {k: v for k, v in os.environ.items() if k != "LLM_ENGINE"}
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.LLM_ENGINE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split()[-1] == "openvino"
 
 
 def test_the_local_backend_runs_openvino_when_chosen(settings):

@@ -319,3 +319,60 @@ def test_a_draft_about_something_the_passage_does_not_say_is_rejected(
     question.refresh_from_db()
     assert question.status == QuestionStatus.FAILED
     assert "not supported by the lesson passage" in question.problem
+
+
+def test_parse_reads_quiz_sheet_labels_and_stops_a_question_at_the_lesson_code() -> None:
+    draft = drafting.parse_draft(
+        "Q: What does 7 // 2 give?\n\n```python\n>>> 7 // 2\n3\n```\nA: 3", "short"
+    )
+    assert draft["prompt"] == "What does 7 // 2 give?"  # not the code the model went on with
+    assert draft["accepted_answers"] == ["3"]
+
+
+class _TwoReplies:
+    """The scripted double with one reply per call, in order: the draft, then the answer."""
+
+    def __init__(self, scripted, replies: list[str]) -> None:
+        self.scripted, self.replies = scripted, replies
+
+    async def stream(self, messages, **options):
+        self.scripted.answer = self.replies[min(len(self.scripted.calls), len(self.replies) - 1)]
+        async for piece in self.scripted.stream(messages, **options):
+            yield piece
+
+
+@pytest.mark.parametrize(
+    ("answer_reply", "status", "answer"),
+    [("ANSWER: 0", QuestionStatus.DRAFT, "0"), ("QUESTION: another one?", "failed", None)],
+)
+def test_a_draft_without_an_answer_line_asks_for_the_answer_alone(
+    teacher, course, concepts, scripted, answer_reply, status, answer
+) -> None:
+    from inference import backends
+    from learning.models import PracticeQuestion
+
+    backends._backend = _TwoReplies(  # type: ignore[assignment]
+        scripted,
+        [
+            "QUESTION: What is the dot product of (1, 0) and (0, 1)?\n\n```python\n>>> dot",
+            answer_reply,
+        ],
+    )
+    question = PracticeQuestion.objects.create(
+        concept=concepts["dot-products"],
+        kind="short",
+        prompt="",
+        status=QuestionStatus.DRAFTING,
+        drafted_by_model=True,
+        source_lesson=course.lessons.get(slug="queries"),
+        created_by=teacher,
+    )
+    assert drafting.question_draft_write(question_id=question.pk) == status
+    question.refresh_from_db()
+    assert len(scripted.calls) == 2
+    assert "What is the dot product of (1, 0) and (0, 1)?" in scripted.calls[1][-1]["content"]
+    if answer is None:
+        assert "no ANSWER line" in question.problem
+    else:
+        assert question.accepted_answers == [answer]
+        assert question.prompt == "What is the dot product of (1, 0) and (0, 1)?"

@@ -148,9 +148,12 @@ async def test_a_follow_up_continues_the_conversation_with_its_recent_turns(
     # the earlier exchange as chat history.
     assert second["covered"] is True
     prompt = scripted.calls[1]
-    assert prompt[1] == {"role": "user", "content": QUESTION}
+    # The passages open the replayed conversation (shared parts first, for the prefix cache);
+    # the earlier question is replayed as it was asked.
+    assert prompt[1]["role"] == "user" and prompt[1]["content"].startswith("<context>")
+    assert prompt[1]["content"].endswith(f"Question: {QUESTION}")
     assert prompt[2] == {"role": "assistant", "content": scripted.answer}
-    assert prompt[-1]["content"].endswith("Question: And why is that useful?")
+    assert prompt[-1] == {"role": "user", "content": "Question: And why is that useful?"}
     await socket.disconnect()
 
 
