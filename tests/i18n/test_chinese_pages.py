@@ -50,7 +50,7 @@ def test_the_student_pages_are_in_chinese(client, zh_student, course):
     assert "你好，Alice" in dashboard and "已完成 0 / 3 节课" in dashboard
     assert "开始学习：Queries and keys" in dashboard  # the teacher's title stays as written
     detail = _page(client, course.get_absolute_url())
-    assert "问助教" in detail and "退出课程" in detail and "Ask the tutor" not in detail
+    assert "向助教提问" in detail and "退出课程" in detail and "Ask the tutor" not in detail
     lesson = _page(client, reverse("courses:lesson", args=[course.slug, "queries"]))
     assert "第 1 课，共 3 课" in lesson and "标记为已完成并继续" in lesson
     assert "A query meets a key." in lesson

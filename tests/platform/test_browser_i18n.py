@@ -46,7 +46,7 @@ def test_the_demo_student_studies_in_chinese(demo_site, page):
     page.get_by_role("link", name="Python programming basics").first.click()
     expect(page.get_by_text("已完成 0 / 10 节课")).to_be_visible()
     # (The course page's links are styled as buttons: role="button".)
-    expect(page.get_by_role("button", name="问助教")).to_be_visible()
+    expect(page.get_by_role("button", name="向助教提问")).to_be_visible()
     page.get_by_role("button", name="开始学习：First steps with Python").click()
 
     expect(page.get_by_text("第 1 课，共 10 课")).to_be_visible()
