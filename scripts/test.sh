@@ -26,10 +26,18 @@ run_suite "SQLite, in-memory channel layer, SQLite broker" \
   DATABASE_URL= REDIS_URL= CELERY_BROKER_URL=
 
 if $bin/python scripts/services_up.py; then
-  # The sandbox's and the model's own tests do not depend on which database, cache or broker
-  # runs: the first pass ran them; this one runs everything that does (CI's time budget).
+  # Tests of what does not depend on which database, cache or broker runs — the sandbox, the
+  # models and embedders, the lab, the translation catalogue and the Chinese pages — ran in the
+  # first pass; this one runs everything that does (CI's time budget), the main browser
+  # journeys included.
   FIRST_PASS_ARGS=("${PYTEST_ARGS[@]}")
-  PYTEST_ARGS=(--ignore=tests/sandbox --ignore=tests/inference "${FIRST_PASS_ARGS[@]}")
+  PYTEST_ARGS=(
+    --ignore=tests/sandbox --ignore=tests/inference --ignore=tests/lab --ignore=tests/i18n
+    --ignore-glob='tests/*/test_*real_model.py' --ignore-glob='tests/*/test_*chinese*.py'
+    --ignore=tests/platform/test_browser_i18n.py
+    --ignore=tests/platform/test_browser_lab.py --ignore=tests/platform/test_service_user.py
+    "${FIRST_PASS_ARGS[@]}"
+  )
   run_suite "PostgreSQL + Redis" \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/llmasos \
     REDIS_URL=redis://127.0.0.1:6379/14 \
