@@ -61,7 +61,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from courses.models import Course
 from courses.services import enrollment_create
-from knowledge.rag import warm_up
+from knowledge.rag import warm_up, warm_up_retrieval
 from knowledge.search import search
 from knowledge.sentences import split_sentences
 from llmasos.asgi import application
@@ -92,7 +92,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
-def _setup(strict: bool) -> dict[str, str]:
+def _setup(strict: bool, warm_model: bool = True) -> dict[str, str]:
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)  # eager Celery: the lessons are indexed inline
     student, _ = User.objects.get_or_create(username="bench-answers")
@@ -101,7 +101,10 @@ def _setup(strict: bool) -> dict[str, str]:
         enrollment_create(user=student, course=course)
         if strict:
             Course.objects.filter(pk=course.pk).update(tutor_strict=True)
-        warm_up(course_id=course.pk)
+        if warm_model:
+            warm_up(course_id=course.pk)
+        else:
+            warm_up_retrieval(course_id=course.pk)
     tokens["token"] = Token.objects.get_or_create(user=student)[0].key
     return tokens
 
@@ -164,38 +167,30 @@ def _has_key(text: str, keys: list[str]) -> bool:
     return any(key.lower() in lowered for key in keys)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-tokens", type=int, default=96)
-    parser.add_argument("--strict", action="store_true", help="every course in strict mode")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    args = parser.parse_args()
-    from django.conf import settings
+def _quotes_only(question: dict) -> dict:
+    """What the tutor shows before the model is asked: covered or not, and the quotes."""
+    from knowledge.rag import _quoted_chunks
 
-    settings.TUTOR_MAX_TOKENS = args.max_tokens
-    questions = json.loads(DATA.read_text())["questions"]
-    if args.limit:
-        questions = questions[: args.limit]
-    token = _setup(args.strict)["token"]
-    sections = _sections()
+    course = Course.objects.get(slug=question["course"])
+    started = time.perf_counter()
+    chunks, quotes = _quoted_chunks(course_id=course.pk, question=question["question"])
+    elapsed = (time.perf_counter() - started) * 1000
+    return {
+        "first_quote_ms": elapsed,
+        "quotes": [q.as_dict() for q in quotes],
+        "checks": [],
+        "done": {"covered": bool(chunks), "text": "", "reliable": False, "support": None},
+    }
 
-    ranks: list[int | None] = []
-    rows = []
-    for question in questions:
-        rank = None if question.get("off_topic") else _retrieval(question, sections)
-        if not question.get("off_topic"):
-            ranks.append(rank)
-        result = asyncio.run(_ask(token, question))
-        rows.append((question, rank, result))
-        print(f"{len(rows)}/{len(questions)} {question['question'][:60]}", file=sys.stderr)
 
-    on_topic = [(q, r) for q, _, r in rows if not q.get("off_topic")]
+def _summary(rows: list[tuple[dict, int | None, dict]], with_model: bool) -> dict:
+    on_topic = [(q, rank, r) for q, rank, r in rows if not q.get("off_topic")]
     off_topic = [(q, r) for q, _, r in rows if q.get("off_topic")]
-    covered = [(q, r) for q, r in on_topic if r.get("done", {}).get("covered")]
+    covered = [(q, r) for q, _, r in on_topic if r.get("done", {}).get("covered")]
     key_shown = key_explained = key_quoted = 0
     displayed = supported = checked = 0
     unreliable = 0
-    examples = []
+    quote_misses = []
     for question, result in covered:
         done = result["done"]
         quoted = " ".join(q["text"] for q in result["quotes"])
@@ -203,6 +198,8 @@ def main() -> None:
         key_quoted += _has_key(quoted, question["key"])
         key_explained += _has_key(done["text"], question["key"])
         key_shown += _has_key(f"{quoted} {explanation}", question["key"])
+        if not _has_key(f"{quoted} {explanation}", question["key"]):
+            quote_misses.append(question["question"])
         unreliable += not done["reliable"]
         # Every sentence on screen is either checked (supported, or marked/withheld) or not.
         shown = [s.text for s in split_sentences(done["text"])]
@@ -214,23 +211,12 @@ def main() -> None:
             displayed += 1
             checked += sentence in claims
             supported += sentence in ok
-        if len(examples) < 3:
-            examples.append(
-                {
-                    "question": question["question"],
-                    "quote": result["quotes"][0]["text"] if result["quotes"] else None,
-                    "explanation": done["text"][:300],
-                    "support": done["support"],
-                }
-            )
-    n_on = len(on_topic)
-    found = [r for r in ranks if r is not None]
-    report = {
-        "questions": len(rows),
-        "on_topic": n_on,
+    n_on = max(1, len(on_topic))
+    found = [rank for _, rank, _ in on_topic if rank is not None]
+    n_covered = max(1, len(covered))
+    summary: dict[str, object] = {
+        "on_topic": len(on_topic),
         "off_topic": len(off_topic),
-        "max_tokens": args.max_tokens,
-        "strict": args.strict,
         "retrieval": {
             "recall@1": round(sum(1 for r in found if r == 1) / n_on, 3),
             "recall@5": round(len(found) / n_on, 3),
@@ -243,34 +229,100 @@ def main() -> None:
             3,
         ),
         "key_phrase_in_covered_answers": {
-            "shown_quotes_and_explanation": round(key_shown / max(1, len(covered)), 3),
-            "quotes_alone": round(key_quoted / max(1, len(covered)), 3),
-            "model_explanation_alone": round(key_explained / max(1, len(covered)), 3),
+            "shown_quotes_and_explanation": round(key_shown / n_covered, 3),
+            "quotes_alone": round(key_quoted / n_covered, 3),
         },
-        "displayed_explanation_sentences": displayed,
-        "share_supported": round(supported / max(1, displayed), 3),
-        "share_supported_or_marked": round(checked / max(1, displayed), 3),
-        "answers_shown_as_unreliable": unreliable,
         "first_quote_ms": {
             "p50": _percentile(
-                [r["first_quote_ms"] for _, r in on_topic if r.get("first_quote_ms")], 0.5
+                [r["first_quote_ms"] for _, _, r in on_topic if r.get("first_quote_ms")], 0.5
             ),
             "p95": _percentile(
-                [r["first_quote_ms"] for _, r in on_topic if r.get("first_quote_ms")], 0.95
+                [r["first_quote_ms"] for _, _, r in on_topic if r.get("first_quote_ms")], 0.95
             ),
         },
-        "first_token_ms": {
-            "p50": _percentile(
-                [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.5
-            ),
-            "p95": _percentile(
-                [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.95
-            ),
+        "missed_retrieval": [q["question"] for q, rank, _ in on_topic if rank is None],
+        "key_phrase_missing": quote_misses,
+    }
+    if with_model:
+        summary["key_phrase_in_covered_answers"]["model_explanation_alone"] = round(  # type: ignore[index]
+            key_explained / n_covered, 3
+        )
+        summary.update(
+            {
+                "displayed_explanation_sentences": displayed,
+                "share_supported": round(supported / max(1, displayed), 3),
+                "share_supported_or_marked": round(checked / max(1, displayed), 3),
+                "answers_shown_as_unreliable": unreliable,
+                "first_token_ms": {
+                    "p50": _percentile(
+                        [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.5
+                    ),
+                    "p95": _percentile(
+                        [r["first_token_ms"] for _, r in covered if r.get("first_token_ms")], 0.95
+                    ),
+                },
+                "errors": sum(1 for _, _, r in rows if "error" in r),
+            }
+        )
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--strict", action="store_true", help="every course in strict mode")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument(
+        "--no-model",
+        action="store_true",
+        help="retrieval, coverage and quotes only (what is on screen before the model writes)",
+    )
+    parser.add_argument("--set", default="", help="only the questions of this set (first, second)")
+    args = parser.parse_args()
+    from django.conf import settings
+
+    settings.TUTOR_MAX_TOKENS = args.max_tokens
+    questions = json.loads(DATA.read_text())["questions"]
+    if args.set:
+        questions = [q for q in questions if q.get("set", "first") == args.set]
+    if args.limit:
+        questions = questions[: args.limit]
+    token = _setup(args.strict, warm_model=not args.no_model)["token"]
+    sections = _sections()
+
+    rows = []
+    for question in questions:
+        rank = None if question.get("off_topic") else _retrieval(question, sections)
+        result = _quotes_only(question) if args.no_model else asyncio.run(_ask(token, question))
+        rows.append((question, rank, result))
+        print(f"{len(rows)}/{len(questions)} {question['question'][:60]}", file=sys.stderr)
+
+    examples: list[dict[str, object]] = []
+    for question, _, result in rows:
+        done = result.get("done", {})
+        if question.get("off_topic") or not done.get("covered") or len(examples) == 3:
+            continue
+        examples.append(
+            {
+                "question": question["question"],
+                "quote": result["quotes"][0]["text"] if result["quotes"] else None,
+                "explanation": done["text"][:300],
+                "support": done["support"],
+            }
+        )
+    report = {
+        "questions": len(rows),
+        "max_tokens": None if args.no_model else args.max_tokens,
+        "model": not args.no_model,
+        "strict": args.strict,
+        "all": _summary(rows, not args.no_model),
+        # "first": the 58 questions the quote-first work was measured on; "second": written
+        # later, before any run on them, to see whether changes generalise.
+        "by_set": {
+            name: _summary(subset, not args.no_model)
+            for name in ("first", "second")
+            if (subset := [row for row in rows if row[0].get("set", "first") == name])
         },
-        "errors": sum(1 for _, _, r in rows if "error" in r),
-        "missed_retrieval": [
-            q["question"] for q, rank, _ in rows if not q.get("off_topic") and rank is None
-        ],
         "examples": examples,
     }
     print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -408,6 +408,9 @@ LEARNING_STUCK_RISE = env_float("LEARNING_STUCK_RISE", 0.1)
 LEARNING_DRAFT_MAX_TOKENS = env_int("LEARNING_DRAFT_MAX_TOKENS", 300, minimum=32)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
+# From this many passages a course's FAISS index is an inverted file (IVF) instead of an
+# exhaustive scan (knowledge/index.py; figures in bench/retrieval.py).
+KB_IVF_MIN_PASSAGES = env_int("KB_IVF_MIN_PASSAGES", 50000, minimum=1000)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)
 KB_PARSE_CPU_SECONDS = env_int("KB_PARSE_CPU_SECONDS", 60, minimum=1)
 KB_PARSE_WALL_SECONDS = env_int("KB_PARSE_WALL_SECONDS", 90, minimum=1)
