@@ -1,6 +1,7 @@
 """Answers a student can trust: retrieval, quotes, sentence support, timing (demo courses).
 
-    .venv/bin/python bench/answers.py [--max-tokens 96] [--strict] [--limit N]
+    .venv/bin/python bench/answers.py [--max-tokens 96] [--strict] [--limit N] [--set first|second]
+                                      [--no-model] [--without-sentence-ranking]
 
 The question set is bench/data/answers_questions.json (hand-written over the demo lessons: each
 question names the lesson section that answers it and key phrases of a correct answer, plus
@@ -14,6 +15,13 @@ off-topic questions). For each question:
    coverage (off-topic must be declined), key phrase present in what the student is shown
    (quotes + explanation; the explanation alone is reported too), the share of the
    explanation's displayed sentences that are supported, and that are supported or marked.
+
+`--no-model` stops after step 1 and the quotes (what is on screen before the model writes:
+coverage, off-topic refusal, key phrase in the quotes), in a few seconds a question instead of a
+few seconds of generation each. The report has every figure for all questions and per set:
+"first" (the 58 the quote-first work was measured on) and "second" (written later, before any run
+on them). `--without-sentence-ranking` turns off the sentence re-ranking in search and the
+question-kind preference in quote picking, for comparison.
 
 Runs on a throw-away SQLite database and knowledge base under a temp dir. Prints JSON. Nothing
 is asserted; the machine is shared, so run it twice and report both runs.
@@ -278,7 +286,18 @@ def main() -> None:
         help="retrieval, coverage and quotes only (what is on screen before the model writes)",
     )
     parser.add_argument("--set", default="", help="only the questions of this set (first, second)")
+    parser.add_argument(
+        "--without-sentence-ranking",
+        action="store_true",
+        help="for comparison: no sentence re-ranking in search, no question-kind bonus in quotes",
+    )
     args = parser.parse_args()
+    if args.without_sentence_ranking:
+        from knowledge import quotes
+        from knowledge import search as search_module
+
+        search_module.SENTENCE_WEIGHT = 0.0
+        quotes.KIND_BONUS = 0.0
     from django.conf import settings
 
     settings.TUTOR_MAX_TOKENS = args.max_tokens
@@ -315,6 +334,7 @@ def main() -> None:
         "max_tokens": None if args.no_model else args.max_tokens,
         "model": not args.no_model,
         "strict": args.strict,
+        "sentence_ranking": not args.without_sentence_ranking,
         "all": _summary(rows, not args.no_model),
         # "first": the 58 questions the quote-first work was measured on; "second": written
         # later, before any run on them, to see whether changes generalise.

@@ -127,8 +127,9 @@ def index_remove(course_id: int, chunk_ids: list[int]) -> None:
 def index_replace(course_id: int, *, remove: list[int], add: list[Chunk]) -> None:
     """Take `remove` out of the course's index and put `add` in: one read, one write, one bump.
 
-    When the course's size crosses KB_IVF_MIN_PASSAGES (either way) the index is rebuilt from
-    the chunk rows in the other kind; callers inside a transaction see their own new rows.
+    When the course grows past KB_IVF_MIN_PASSAGES (or shrinks well below it) the index is
+    rebuilt from the chunk rows in the other kind; callers inside a transaction see their own
+    new rows.
     """
     if not remove and not add:
         return
@@ -138,14 +139,20 @@ def index_replace(course_id: int, *, remove: list[int], add: list[Chunk]) -> Non
             index.remove_ids(np.array(remove, dtype=np.int64))
         if add:
             index.add_with_ids(vectors_of(add), np.array([c.pk for c in add], dtype=np.int64))
-        if index_kind(index) != _kind_for(int(index.ntotal)):
+        kind = index_kind(index)
+        if kind != _kind_for(int(index.ntotal), current=kind):
             index = _build(course_id)
         _save(course_id, index)
     _bump(course_id)
 
 
-def _kind_for(size: int) -> str:
-    return "ivf" if size >= settings.KB_IVF_MIN_PASSAGES else "flat"
+def _kind_for(size: int, current: str = "") -> str:
+    threshold = settings.KB_IVF_MIN_PASSAGES
+    if current == "ivf":
+        # Back to flat only well below the threshold: a course hovering around it must not
+        # retrain its index on every upload and deletion.
+        threshold = int(threshold * 0.8)
+    return "ivf" if size >= threshold else "flat"
 
 
 def _build(course_id: int) -> Any:

@@ -31,9 +31,9 @@ SPREAD = 0.22  # quotes scoring this much below the best one are noise, not supp
 KIND_BONUS = 0.08
 
 _HOW = re.compile(
-    r"^\s*(?:how\s+(?:do|can|could|should|would)\s+(?:i|you|we)|how\s+to|which\s+\w+\s+"
-    r"(?:function|method|statement|operator|keyword|module|command|built-in|syntax)|what\s+"
-    r"(?:function|method|statement|operator|keyword|module|command|syntax))\b",
+    r"^\s*(?:how\s+(?:do|can|could|should|would)\s+(?:i|you|we)|how\s+to|(?:which|what)\s+"
+    r"(?:\w+\s+)?(?:function|method|statement|operator|keyword|module|command|built-in|syntax|"
+    r"escape sequence))\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
