@@ -1,7 +1,7 @@
 """Answers a student can trust: retrieval, quotes, sentence support, timing (demo courses).
 
     .venv/bin/python bench/answers.py [--max-tokens 96] [--strict] [--limit N] [--set first|second]
-                                      [--no-model] [--without-sentence-ranking]
+                                      [--no-model] [--without-kind-bonus] [--workdir=DIR]
 
 The question set is bench/data/answers_questions.json (hand-written over the demo lessons: each
 question names the lesson section that answers it and key phrases of a correct answer, plus
@@ -20,8 +20,8 @@ off-topic questions). For each question:
 coverage, off-topic refusal, key phrase in the quotes), in a few seconds a question instead of a
 few seconds of generation each. The report has every figure for all questions and per set:
 "first" (the 58 the quote-first work was measured on) and "second" (written later, before any run
-on them). `--without-sentence-ranking` turns off the sentence re-ranking in search and the
-question-kind preference in quote picking, for comparison.
+on them). `--without-kind-bonus` picks quotes without the question-kind preference, for
+comparison.
 
 Runs on a throw-away SQLite database and knowledge base under a temp dir. Prints JSON. Nothing
 is asserted; the machine is shared, so run it twice and report both runs.
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -41,7 +42,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="llmasos-answers-"))
+# `--workdir=DIR` keeps the database and knowledge base for the next run (set up once, reused
+# while it exists: change nothing that ingestion does between such runs). Read before Django
+# starts, since the settings take the paths from the environment.
+_KEPT = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--workdir=")), "")
+WORK = Path(_KEPT) if _KEPT else Path(tempfile.mkdtemp(prefix="llmasos-answers-"))
+REUSED = (WORK / "bench.sqlite3").exists()
+WORK.mkdir(parents=True, exist_ok=True)
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "llmasos.settings",
@@ -101,8 +108,10 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def _setup(strict: bool, warm_model: bool = True) -> dict[str, str]:
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", verbosity=0)  # eager Celery: the lessons are indexed inline
+    if not REUSED:
+        call_command("migrate", verbosity=0)
+        with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the JSON report
+            call_command("load_demo", verbosity=0)  # eager Celery: lessons indexed inline
     student, _ = User.objects.get_or_create(username="bench-answers")
     tokens = {}
     for course in Course.objects.all():
@@ -285,18 +294,17 @@ def main() -> None:
         action="store_true",
         help="retrieval, coverage and quotes only (what is on screen before the model writes)",
     )
+    parser.add_argument("--workdir", help="=DIR: keep the database there and reuse it")
     parser.add_argument("--set", default="", help="only the questions of this set (first, second)")
     parser.add_argument(
-        "--without-sentence-ranking",
+        "--without-kind-bonus",
         action="store_true",
-        help="for comparison: no sentence re-ranking in search, no question-kind bonus in quotes",
+        help="for comparison: quotes picked without the question-kind preference",
     )
     args = parser.parse_args()
-    if args.without_sentence_ranking:
+    if args.without_kind_bonus:
         from knowledge import quotes
-        from knowledge import search as search_module
 
-        search_module.SENTENCE_WEIGHT = 0.0
         quotes.KIND_BONUS = 0.0
     from django.conf import settings
 
@@ -334,7 +342,7 @@ def main() -> None:
         "max_tokens": None if args.no_model else args.max_tokens,
         "model": not args.no_model,
         "strict": args.strict,
-        "sentence_ranking": not args.without_sentence_ranking,
+        "quote_kind_bonus": not args.without_kind_bonus,
         "all": _summary(rows, not args.no_model),
         # "first": the 58 questions the quote-first work was measured on; "second": written
         # later, before any run on them, to see whether changes generalise.

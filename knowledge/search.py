@@ -10,12 +10,9 @@ import numpy as np
 from inference.embeddings import embed_texts
 from knowledge.index import LoadedCourseIndex, loaded_index, tokenize_for_bm25
 from knowledge.models import Chunk
-from knowledge.sentence_store import sentences_unpack
 
 CANDIDATES = 50
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 and rank 5 stay close
-RERANK = 20  # fused candidates re-ranked by their best sentence
-SENTENCE_WEIGHT = 1.0  # of the sentence ranking in the fusion, beside dense and BM25 (1 each)
 
 
 @dataclass(frozen=True)
@@ -62,19 +59,6 @@ def _lexical_ranks(loaded: LoadedCourseIndex, query: str) -> dict[int, int]:
     }
 
 
-def _sentence_ranks(chunks: list[Chunk], vector: np.ndarray) -> dict[int, int]:
-    """The shortlist ranked by its best sentence's cosine with the query (passages with stored
-    sentences only): a passage whose one sentence answers the question exactly can rank above
-    a passage that is about the topic as a whole."""
-    best: dict[int, float] = {}
-    for chunk in chunks:
-        stored = sentences_unpack(chunk)
-        if stored is not None and len(stored[1]):
-            best[chunk.pk] = float((stored[1] @ vector).max())
-    ordered = sorted(best, key=best.__getitem__, reverse=True)
-    return {chunk_id: rank for rank, chunk_id in enumerate(ordered, start=1)}
-
-
 @functools.lru_cache(maxsize=256)
 def query_vector(query: str) -> np.ndarray:
     """The query's embedding; kept briefly, since quote selection embeds the same question."""
@@ -109,22 +93,16 @@ def search(
     for ranks in (dense_ranks, lexical_ranks):
         for chunk_id, rank in ranks.items():
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
-    shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(k, RERANK)]
+    best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
     # Retrieval never crosses courses: the ids come from this course's index, and the rows are
     # fetched with the course as a filter too.
+    deferred = ["vector"] if with_sentences else ["vector", "sentence_spans", "sentence_vectors"]
     chunks = (
-        Chunk.objects.filter(course_id=course_id, pk__in=shortlist)
+        Chunk.objects.filter(course_id=course_id, pk__in=best)
         .select_related("material", "lesson", "lesson__course", "course")
-        .defer("vector")
+        .defer(*deferred)
     )
     by_id = {c.pk: c for c in chunks}
-    sentence_ranks = _sentence_ranks([by_id[i] for i in shortlist if i in by_id], vector[0])
-    for chunk_id, rank in sentence_ranks.items():
-        fused[chunk_id] += SENTENCE_WEIGHT / (RRF_K + rank)
-    best = sorted(shortlist, key=fused.__getitem__, reverse=True)[:k]
-    if not with_sentences:
-        for chunk in by_id.values():  # not needed past this point: don't hold on to them
-            chunk.sentence_vectors = b""
     return [
         SearchHit(
             by_id[i], fused[i], dense_ranks.get(i), lexical_ranks.get(i), similarities.get(i, 0.0)
