@@ -70,13 +70,12 @@ def _models_on_old_tables() -> Iterator[None]:
 
     current = {model: model._meta.db_table for model in OLD_TABLES}
     point(OLD_TABLES)
-    # Columns added after the move (Material.hidden_chars, Course.tutor_strict, the chunks'
-    # stored sentence vectors, ...) exist in
+    # Columns added after the move (Material.hidden_chars, Course.tutor_strict, ...) exist in
     # today's models, not in the old tables: added for the comparison and dropped again before
     # migrating forward.
     added = [
         (model, field)
-        for model in (Material, Course, Chunk)
+        for model in (Material, Course)
         for field in model._meta.concrete_fields
         if field.column not in _columns(model._meta.db_table)
     ]
