@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from knowledge.index import (
     DIMENSION,
+    LoadedCourseIndex,
     index_add,
     index_ids,
     index_kind,
@@ -41,6 +42,12 @@ def _chunks(course, count: int, start: int = 0, seed: int = 0) -> list[Chunk]:
     )
 
 
+def _loaded(course) -> LoadedCourseIndex:
+    loaded = loaded_index(course.pk)
+    assert loaded is not None
+    return loaded
+
+
 def _exact_top(course, vector: np.ndarray, k: int) -> list[int]:
     rows = list(Chunk.objects.filter(course=course).values_list("id", "vector"))
     matrix = np.frombuffer(b"".join(bytes(v) for _, v in rows), np.float32).reshape(-1, DIMENSION)
@@ -55,11 +62,11 @@ def test_a_course_that_grows_past_the_threshold_gets_an_ivf_index_and_back(
     KnowledgeBaseState.objects.get_or_create(course=course)
     first = _chunks(course, 150)
     index_add(course.pk, first)
-    assert index_kind(loaded_index(course.pk).dense) == "flat"
+    assert index_kind(_loaded(course).dense) == "flat"
 
     second = _chunks(course, 100, start=150, seed=1)
     index_add(course.pk, second)
-    loaded = loaded_index(course.pk)
+    loaded = _loaded(course)
     assert index_kind(loaded.dense) == "ivf"
     assert index_ids(course.pk) == {c.pk for c in first + second}
     # Exhaustive at this size (few lists, all probed): the exact neighbours (fp16 storage may
@@ -72,7 +79,7 @@ def test_a_course_that_grows_past_the_threshold_gets_an_ivf_index_and_back(
     removed = [c.pk for c in second]
     Chunk.objects.filter(pk__in=removed).delete()
     index_remove(course.pk, removed)
-    loaded = loaded_index(course.pk)
+    loaded = _loaded(course)
     assert index_kind(loaded.dense) == "flat"
     assert index_ids(course.pk) == {c.pk for c in first}
 
@@ -82,10 +89,10 @@ def test_rebuild_chooses_the_kind_by_size(kb_dirs, course, settings):
     _chunks(course, 120)
     settings.KB_IVF_MIN_PASSAGES = 100
     assert index_rebuild(course.pk) == 120
-    assert index_kind(loaded_index(course.pk).dense) == "ivf"
+    assert index_kind(_loaded(course).dense) == "ivf"
     settings.KB_IVF_MIN_PASSAGES = 1000
     index_rebuild(course.pk)
-    assert index_kind(loaded_index(course.pk).dense) == "flat"
+    assert index_kind(_loaded(course).dense) == "flat"
 
 
 def test_an_ivf_course_answers_searches_like_before(
@@ -105,7 +112,7 @@ def test_an_ivf_course_answers_searches_like_before(
     flat = {q: [h.chunk.pk for h in search(course_id=course.pk, query=q, k=5)] for q in queries}
     settings.KB_IVF_MIN_PASSAGES = count - 1
     index_rebuild(course.pk)
-    assert index_kind(loaded_index(course.pk).dense) == "ivf"
+    assert index_kind(_loaded(course).dense) == "ivf"
     for query, ids in flat.items():
         assert [h.chunk.pk for h in search(course_id=course.pk, query=query, k=5)] == ids
 
@@ -122,10 +129,7 @@ def test_search_sees_material_as_soon_as_it_is_uploaded_and_forgets_it_when_dele
     upload("attention.md", b"# Attention\n\nEach token builds a query, a key and a value.\n")
     before = loaded_index(course.pk)
     query = "How often should tomatoes be watered?"
-    assert all(
-        h.chunk.material.original_name != "garden.md"
-        for h in search(course_id=course.pk, query=query)
-    )
+    assert all(h.chunk.source_name != "garden.md" for h in search(course_id=course.pk, query=query))
     garden = upload(
         "garden.md",
         b"# Tomatoes\n\nTomatoes need full sun, deep watering twice a week and a stake.\n",
@@ -139,7 +143,7 @@ def test_search_sees_material_as_soon_as_it_is_uploaded_and_forgets_it_when_dele
     material_delete(material=garden)
     after = search(course_id=course.pk, query=query)
     assert not garden_ids & {h.chunk.pk for h in after}
-    assert not garden_ids & set(loaded_index(course.pk).lexical_ids.tolist())
+    assert not garden_ids & set(_loaded(course).lexical_ids.tolist())
 
 
 def test_the_search_api_answers_in_a_few_queries(

@@ -66,7 +66,9 @@ def test_every_passage_is_stored_with_the_vectors_of_its_prose_sentences(
     chunks = list(Chunk.objects.filter(material=material))
     assert chunks
     for chunk in chunks:
-        spans, vectors = sentences_unpack(chunk)
+        stored = sentences_unpack(chunk)
+        assert stored is not None
+        spans, vectors = stored
         expected = [s for s in split_sentences(chunk.text) if not s.code]
         assert [s.text for s in spans] == [s.text for s in expected]
         assert all("```" not in s.text for s in spans)  # code blocks are not sentences
@@ -119,6 +121,7 @@ def test_stored_sentences_that_no_longer_fit_the_text_are_ignored(
 ):
     material = _ingest(course, teacher, django_capture_on_commit_callbacks)
     chunk = Chunk.objects.filter(material=material).first()
+    assert chunk is not None
     chunk.sentence_spans = [[0, len(chunk.text) + 50]]
     assert sentences_unpack(chunk) is None
     chunk.sentence_spans = [[0, 5], [5, 9]]  # two offsets, one vector's worth of bytes
