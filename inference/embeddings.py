@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
+from django.conf import settings
 
 from core.languages import family
 from inference.model_files import ModelUnavailable, embedding_model_dir
@@ -35,7 +36,6 @@ def _embedder() -> Any:
         with _lock:
             if _model is None:
                 import torch
-                from django.conf import settings
                 from sentence_transformers import SentenceTransformer
 
                 from inference.engine import resolve_dtype
@@ -81,6 +81,29 @@ def _multilingual() -> Any:
     return _e5
 
 
+@contextmanager
+def _threads(count: int) -> Iterator[None]:
+    """Run the embedder on `count` torch threads, then give the process its own count back.
+
+    On this 2-core machine shared with other processes, two OpenMP threads wait on each other
+    at every operator's barrier whenever one is descheduled: under a load average of ~9 one
+    query took 564 ms on 2 threads and 48 ms on 1, and 20 passages 3.0 s against 1.3 s
+    (bench/retrieval.py). Process-wide, so an engine in the same process runs on `count`
+    threads for those milliseconds; 0 leaves torch's own setting alone.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if not count or count == previous:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def embedding_dimension() -> int:
     return int(_embedder().get_sentence_embedding_dimension())
 
@@ -106,13 +129,15 @@ def embed_texts(
         return _embed_multilingual(texts, batch_size=batch_size, query=kind == "query")
     if not texts:
         return np.zeros((0, embedding_dimension()), dtype=np.float32)
-    vectors = _embedder().encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
+    model = _embedder()
+    with _threads(settings.EMBEDDING_THREADS):
+        vectors = model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     vectors = np.asarray(vectors, dtype=np.float32)
     # Re-normalise after the cast: bf16 rounding leaves norms a hair off 1.
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -9,6 +9,7 @@ both when the version moves.
 from __future__ import annotations
 
 import fcntl
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from core.languages import family
 from knowledge.models import Chunk, KnowledgeBaseState
 
 DIMENSION = 384  # all-MiniLM-L6-v2 (English courses) and multilingual-e5-small (Chinese ones)
+IVF_PROBES = 16  # of √n lists; measured in bench/retrieval.py against the exact top 50
 
 
 def _paths(course_id: int) -> tuple[Path, Path]:
@@ -56,6 +58,38 @@ def _new_index() -> Any:
     )
 
 
+def _new_ivf_index(vectors: np.ndarray) -> Any:
+    """An inverted-file index trained on `vectors`: a query scans IVF_PROBES of √n lists.
+
+    Past KB_IVF_MIN_PASSAGES an exhaustive scan is what a query mostly spends its time on; an
+    IVF index reads a few percent of the vectors instead. Like the flat index it supports
+    removing ids (HNSW does not), so material deletion keeps working. Its lists are trained on
+    the course's own vectors, when the index is (re)built at that size.
+    """
+    import faiss
+
+    lists = max(1, min(int(math.sqrt(len(vectors))), len(vectors) // 39))  # faiss wants ≥ 39/list
+    index = faiss.index_factory(DIMENSION, f"IVF{lists},SQfp16", faiss.METRIC_INNER_PRODUCT)
+    index.train(vectors)
+    faiss.extract_index_ivf(index).nprobe = min(IVF_PROBES, lists)
+    return index
+
+
+def _for_search(index: Any) -> Any:
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        ivf.nprobe = min(IVF_PROBES, ivf.nlist)
+    return index
+
+
+def index_kind(index: Any) -> str:
+    import faiss
+
+    return "ivf" if faiss.try_extract_index_ivf(index) is not None else "flat"
+
+
 def _load(course_id: int) -> Any:
     import faiss
 
@@ -84,39 +118,69 @@ def vectors_of(chunks: list[Chunk]) -> np.ndarray:
 
 
 def index_add(course_id: int, chunks: list[Chunk]) -> None:
-    if not chunks:
-        return
-    with _write_lock(course_id):
-        index = _load(course_id)
-        index.add_with_ids(vectors_of(chunks), np.array([c.pk for c in chunks], dtype=np.int64))
-        _save(course_id, index)
-    _bump(course_id)
+    index_replace(course_id, remove=[], add=chunks)
 
 
 def index_remove(course_id: int, chunk_ids: list[int]) -> None:
-    if not chunk_ids:
+    index_replace(course_id, remove=chunk_ids, add=[])
+
+
+def index_replace(course_id: int, *, remove: list[int], add: list[Chunk]) -> None:
+    """Take `remove` out of the course's index and put `add` in: one read, one write, one bump.
+
+    When the course grows past KB_IVF_MIN_PASSAGES (or shrinks well below it) the index is
+    rebuilt from the chunk rows in the other kind; callers inside a transaction see their own
+    new rows.
+    """
+    if not remove and not add:
         return
     with _write_lock(course_id):
         index = _load(course_id)
-        index.remove_ids(np.array(chunk_ids, dtype=np.int64))
+        if remove:
+            index.remove_ids(np.array(remove, dtype=np.int64))
+        if add:
+            index.add_with_ids(vectors_of(add), np.array([c.pk for c in add], dtype=np.int64))
+        kind = index_kind(index)
+        if kind != _kind_for(int(index.ntotal), current=kind):
+            index = _build(course_id)
         _save(course_id, index)
     _bump(course_id)
+
+
+def _kind_for(size: int, current: str = "") -> str:
+    threshold = settings.KB_IVF_MIN_PASSAGES
+    if current == "ivf":
+        # Back to flat only well below the threshold: a course hovering around it must not
+        # retrain its index on every upload and deletion.
+        threshold = int(threshold * 0.8)
+    return "ivf" if size >= threshold else "flat"
+
+
+def _build(course_id: int) -> Any:
+    ids: list[int] = []
+    parts: list[np.ndarray] = []
+    batch: list[Chunk] = []
+    rows = Chunk.objects.filter(course_id=course_id).only("id", "vector").order_by("id")
+    for chunk in rows.iterator(chunk_size=2000):
+        batch.append(chunk)
+        if len(batch) == 2000:
+            parts.append(vectors_of(batch))
+            ids.extend(c.pk for c in batch)
+            batch = []
+    if batch:
+        parts.append(vectors_of(batch))
+        ids.extend(c.pk for c in batch)
+    vectors = np.vstack(parts) if parts else np.zeros((0, DIMENSION), dtype=np.float32)
+    index = _new_ivf_index(vectors) if _kind_for(len(ids)) == "ivf" else _new_index()
+    if ids:
+        index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
+    return index
 
 
 def index_rebuild(course_id: int) -> int:
     """Recreate the course's index from the chunk rows (their stored vectors)."""
     with _write_lock(course_id):
-        index = _new_index()
-        batch: list[Chunk] = []
-        for chunk in (
-            Chunk.objects.filter(course_id=course_id).only("id", "vector").iterator(chunk_size=2000)
-        ):
-            batch.append(chunk)
-            if len(batch) == 2000:
-                index.add_with_ids(vectors_of(batch), np.array([c.pk for c in batch], np.int64))
-                batch = []
-        if batch:
-            index.add_with_ids(vectors_of(batch), np.array([c.pk for c in batch], np.int64))
+        index = _build(course_id)
         _save(course_id, index)
         count = int(index.ntotal)
     _bump(course_id)
@@ -127,7 +191,20 @@ def index_ids(course_id: int) -> set[int]:
     import faiss
 
     index = _load(course_id)
-    return set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
+    if not index.ntotal:
+        return set()
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is None:
+        return set(faiss.vector_to_array(index.id_map).tolist())
+    lists = ivf.invlists
+    assert lists is not None  # an IVF index always has its lists
+    found: set[int] = set()
+    for number in range(lists.nlist):
+        size = lists.list_size(number)
+        if size:
+            ids = faiss.rev_swig_ptr(lists.get_ids(number), size)
+            found.update(ids.tolist())
+    return found
 
 
 # --- readers --------------------------------------------------------------------------------------
@@ -202,7 +279,7 @@ def loaded_index(course_id: int) -> LoadedCourseIndex | None:
             )
         loaded = LoadedCourseIndex(
             version=version,
-            dense=_load(course_id),
+            dense=_for_search(_load(course_id)),
             lexical=lexical,
             lexical_ids=np.array([r[0] for r in rows], dtype=np.int64),
             language=language,

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from django.db import transaction
 from django.db.models import F
 
 from courses.models import Lesson
 from inference.embeddings import embed_texts
 from knowledge.chunking import Passage, chunk_sections
-from knowledge.index import index_add, index_rebuild, index_remove
+from knowledge.index import DIMENSION, index_rebuild, index_remove, index_replace
 from knowledge.limits import parse_limited
 from knowledge.models import Chunk, Material, MaterialStatus
 from knowledge.parsing import ParseError, parse
+from knowledge.sentence_store import sentences_pack
+from knowledge.sentences import sentences_embed, split_sentences
 
 logger = logging.getLogger(__name__)
-EMBED_BATCH = 64
+# Texts per embedding call between two progress reports. Passages and their sentences go through
+# the embedder together, longest first, so each batch holds texts of about the same length and
+# little of it is padding.
+EMBED_GROUP = 256
 MAX_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A passage's vector, and its prose sentences with theirs (stored with the chunk)."""
+
+    vector: bytes
+    sentence_spans: list[list[int]]
+    sentence_vectors: bytes
 
 
 def _embed_passages(
@@ -27,18 +43,32 @@ def _embed_passages(
     on_progress: Callable[[float], None] | None = None,
     *,
     language: str = "en",
-) -> list[bytes]:
-    """Vectors of the passages with the embedder of the course's `language`."""
-    vectors: list[bytes] = []
-    for start in range(0, len(passages), EMBED_BATCH):
-        batch = passages[start : start + EMBED_BATCH]
-        embedded = embed_texts(
-            [f"{p.heading}\n{p.text}" if p.heading else p.text for p in batch], language=language
+) -> list[Embedded]:
+    """Vectors of the passages and of their sentences, with the embedder of the course's
+    `language`."""
+    sentences = [[s for s in split_sentences(p.text) if not s.code] for p in passages]
+    # Each distinct text once: a short sentence at the end of a passage often opens the next
+    # one too (the overlap).
+    texts = list(
+        dict.fromkeys(
+            [f"{p.heading}\n{p.text}" if p.heading else p.text for p in passages]
+            + [s.text for spans in sentences for s in spans]
         )
-        vectors.extend(row.tobytes() for row in embedded)
+    )
+    row_of = {text: row for row, text in enumerate(texts)}
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    for start in range(0, len(order), EMBED_GROUP):
+        group = order[start : start + EMBED_GROUP]
+        vectors[group] = embed_texts([texts[i] for i in group], language=language)
         if on_progress:
-            on_progress(min(1.0, (start + len(batch)) / len(passages)))
-    return vectors
+            on_progress(min(1.0, (start + len(group)) / len(order)))
+    embedded = []
+    for passage, spans in zip(passages, sentences, strict=True):
+        passage_text = f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
+        offsets, blob = sentences_pack(spans, vectors[[row_of[s.text] for s in spans]])
+        embedded.append(Embedded(vectors[row_of[passage_text]].tobytes(), offsets, blob))
+    return embedded
 
 
 def _replace_chunks(
@@ -47,7 +77,7 @@ def _replace_chunks(
     material: Material | None,
     lesson: Lesson | None,
     passages: list[Passage],
-    vectors: list[bytes],
+    vectors: list[Embedded],
 ) -> int:
     """Swap a source's chunks for new ones, in the database and in the index, all or nothing."""
     source: dict[str, Material | Lesson | None] = (
@@ -64,15 +94,17 @@ def _replace_chunks(
                     text=p.text,
                     heading=p.heading[:300],
                     page=p.page,
-                    vector=v,
+                    vector=v.vector,
+                    sentence_spans=v.sentence_spans,
+                    sentence_vectors=v.sentence_vectors,
                     **source,
                 )
                 for i, (p, v) in enumerate(zip(passages, vectors, strict=True))
             ]
         )
         # Inside the transaction: if the index cannot be written, the rows roll back too.
-        index_remove(course_id, old_ids)
-        index_add(course_id, chunks)
+        # One index write (load, remove, add, save) and one version bump for the whole swap.
+        index_replace(course_id, remove=old_ids, add=chunks)
     return len(chunks)
 
 
@@ -153,19 +185,46 @@ def material_remove_chunks(*, material: Material) -> None:
 
 
 def course_reembed(*, course_id: int) -> int:
-    """Embed every passage of a course again with its language's embedder (after the course's
-    language changed), and rebuild its index. The passages themselves do not change."""
+    """Embed every passage of a course and its sentences again with its language's embedder
+    (after the course's language changed), and rebuild its index. The passages do not change."""
     from courses.models import Course
 
     language = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()
     if language is None:
         return 0
     chunks = list(Chunk.objects.filter(course_id=course_id).only("id", "heading", "text"))
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        texts = [f"{c.heading}\n{c.text}" if c.heading else c.text for c in batch]
-        for chunk, row in zip(batch, embed_texts(texts, language=language), strict=True):
-            chunk.vector = row.tobytes()
+    embedded = _embed_passages(
+        [Passage(text=c.text, heading=c.heading, page=None) for c in chunks], language=language
+    )
+    for chunk, vectors in zip(chunks, embedded, strict=True):
+        chunk.vector = vectors.vector
+        chunk.sentence_spans = vectors.sentence_spans
+        chunk.sentence_vectors = vectors.sentence_vectors
     with transaction.atomic():
-        Chunk.objects.bulk_update(chunks, ["vector"], batch_size=500)
+        Chunk.objects.bulk_update(
+            chunks, ["vector", "sentence_spans", "sentence_vectors"], batch_size=500
+        )
         return index_rebuild(course_id)
+
+
+def sentences_backfill(*, course_id: int) -> int:
+    """Store sentence vectors for the course's passages ingested before they were stored."""
+    from courses.models import Course
+
+    language = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()
+    done = last = 0
+    while True:
+        chunks = list(
+            Chunk.objects.filter(course_id=course_id, sentence_vectors=b"", pk__gt=last)
+            .order_by("pk")
+            .only("id", "text")[:256]
+        )
+        if not chunks:
+            return done
+        last = chunks[-1].pk
+        for chunk, (spans, vectors) in zip(
+            chunks, sentences_embed([c.text for c in chunks], language or "en"), strict=True
+        ):
+            chunk.sentence_spans, chunk.sentence_vectors = sentences_pack(spans, vectors)
+        Chunk.objects.bulk_update(chunks, ["sentence_spans", "sentence_vectors"])
+        done += sum(1 for c in chunks if c.sentence_spans)

@@ -94,6 +94,12 @@ class Chunk(models.Model):
     page = models.PositiveIntegerField(null=True, blank=True)
     # The embedding (float32 bytes), kept so `rebuild_kb` restores FAISS without re-embedding.
     vector = models.BinaryField()
+    # The passage's prose sentences as [start, end] offsets into `text`, and their embeddings
+    # (float32 bytes, one row per sentence), made at ingestion: quote selection and the support
+    # checker compare sentences, and every web process would otherwise embed them again.
+    # Offsets, not a re-split: a later change to the splitter cannot misalign stored vectors.
+    sentence_spans = models.JSONField(default=list, blank=True)
+    sentence_vectors = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         ordering = ["course", "material", "lesson", "ordinal"]

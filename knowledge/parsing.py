@@ -175,16 +175,24 @@ def _parse_html(data: bytes, hidden_chars: list[int]) -> list[Section]:
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
 def _parse_markdown(data: bytes, hidden_chars: list[int] | None = None) -> list[Section]:
     sections: list[Section] = []
-    heading, in_code = "", False
+    heading, fence = "", ""  # the open code fence ("```", "~~~~", ...), if any
     buffer: list[str] = []
     for line in _decode(data).splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            in_code = not in_code
-        match = None if in_code else _HEADING.match(line)
+        # CommonMark fences: only a run of the opening character, at least as long, with nothing
+        # after it closes a block. A "~~~^~~~" underline in a ``` traceback closes nothing, and
+        # toggling on it once hid every later heading of a lesson inside "code".
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = "" if not opened.group(2).strip() else fence
+        elif opened and not (opened.group(1)[0] == "`" and "`" in opened.group(2)):
+            fence = opened.group(1)
+        match = None if fence or opened else _HEADING.match(line)
         if match:
             if "".join(buffer).strip():
                 sections.append(Section(text="\n".join(buffer).strip(), heading=heading))

@@ -8,6 +8,7 @@ context, and the link of the lesson section or material page it comes from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -25,6 +26,37 @@ MIN_CHARS = 25  # shorter "sentences" are headings, labels or list stubs, not an
 OVERLAP_WEIGHT = 0.35
 RANK_BONUS = 0.04  # per place in the retrieval ranking: break ties towards the best passage
 SPREAD = 0.22  # quotes scoring this much below the best one are noise, not support
+# A sentence of the kind the question asks for gets this much more (fixed before measuring): a
+# "how do I" question is answered by the sentence naming the code to write, a "why" question by
+# the one giving the reason, a "what is" question by the one defining the term.
+KIND_BONUS = 0.08
+
+_HOW = re.compile(
+    r"^\s*(?:how\s+(?:do|can|could|should|would)\s+(?:i|you|we)|how\s+to|(?:which|what)\s+"
+    r"(?:\w+\s+)?(?:function|method|statement|operator|keyword|module|command|built-in|syntax|"
+    r"escape sequence))\b",
+    re.IGNORECASE,
+)
+_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
+_WHAT = re.compile(r"^\s*(?:what\s+(?:is|are|does|do)|define|what's)\b", re.IGNORECASE)
+_CODE = re.compile(r"`[^`\n]+`|\b\w+\([^)]*\)|\b\w+\.\w+\(|[=<>!%]=?|\[\S*\]")
+_REASON = re.compile(
+    r"\b(?:because|since|so that|therefore|that is why|this is why|which is why|otherwise|"
+    r"so|as a result|in order to|the reason)\b",
+    re.IGNORECASE,
+)
+_DEFINES = re.compile(r"\*\*[^*]+\*\*|\b(?:is|are|means|refers to|is called)\b", re.IGNORECASE)
+
+
+def _kind_bonus(question: str, sentence: str) -> float:
+    """KIND_BONUS when `sentence` is the kind of sentence that answers this kind of question."""
+    if _HOW.search(question):
+        return KIND_BONUS if _CODE.search(sentence) else 0.0
+    if _WHY.search(question):
+        return KIND_BONUS if _REASON.search(sentence) else 0.0
+    if _WHAT.search(question):
+        return KIND_BONUS if _DEFINES.search(sentence) else 0.0
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +142,10 @@ def quotes_select(
                 continue
             overlap = len(wanted & terms(span.text)) / len(wanted) if wanted else 0.0
             score = (
-                float(similarities[index]) + weights.overlap * overlap - weights.rank_bonus * rank
+                float(similarities[index])
+                + weights.overlap * overlap
+                + _kind_bonus(question, span.text)
+                - weights.rank_bonus * rank
             )
             candidates.append((score, rank, index))
     candidates.sort(reverse=True)

@@ -22,6 +22,7 @@ from inference.llm import Priority, chat_stream, embed_texts
 from knowledge.models import Chunk
 from knowledge.quotes import Quote, quotes_select
 from knowledge.search import search
+from knowledge.sentence_store import chunks_remember_sentences
 from knowledge.sentences import CACHE_PASSAGES, passage_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, answer_check, support_share
 
@@ -78,17 +79,21 @@ def relevant_chunks(
     With `prefer_lesson_id`, relevant passages of that lesson come before the others: a student
     asking from a lesson page means that lesson first.
     """
-    hits = search(course_id=course_id, query=question, k=2 * CONTEXT_PASSAGES)
+    hits = search(course_id=course_id, query=question, k=2 * CONTEXT_PASSAGES, with_sentences=True)
     if not hits:
         return []
     # Relevance is semantic: a lone keyword match ("best", "recipe") must not make an unrelated
     # question look covered. BM25 still shapes the ranking of the passages that qualify. The
     # threshold is the course's embedder's (search loaded the course with the rows).
-    threshold = MIN_SIMILARITY_BY_FAMILY[family(hits[0].chunk.course.language)]
+    language = hits[0].chunk.course.language
+    threshold = MIN_SIMILARITY_BY_FAMILY[family(language)]
     relevant = [hit for hit in hits if hit.similarity >= threshold]
     if prefer_lesson_id is not None:
         relevant.sort(key=lambda hit: hit.chunk.lesson_id != prefer_lesson_id)  # stable
-    return [hit.chunk for hit in relevant[:CONTEXT_PASSAGES]]
+    chunks = [hit.chunk for hit in relevant[:CONTEXT_PASSAGES]]
+    # Quotes and the support checker compare sentences: hand them the ones stored at ingestion.
+    chunks_remember_sentences(chunks, language)
+    return chunks
 
 
 def warm_up(*, course_id: int) -> None:
@@ -98,23 +103,30 @@ def warm_up(*, course_id: int) -> None:
     pay it, while the student is still typing.
     """
     from inference.backends import LocalBackend, get_backend
+
+    warm_up_retrieval(course_id=course_id)
+    backend = get_backend()
+    if isinstance(backend, LocalBackend):
+        backend.engine()
+
+
+def warm_up_retrieval(*, course_id: int) -> None:
+    """The embedder, the course's index and any sentence vectors not stored at ingestion."""
     from knowledge.index import loaded_index
 
     loaded = loaded_index(course_id)
     language = loaded.language if loaded is not None else "en"
     embed_texts(["warm-up"], language=language)
-    # Quotes and support checks work on sentence vectors: embed the course's passages' now, in
-    # batches, so the first quote is on screen in tens of milliseconds rather than hundreds.
+    # Quotes and support checks work on sentence vectors. Passages ingested since they are
+    # stored need nothing; older ones are embedded now, in batches, so the first quote is on
+    # screen in tens of milliseconds rather than hundreds.
     texts = list(
-        Chunk.objects.filter(course_id=course_id)
+        Chunk.objects.filter(course_id=course_id, sentence_vectors=b"")
         .order_by("id")
         .values_list("text", flat=True)[:WARM_PASSAGES]
     )
     for start in range(0, len(texts), 64):
         passage_sentences(texts[start : start + 64], language)
-    backend = get_backend()
-    if isinstance(backend, LocalBackend):
-        backend.engine()
 
 
 def citations_for(chunks: list[Chunk]) -> list[Citation]:

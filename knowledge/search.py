@@ -65,7 +65,14 @@ def query_vector(query: str, language: str = "en") -> np.ndarray:
     return vector
 
 
-def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
+def search(
+    *, course_id: int, query: str, k: int = 5, with_sentences: bool = False
+) -> list[SearchHit]:
+    """The `k` best passages of the course for `query`, best first.
+
+    The rows come without their passage vector, and without their stored sentence vectors
+    unless `with_sentences` (quotes and the support checker want them, the search API does not).
+    """
     loaded = loaded_index(course_id)
     if loaded is None or loaded.dense.ntotal == 0 or not query.strip():
         return []
@@ -87,8 +94,11 @@ def search(*, course_id: int, query: str, k: int = 5) -> list[SearchHit]:
     best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
     # Retrieval never crosses courses: the ids come from this course's index, and the rows are
     # fetched with the course as a filter too.
-    chunks = Chunk.objects.filter(course_id=course_id, pk__in=best).select_related(
-        "material", "lesson", "lesson__course", "course"
+    deferred = ["vector"] if with_sentences else ["vector", "sentence_spans", "sentence_vectors"]
+    chunks = (
+        Chunk.objects.filter(course_id=course_id, pk__in=best)
+        .select_related("material", "lesson", "lesson__course", "course")
+        .defer(*deferred)
     )
     by_id = {c.pk: c for c in chunks}
     return [

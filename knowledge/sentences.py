@@ -110,30 +110,52 @@ class _SentenceCache:
     def get_many(
         self, texts: list[str], language: str = "en"
     ) -> list[tuple[list[Span], np.ndarray]]:
-        # The same passage has other vectors under another language's embedder.
-        prefix = "" if family(language) == "en" else f"{family(language)}\0"
-        keys = [hashlib.blake2b((prefix + t).encode(), digest_size=16).hexdigest() for t in texts]
+        keys = [_key(t, language) for t in texts]
         with self.lock:
             found = {k: self.items[k] for k in keys if k in self.items}
             for key in found:
                 self.items.move_to_end(key)
-        missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in found]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if missing:
-            # One embedding call for every new sentence of every missing passage: batching is
-            # what makes a first question on a cold cache cost tens of milliseconds, not hundreds.
-            spans_of = {k: [s for s in split_sentences(t) if not s.code] for k, t in missing}
-            flat = [s.text for k, _ in missing for s in spans_of[k]]
-            vectors = embed_texts(flat, language=language)
-            offset = 0
-            with self.lock:
-                for key, _ in missing:
-                    count = len(spans_of[key])
-                    found[key] = (spans_of[key], vectors[offset : offset + count])
-                    offset += count
-                    self.items[key] = found[key]
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
+            embedded = sentences_embed(list(missing.values()), language)
+            found.update(zip(missing, embedded, strict=True))
+            self._put(list(zip(missing, embedded, strict=True)))
         return [found[k] for k in keys]
+
+    def remember(
+        self, texts: list[str], pairs: list[tuple[list[Span], np.ndarray]], language: str = "en"
+    ) -> None:
+        self._put([(_key(t, language), p) for t, p in zip(texts, pairs, strict=True)])
+
+    def _put(self, items: list[tuple[str, tuple[list[Span], np.ndarray]]]) -> None:
+        with self.lock:
+            for key, pair in items:
+                self.items[key] = pair
+                self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _key(text: str, language: str = "en") -> str:
+    # The same passage has other vectors under another language's embedder.
+    prefix = "" if family(language) == "en" else f"{family(language)}\0"
+    return hashlib.blake2b((prefix + text).encode(), digest_size=16).hexdigest()
+
+
+def sentences_embed(texts: list[str], language: str = "en") -> list[tuple[list[Span], np.ndarray]]:
+    """For each text: its prose sentences and their embeddings with the embedder of `language`,
+    computed now (no cache).
+
+    One embedding call for every sentence of every text: batching is what makes a first
+    question on a cold cache cost tens of milliseconds, not hundreds."""
+    spans_of = [[s for s in split_sentences(t) if not s.code] for t in texts]
+    vectors = embed_texts([s.text for spans in spans_of for s in spans], language=language)
+    pairs = []
+    offset = 0
+    for spans in spans_of:
+        pairs.append((spans, vectors[offset : offset + len(spans)]))
+        offset += len(spans)
+    return pairs
 
 
 _cache = _SentenceCache(CACHE_PASSAGES)
@@ -145,3 +167,10 @@ def passage_sentences(
     """For each passage: its prose sentences and their embeddings with the embedder of the
     course's `language` (cached by text and language)."""
     return _cache.get_many(texts, language)
+
+
+def passage_sentences_remember(
+    texts: list[str], pairs: list[tuple[list[Span], np.ndarray]], language: str = "en"
+) -> None:
+    """Put sentences embedded elsewhere (stored at ingestion) in the cache under their texts."""
+    _cache.remember(texts, pairs, language)

@@ -312,6 +312,9 @@ LLM_KV_CACHE_GIB = env_int("LLM_KV_CACHE_GIB", 1, minimum=1)  # openvino engine'
 # >1 discourages repeating generated tokens; the 135M model otherwise loops on a phrase.
 LLM_REPETITION_PENALTY = env_float("LLM_REPETITION_PENALTY", 1.2)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
+# Torch threads while embedding (inference/embeddings.py: more threads stall on a shared CPU);
+# 0 = torch's default.
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 1, minimum=0)
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 # Load the embedder and the model when the first tutor socket of a course opens, not when the
 # first question arrives (each takes seconds once per process).
@@ -414,6 +417,9 @@ LEARNING_STUCK_RISE = env_float("LEARNING_STUCK_RISE", 0.1)
 LEARNING_DRAFT_MAX_TOKENS = env_int("LEARNING_DRAFT_MAX_TOKENS", 300, minimum=32)
 KB_DIR = env_str("KB_DIR", str(VAR_DIR / "kb"))
 KB_MAX_UPLOAD_MB = env_int("KB_MAX_UPLOAD_MB", 20, minimum=1)
+# From this many passages a course's FAISS index is an inverted file (IVF) instead of an
+# exhaustive scan (knowledge/index.py; figures in bench/retrieval.py).
+KB_IVF_MIN_PASSAGES = env_int("KB_IVF_MIN_PASSAGES", 50000, minimum=1000)
 KB_PARSE_MEMORY_MB = env_int("KB_PARSE_MEMORY_MB", 1024, minimum=128)
 KB_PARSE_CPU_SECONDS = env_int("KB_PARSE_CPU_SECONDS", 60, minimum=1)
 KB_PARSE_WALL_SECONDS = env_int("KB_PARSE_WALL_SECONDS", 90, minimum=1)

@@ -57,6 +57,19 @@ def test_markdown_splits_on_headings_but_not_inside_code(tmp_path):
     assert "# not a heading" in sections[0].text
 
 
+def test_a_code_fence_closes_only_on_its_own_kind_of_fence(tmp_path):
+    # A Python traceback underlines the failing expression with "~~~^~~~"; inside a ``` block
+    # that is code, not a ~~~ fence, so the headings after the block are still headings.
+    text = (
+        b"# Tracebacks\n```text\n    return a / b\n           ~~~~~~^~~\n"
+        b"ZeroDivisionError: division by zero\n```\nRead it from the bottom up.\n\n"
+        b"## Raising\n~~~~\n```\n## still code\n~~~~~\nUse raise.\n"
+    )
+    sections = _parse(tmp_path, "a.md", text, "markdown")
+    assert [s.heading for s in sections] == ["Tracebacks", "Raising"]
+    assert "## still code" in sections[1].text and "Use raise." in sections[1].text
+
+
 @pytest.mark.parametrize(
     ("name", "data", "kind", "reason"),
     [
