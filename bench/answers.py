@@ -263,7 +263,9 @@ def _quotes_only(question: dict) -> dict:
 
     course = Course.objects.get(slug=question["course"])
     started = time.perf_counter()
-    chunks, quotes = _quoted_chunks(course_id=course.pk, question=question["question"])
+    chunks, quotes = _quoted_chunks(
+        course_id=course.pk, question=question["question"], language=course.language
+    )
     elapsed = (time.perf_counter() - started) * 1000
     return {
         "first_quote_ms": elapsed,
