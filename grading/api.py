@@ -320,7 +320,7 @@ class RegradeRequestApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=dict)
     def post(self, request: Request, submission_id: int) -> Response:
-        submission, _ = _submission_for_viewer(request, submission_id)
+        submission, _teaching = _submission_for_viewer(request, submission_id)
         if submission.student_id != request.user.pk:
             raise PermissionDenied(_("Only the student who submitted can ask for a regrade."))
         data = self.InputSerializer(data=request.data)

@@ -215,7 +215,7 @@ def test_the_teachers_dashboard_counts_work_to_review(
     submission.save()
     client.force_login(teacher)
     page = client.get(reverse("dashboard")).content.decode()
-    assert "1 submissions to review in Attention basics" in page
+    assert "1 submission to review in Attention basics" in page
 
 
 def test_a_page_that_missed_the_live_frames_catches_up_by_polling(
