@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -32,10 +33,10 @@ if TYPE_CHECKING:
 def _assignment_for_reader(request: Request, assignment_id: int) -> Assignment:
     assignment = Assignment.objects.select_related("course").filter(pk=assignment_id).first()
     if assignment is None:
-        raise NotFound("No such assignment.")
+        raise NotFound(_("No such assignment."))
     course_for_reader(user=request.user, slug=assignment.course.slug)
     if not assignment.is_published and not is_course_teacher(request.user, assignment.course):
-        raise NotFound("No such assignment.")
+        raise NotFound(_("No such assignment."))
     return assignment
 
 
@@ -46,10 +47,10 @@ def _submission_for_viewer(request: Request, submission_id: int) -> tuple[Submis
         .first()
     )
     if submission is None:
-        raise NotFound("No such submission.")
+        raise NotFound(_("No such submission."))
     teacher = is_course_teacher(request.user, submission.assignment.course)
     if submission.student_id != request.user.pk and not teacher:
-        raise NotFound("No such submission.")  # as for a missing id: ids are not a directory
+        raise NotFound(_("No such submission."))  # as for a missing id: ids are not a directory
     return submission, teacher
 
 
@@ -214,7 +215,9 @@ class AssignmentListApi(APIView):
         if lesson_slug:
             fields["lesson"] = course.lessons.filter(slug=lesson_slug).first()
             if fields["lesson"] is None:
-                raise serializers.ValidationError({"lesson": [f"No lesson “{lesson_slug}”."]})
+                raise serializers.ValidationError(
+                    {"lesson": [_("No lesson “%(slug)s”.") % {"slug": lesson_slug}]}
+                )
         assignment = services.assignment_create(course=course, created_by=request.user, **fields)
         return Response(AssignmentTeacherSerializer(assignment).data, status=201)
 
@@ -244,7 +247,11 @@ class SubmissionListApi(APIView):
             for name in ("code", "text"):
                 if len(data.get(name, "").encode()) > limit:
                     raise serializers.ValidationError(
-                        {name: [f"Larger than {settings.GRADING_MAX_SOURCE_KB} KB."]}
+                        {
+                            name: [
+                                _("Larger than %(kb)s KB.") % {"kb": settings.GRADING_MAX_SOURCE_KB}
+                            ]
+                        }
                     )
             return data
 
@@ -260,7 +267,7 @@ class SubmissionListApi(APIView):
     def post(self, request: Request, assignment_id: int) -> Response:
         assignment = _assignment_for_reader(request, assignment_id)
         if not is_enrolled(request.user, assignment.course):
-            raise PermissionDenied("Only enrolled students submit; teachers review.")
+            raise PermissionDenied(_("Only enrolled students submit; teachers review."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = services.submission_create(
@@ -294,7 +301,7 @@ class SubmissionReviewApi(APIView):
     def post(self, request: Request, submission_id: int) -> Response:
         submission, teacher = _submission_for_viewer(request, submission_id)
         if not teacher:
-            raise PermissionDenied("Only this course's teachers review submissions.")
+            raise PermissionDenied(_("Only this course's teachers review submissions."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.submission_review(
@@ -313,9 +320,9 @@ class RegradeRequestApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=dict)
     def post(self, request: Request, submission_id: int) -> Response:
-        submission, _ = _submission_for_viewer(request, submission_id)
+        submission, _teaching = _submission_for_viewer(request, submission_id)
         if submission.student_id != request.user.pk:
-            raise PermissionDenied("Only the student who submitted can ask for a regrade.")
+            raise PermissionDenied(_("Only the student who submitted can ask for a regrade."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.submission_regrade_request(
@@ -329,7 +336,7 @@ class AssignmentRegradeApi(APIView):
     def post(self, request: Request, assignment_id: int) -> Response:
         assignment = _assignment_for_reader(request, assignment_id)
         if not is_course_teacher(request.user, assignment.course):
-            raise PermissionDenied("Only this course's teachers can regrade.")
+            raise PermissionDenied(_("Only this course's teachers can regrade."))
         queued = services.submissions_regrade(assignment=assignment)
         return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sandbox import Limits, TestFileError, Verdict, run_tests, test_names
 
 # What a teacher may change per assignment, and the sane range of each.
@@ -60,9 +62,11 @@ def test_source_without(test_code: str, names: set[str]) -> str:
 
 def module_name_problem(name: str) -> str | None:
     if not name.isidentifier() or keyword.iskeyword(name):
-        return "Use a Python module name: letters, digits and underscores, e.g. solution."
+        return _("Use a Python module name: letters, digits and underscores, e.g. solution.")
     if name in {"harness", "tests", "test", "unittest", "sys", "os"}:
-        return f"“{name}” would shadow a module the tests need; choose another name."
+        return _("“%(name)s” would shadow a module the tests need; choose another name.") % {
+            "name": name
+        }
     return None
 
 
@@ -70,7 +74,10 @@ def limits_problems(limits: dict[str, Any]) -> list[str]:
     problems = []
     for key, value in limits.items():
         if key not in LIMIT_RANGES:
-            problems.append(f"Unknown limit “{key}”; allowed: {', '.join(LIMIT_RANGES)}.")
+            problems.append(
+                _("Unknown limit “%(key)s”; allowed: %(allowed)s.")
+                % {"key": key, "allowed": ", ".join(LIMIT_RANGES)}
+            )
             continue
         low, high = LIMIT_RANGES[key]
         if (
@@ -78,7 +85,10 @@ def limits_problems(limits: dict[str, Any]) -> list[str]:
             or not isinstance(value, int | float)
             or not low <= value <= high
         ):
-            problems.append(f"{key} must be a number from {low:g} to {high:g}.")
+            problems.append(
+                _("%(key)s must be a number from %(low)s to %(high)s.")
+                % {"key": key, "low": f"{low:g}", "high": f"{high:g}"}
+            )
     return problems
 
 
@@ -100,7 +110,7 @@ def code_assignment_check(
 ) -> CodeCheck:
     check = CodeCheck()
     if not test_code.strip():
-        check.problems["test_code"] = "A code assignment needs a test file."
+        check.problems["test_code"] = _("A code assignment needs a test file.")
         return check
     if problem := module_name_problem(module_name):
         check.problems["module_name"] = problem
@@ -114,20 +124,24 @@ def code_assignment_check(
     known = set(check.test_names)
     unknown = sorted((set(weights) | set(hidden_tests)) - known)
     if unknown:
-        check.problems["weights" if set(unknown) & set(weights) else "hidden_tests"] = (
-            f"No test is called {', '.join(unknown)}. The tests are: {', '.join(check.test_names)}."
-        )
+        check.problems["weights" if set(unknown) & set(weights) else "hidden_tests"] = _(
+            "No test is called %(unknown)s. The tests are: %(tests)s."
+        ) % {"unknown": ", ".join(unknown), "tests": ", ".join(check.test_names)}
     test_concepts = test_concepts or {}
     if unknown := sorted(set(test_concepts) - known):
-        check.problems["test_concepts"] = f"No test is called {', '.join(unknown)}."
+        check.problems["test_concepts"] = _("No test is called %(unknown)s.") % {
+            "unknown": ", ".join(unknown)
+        }
     elif stray := sorted({c for tags in test_concepts.values() for c in tags} - set(concepts)):
-        check.problems["test_concepts"] = (
-            f"Tests can only be tagged with the assignment's concepts; add {', '.join(stray)} "
+        check.problems["test_concepts"] = _(
+            "Tests can only be tagged with the assignment's concepts; add %(concepts)s "
             "to its concepts or remove the tag."
-        )
+        ) % {"concepts": ", ".join(stray)}
     bad_weights = [name for name, weight in weights.items() if not _positive_number(weight)]
     if bad_weights:
-        check.problems["weights"] = f"Weights must be positive numbers ({', '.join(bad_weights)})."
+        check.problems["weights"] = _("Weights must be positive numbers (%(tests)s).") % {
+            "tests": ", ".join(bad_weights)
+        }
     if not check.ok:
         return check
 
@@ -146,9 +160,9 @@ def code_assignment_check(
                 if test.outcome != "passed"
             ]
             detail = result.problem or "; ".join(not_passed[:5])
-            check.problems["reference_solution"] = (
-                f"The reference solution does not pass every test ({result.verdict}): {detail}"
-            )
+            check.problems["reference_solution"] = _(
+                "The reference solution does not pass every test (%(verdict)s): %(detail)s"
+            ) % {"verdict": result.verdict, "detail": detail}
     else:
         # No reference: the test file must at least load next to the starter code.
         result = run_tests(
@@ -158,9 +172,9 @@ def code_assignment_check(
             limits=sandbox_limits,
         )
         if result.verdict == Verdict.ERROR and all(t.outcome == "not_run" for t in result.tests):
-            check.problems["test_code"] = (
-                f"The tests could not be loaded with the starter code: {result.problem}"
-            )
+            check.problems["test_code"] = _(
+                "The tests could not be loaded with the starter code: %(problem)s"
+            ) % {"problem": result.problem}
     return check
 
 
@@ -170,20 +184,25 @@ def _positive_number(value: Any) -> bool:
 
 def rubric_problems(rubric: Any) -> list[str]:
     if not isinstance(rubric, list) or not rubric:
-        return ["Add at least one criterion with its points."]
+        return [_("Add at least one criterion with its points.")]
     problems = []
     for index, item in enumerate(rubric, start=1):
         if not isinstance(item, dict) or not str(item.get("criterion", "")).strip():
-            problems.append(f"Criterion {index} needs a description.")
+            problems.append(_("Criterion %(index)s needs a description.") % {"index": index})
         elif not _positive_number(item.get("points")):
-            problems.append(f"Criterion {index} needs a positive number of points.")
+            problems.append(
+                _("Criterion %(index)s needs a positive number of points.") % {"index": index}
+            )
         else:
             for key in ("facts", "wrong"):
                 listed = item.get(key, [])
                 if not isinstance(listed, list) or not all(
                     isinstance(text, str) and text.strip() for text in listed
                 ):
-                    problems.append(f"Criterion {index}: “{key}” must be a list of sentences.")
+                    problems.append(
+                        _("Criterion %(index)s: “%(key)s” must be a list of sentences.")
+                        % {"index": index, "key": key}
+                    )
     return problems
 
 
@@ -196,10 +215,10 @@ def concepts_problem(course: Any, concepts: list[str]) -> str:
 
     known = concepts_known(course=course)
     if known and (unknown := sorted(set(concepts) - known)):
-        return (
-            f"The course has no concept called {', '.join(unknown)}; "
+        return _(
+            "The course has no concept called %(concepts)s; "
             "define it on the Concepts page first, or use one of its concepts."
-        )
+        ) % {"concepts": ", ".join(unknown)}
     return ""
 
 
@@ -207,7 +226,7 @@ def text_assignment_problems(*, reference_answer: str, rubric: Any) -> dict[str,
     """What is missing from a text assignment, by field (the form and the API share it)."""
     problems: dict[str, list[str]] = {}
     if not reference_answer.strip():
-        problems["reference_answer"] = ["A text assignment needs a reference answer."]
+        problems["reference_answer"] = [_("A text assignment needs a reference answer.")]
     if found := rubric_problems(rubric):
         problems["rubric"] = found
     return problems

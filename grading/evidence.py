@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from inference.embeddings import embed_texts
 from knowledge.sentences import STOPWORDS, split_sentences, terms
@@ -639,7 +640,9 @@ def evidence_grade(
             if (best is None or _credit(best[0]) == 0) and by_value is not None:
                 best = (float(fact_sim[by_value, k]), by_value)
             if best is None or (_credit(best[0]) == 0 and by_value is None):
-                evidence.append(Evidence(fact.text, "missing", "", "no sentence states it", 0.0))
+                evidence.append(
+                    Evidence(fact.text, "missing", "", gettext_noop("no sentence states it"), 0.0)
+                )
                 continue
             sim, u = best
             if by_value is not None and not fact_values & _values(claims[u].text):
@@ -668,7 +671,8 @@ def evidence_grade(
                         and sim >= float(nearest[u])
                         and not polarity_flip(_words(wrong), unit.words)
                     ):
-                        why = "states a known wrong claim"
+                        # Stored in English; the page translates the fixed reasons.
+                        why = gettext_noop("states a known wrong claim")
                         evidence.append(Evidence(wrong, "contradicted", unit.sentence, why, 0.0))
                         contradicted = True
                         break

@@ -49,31 +49,33 @@ def _number(text: str) -> float | None:
 
 class AssignmentForm(forms.ModelForm):
     concepts_text = forms.CharField(
-        label="Concepts",
+        label=_("Concepts"),
         required=False,
-        help_text="Comma-separated, e.g. loops, functions.",
+        help_text=_("Comma-separated, e.g. loops, functions."),
     )
     weights_text = forms.CharField(
-        label="Test weights",
+        label=_("Test weights"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text="One per line: test name = weight. Tests not listed weigh 1.",
+        help_text=_("One per line: test name = weight. Tests not listed weigh 1."),
     )
     hidden_text = forms.CharField(
-        label="Hidden tests",
+        label=_("Hidden tests"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text="One test name per line. Students see only whether a hidden test passed.",
+        help_text=_("One test name per line. Students see only whether a hidden test passed."),
     )
     test_concepts_text = forms.CharField(
-        label="Concepts per test",
+        label=_("Concepts per test"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text="Optional, one per line: test name = concept, concept. A test not listed "
-        "counts for all of the assignment's concepts in students' learning paths.",
+        help_text=_(
+            "Optional, one per line: test name = concept, concept. A test not listed "
+            "counts for all of the assignment's concepts in students' learning paths."
+        ),
     )
     rubric_text = forms.CharField(
-        label="Rubric",
+        label=_("Rubric"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
@@ -82,10 +84,10 @@ class AssignmentForm(forms.ModelForm):
             "A criterion without facts is checked against facts drafted from the reference answer."
         ),
     )
-    cpu_seconds = forms.FloatField(label="CPU seconds", required=False, min_value=0.1)
-    wall_seconds = forms.FloatField(label="Wall seconds", required=False, min_value=0.5)
-    memory_mb = forms.IntegerField(label="Memory (MB)", required=False, min_value=32)
-    output_kb = forms.IntegerField(label="Output (KB)", required=False, min_value=1)
+    cpu_seconds = forms.FloatField(label=_("CPU seconds"), required=False, min_value=0.1)
+    wall_seconds = forms.FloatField(label=_("Wall seconds"), required=False, min_value=0.5)
+    memory_mb = forms.IntegerField(label=_("Memory (MB)"), required=False, min_value=32)
+    output_kb = forms.IntegerField(label=_("Output (KB)"), required=False, min_value=1)
 
     class Meta:
         model = Assignment
@@ -115,14 +117,32 @@ class AssignmentForm(forms.ModelForm):
             "reference_solution": forms.Textarea(attrs={"rows": 8, "data-code-editor": ""}),
             "reference_answer": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"is_published": "Visible to students", "test_code": "Tests"}
+        # The model's fields have no verbose_name (one would be a migration): the form names them.
+        labels = {
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "lesson": _("Lesson"),
+            "instructions": _("Instructions"),
+            "due_at": _("Due at"),
+            "max_score": _("Max score"),
+            "max_attempts": _("Max attempts"),
+            "score_policy": _("Score policy"),
+            "is_published": _("Visible to students"),
+            "starter_code": _("Starter code"),
+            "module_name": _("Module name"),
+            "test_code": _("Tests"),
+            "reference_solution": _("Reference solution"),
+            "reference_answer": _("Reference answer"),
+        }
         help_texts = {
-            "starter_code": "What the student's editor starts with.",
-            "module_name": "The student's code is saved as this module: tests import from it.",
-            "test_code": "unittest TestCase classes, or pytest-style test_ functions with assert "
-            "(no fixtures). Example: from solution import add",
-            "reference_solution": "Optional, never shown to students. It must pass every test.",
-            "reference_answer": "A model answer: the grader compares answers with it.",
+            "starter_code": _("What the student's editor starts with."),
+            "module_name": _("The student's code is saved as this module: tests import from it."),
+            "test_code": _(
+                "unittest TestCase classes, or pytest-style test_ functions with assert "
+                "(no fixtures). Example: from solution import add"
+            ),
+            "reference_solution": _("Optional, never shown to students. It must pass every test."),
+            "reference_answer": _("A model answer: the grader compares answers with it."),
         }
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -170,7 +190,9 @@ class AssignmentForm(forms.ModelForm):
             name, _sep, value = line.partition("=")
             concepts = [c.strip().lower() for c in value.split(",") if c.strip()]
             if not name.strip() or not concepts:
-                raise forms.ValidationError(f"“{line}” is not “test name = concept, concept”.")
+                raise forms.ValidationError(
+                    _("“%(line)s” is not “test name = concept, concept”.") % {"line": line}
+                )
             tags[name.strip()] = concepts
         return tags
 
@@ -180,7 +202,9 @@ class AssignmentForm(forms.ModelForm):
             name, _sep, value = line.partition("=")
             weight = _number(value.strip())
             if not name.strip() or weight is None:
-                raise forms.ValidationError(f"“{line}” is not “test name = weight”.")
+                raise forms.ValidationError(
+                    _("“%(line)s” is not “test name = weight”.") % {"line": line}
+                )
             weights[name.strip()] = weight
         return weights
 
@@ -202,7 +226,9 @@ class AssignmentForm(forms.ModelForm):
             points, _bar, criterion = line.partition("|")
             value = _number(points.strip())
             if value is None or not criterion.strip():
-                raise forms.ValidationError(f"“{line}” is not “points | criterion”.")
+                raise forms.ValidationError(
+                    _("“%(line)s” is not “points | criterion”.") % {"line": line}
+                )
             rubric.append({"criterion": criterion.strip(), "points": value})
         return rubric
 
@@ -274,12 +300,15 @@ class SubmissionForm(forms.Form):
         limit = settings.GRADING_MAX_SOURCE_KB * 1024
         for name in ("code", "text"):
             if len((data.get(name) or "").encode()) > limit:
-                self.add_error(name, f"This is larger than {settings.GRADING_MAX_SOURCE_KB} KB.")
+                self.add_error(
+                    name,
+                    _("This is larger than %(kb)s KB.") % {"kb": settings.GRADING_MAX_SOURCE_KB},
+                )
         return data
 
 
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", "Approve"), ("override", "Override")])
+    action = forms.ChoiceField(choices=[("approve", _("Approve")), ("override", _("Override"))])
     score = forms.DecimalField(required=False, min_value=Decimal(0), decimal_places=2)
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -287,9 +316,9 @@ class ReviewForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         if data.get("action") == "override" and data.get("score") is None:
-            self.add_error("score", "Enter the score that should count.")
+            self.add_error("score", _("Enter the score that should count."))
         if data.get("action") == "override" and not (data.get("comment") or "").strip():
-            self.add_error("comment", "Say why, for the student.")
+            self.add_error("comment", _("Say why, for the student."))
         return data
 
 
@@ -297,7 +326,7 @@ class RegradeRequestForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What do you think the grader got wrong?",
+        help_text=_("What do you think the grader got wrong?"),
     )
 
 

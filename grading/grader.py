@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from grading.checks import assignment_limits
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission, Verdict
@@ -29,7 +30,8 @@ from grading.signals import submission_scored
 log = logging.getLogger(__name__)
 
 MAX_PICKUPS = 2
-INTERNAL_ERROR_PROBLEM = (
+# Stored in English; submission_frame translates it for whoever reads it.
+INTERNAL_ERROR_PROBLEM = gettext_noop(
     "Grading this submission failed twice on our side. Your teacher has been told; "
     "you do not lose an attempt for it."
 )
@@ -196,7 +198,7 @@ def submission_grade(*, submission_id: int) -> str:
         log.exception("grading submission %s failed", submission_id)
         fields = {
             "verdict": "",
-            "problem": "Grading failed on our side; your teacher can regrade it.",
+            "problem": gettext_noop("Grading failed on our side; your teacher can regrade it."),
             "needs_review": True,
         }
         Submission.objects.filter(pk=submission.pk, status=Status.RUNNING).update(

@@ -9,18 +9,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Course, Lesson
 
 
 class Kind(models.TextChoices):
-    CODE = "code", "Code (Python)"
-    TEXT = "text", "Free text"
+    CODE = "code", _("Code (Python)")
+    TEXT = "text", _("Free text")
 
 
 class ScorePolicy(models.TextChoices):
-    BEST = "best", "The best attempt counts"
-    LAST = "last", "The last attempt counts"
+    BEST = "best", _("The best attempt counts")
+    LAST = "last", _("The last attempt counts")
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -36,14 +37,14 @@ class Assignment(models.Model):
     )
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CODE)
-    instructions = models.TextField(help_text="Markdown. For a text assignment, the question.")
+    instructions = models.TextField(help_text=_("Markdown. For a text assignment, the question."))
     due_at = models.DateTimeField(null=True, blank=True)
     max_score = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(10))
     concepts = models.JSONField(default=list, blank=True)
     # Code: {test name: [concept slugs]}; a test not listed counts for all of `concepts`.
     test_concepts = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=True)
-    max_attempts = models.PositiveSmallIntegerField(default=5, help_text="0 means unlimited.")
+    max_attempts = models.PositiveSmallIntegerField(default=5, help_text=_("0 means unlimited."))
     score_policy = models.CharField(
         max_length=8, choices=ScorePolicy.choices, default=ScorePolicy.BEST
     )
@@ -91,37 +92,37 @@ class Assignment(models.Model):
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    GRADED = "graded", "Graded"
-    INTERNAL_ERROR = "internal_error", "Internal error"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    GRADED = "graded", _("Graded")
+    INTERNAL_ERROR = "internal_error", _("Internal error")
 
 
 class Verdict(models.TextChoices):
     """The sandbox's verdicts (sandbox.Verdict), plus the text grader's."""
 
-    PASSED = "passed", "Passed"
-    FAILED = "failed", "Failed"
-    ERROR = "error", "Error"
-    TIMEOUT = "timeout", "Time limit"
-    MEMORY_LIMIT = "memory_limit", "Memory limit"
-    OUTPUT_LIMIT = "output_limit", "Output limit"
-    RESOURCE_LIMIT = "resource_limit", "Process limit"  # the run's cgroup refused a process
-    TAMPERED = "tampered", "Tampering suspected"  # never a pass; flagged for review
-    SCORED = "scored", "Scored"  # a text answer: points per rubric criterion
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", pgettext_lazy("verdict", "Failed")
+    ERROR = "error", _("Error")
+    TIMEOUT = "timeout", _("Time limit")
+    MEMORY_LIMIT = "memory_limit", _("Memory limit")
+    OUTPUT_LIMIT = "output_limit", _("Output limit")
+    RESOURCE_LIMIT = "resource_limit", _("Process limit")  # the run's cgroup refused a process
+    TAMPERED = "tampered", _("Tampering suspected")  # never a pass; flagged for review
+    SCORED = "scored", _("Scored")  # a text answer: points per rubric criterion
 
 
 class Review(models.TextChoices):
-    NONE = "", "Not reviewed"
-    APPROVED = "approved", "Approved"
-    OVERRIDDEN = "overridden", "Score overridden"
+    NONE = "", _("Not reviewed")
+    APPROVED = "approved", _("Approved")
+    OVERRIDDEN = "overridden", _("Score overridden")
 
 
 class FeedbackStatus(models.TextChoices):
-    NONE = "", "None"
-    PENDING = "pending", "Being written"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Unavailable"
+    NONE = "", _("None")
+    PENDING = "pending", _("Being written")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Unavailable")
 
 
 class Submission(models.Model):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from courses.markdown import render_markdown
 from courses.models import Course, Enrollment
@@ -29,7 +29,7 @@ def visible_tests(submission: Submission, *, teacher: bool = False) -> list[dict
         if is_hidden and not teacher:
             hidden_number += 1
             row = {
-                "name": f"Hidden test {hidden_number}",
+                "name": gettext("Hidden test %(number)s") % {"number": hidden_number},
                 "outcome": test["outcome"]
                 if test["outcome"] in ("passed", "skipped")
                 else "failed",
@@ -67,7 +67,8 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         "similarity": submission.similarity,
         "confidence": submission.confidence,
         "needs_review": submission.needs_review,
-        "problem": submission.problem,
+        # Stored in the grader's language (English): the fixed sentences are in the catalogue.
+        "problem": gettext(submission.problem) if submission.problem else "",
         "stdout": submission.stdout,
         "stderr": submission.stderr,
         "time_ms": submission.time_ms,
@@ -76,6 +77,7 @@ def submission_frame(submission: Submission, *, teacher: bool = False) -> dict[s
         "feedback_status": submission.feedback_status,
         "review": {
             "status": submission.review,
+            "label": submission.get_review_display() if submission.review else "",
             "comment": submission.review_comment,
             "reviewed_at": submission.reviewed_at.isoformat() if submission.reviewed_at else None,
         },
@@ -225,13 +227,13 @@ def review_counts(*, course_ids: list[int]) -> dict[int, int]:
 
 
 REVIEW_FILTERS = {
-    "needs_review": "Needs review",
-    "failed": "Failed",
-    "low_confidence": "Low confidence",
-    "regrade_requested": "Regrade requested",
+    "needs_review": gettext_lazy("Needs review"),
+    "failed": gettext_lazy("Failed"),
+    "low_confidence": gettext_lazy("Low confidence"),
+    "regrade_requested": gettext_lazy("Regrade requested"),
     # Free-text answers no teacher graded yet, the most informative for calibration first.
     "suggested": gettext_lazy("Grade these first"),
-    "all": "All",
+    "all": gettext_lazy("All"),
 }
 
 

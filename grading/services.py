@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.services import language_of
 from core.errors import DomainError
 from courses.models import Course
 from grading.models import Assignment, FeedbackStatus, Review, Status, Submission
@@ -72,22 +74,25 @@ def submission_create(
     answer = code if assignment.is_code else text
     if not answer.strip():
         raise SubmissionRefused(
-            "Your submission is empty." if assignment.is_code else "Write an answer first."
+            _("Your submission is empty.") if assignment.is_code else _("Write an answer first.")
         )
     if len(answer.encode()) > settings.GRADING_MAX_SOURCE_KB * 1024:
         raise SubmissionRefused(
-            f"Your submission is larger than {settings.GRADING_MAX_SOURCE_KB} KB."
+            _("Your submission is larger than %(kb)s KB.") % {"kb": settings.GRADING_MAX_SOURCE_KB}
         )
     mine = Submission.objects.filter(assignment=assignment, student=student)
     if mine.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
-        raise SubmissionRefused("Your previous attempt is still being graded; wait for its result.")
+        raise SubmissionRefused(
+            _("Your previous attempt is still being graded; wait for its result.")
+        )
     # Two tabs submitting at once race for the same attempt number; the unique constraint
     # decides, and the loser takes the next number.
-    for _ in range(3):
+    for _try in range(3):
         attempt = (mine.aggregate(top=Max("attempt"))["top"] or 0) + 1
         if assignment.max_attempts and attempt > assignment.max_attempts:
             raise SubmissionRefused(
-                f"You have used all {assignment.max_attempts} attempts for this assignment."
+                _("You have used all %(count)s attempts for this assignment.")
+                % {"count": assignment.max_attempts}
             )
         try:
             with transaction.atomic():
@@ -103,7 +108,7 @@ def submission_create(
             continue
         _grade_later(submission.pk, assignment=assignment)
         return submission
-    raise SubmissionRefused("Too many submissions at once; try again.")
+    raise SubmissionRefused(_("Too many submissions at once; try again."))
 
 
 def submission_review(
@@ -111,11 +116,13 @@ def submission_review(
 ) -> Submission:
     """Approve the automatic grade (score None) or override it. The teacher has the last word."""
     if not submission.is_done:
-        raise ReviewRefused("This submission is still being graded.")
+        raise ReviewRefused(_("This submission is still being graded."))
     if score is not None and not (0 <= score <= submission.assignment.max_score):
-        raise ReviewRefused(f"The score must be between 0 and {submission.assignment.max_score}.")
+        raise ReviewRefused(
+            _("The score must be between 0 and %(max)s.") % {"max": submission.assignment.max_score}
+        )
     if score is None and submission.auto_score is None:
-        raise ReviewRefused("There is no automatic score to approve; enter a score.")
+        raise ReviewRefused(_("There is no automatic score to approve; enter a score."))
     submission.review = Review.APPROVED if score is None else Review.OVERRIDDEN
     submission.score = submission.auto_score if score is None else score
     submission.review_comment = comment
@@ -137,9 +144,9 @@ def submission_review(
 
 def submission_regrade_request(*, submission: Submission, reason: str) -> Submission:
     if not submission.is_done:
-        raise ReviewRefused("This submission is still being graded.")
+        raise ReviewRefused(_("This submission is still being graded."))
     if submission.regrade_requested_at:
-        raise ReviewRefused("You already asked for a regrade of this submission.")
+        raise ReviewRefused(_("You already asked for a regrade of this submission."))
     submission.regrade_requested_at = timezone.now()
     submission.regrade_reason = reason
     submission.save(update_fields=["regrade_requested_at", "regrade_reason"])
@@ -151,14 +158,16 @@ def _notify_teachers_of_regrade_request(submission: Submission) -> None:
     from notifications.services import notification_create
 
     assignment = submission.assignment
-    for teacher_id in assignment.course.teachers.values_list("id", flat=True):
-        notification_create(
-            user_id=teacher_id,
-            title=f"Regrade requested: {assignment.title}",
-            body=f"{submission.student.display_name}: {submission.regrade_reason[:200]}",
-            url=submission.get_absolute_url(),
-            dedupe_key=f"regrade-{submission.pk}-{submission.regrade_requested_at:%s}",
-        )
+    for teacher in assignment.course.teachers.all():
+        # In each teacher's own language, whoever asked.
+        with language_of(user=teacher):
+            notification_create(
+                user_id=teacher.pk,
+                title=_("Regrade requested: %(title)s") % {"title": assignment.title},
+                body=f"{submission.student.display_name}: {submission.regrade_reason[:200]}",
+                url=submission.get_absolute_url(),
+                dedupe_key=f"regrade-{submission.pk}-{submission.regrade_requested_at:%s}",
+            )
 
 
 def submissions_regrade(*, assignment: Assignment, submission: Submission | None = None) -> int:
@@ -189,7 +198,9 @@ def submission_report(submission: Submission) -> None:
     from grading.selectors import submission_frame
     from notifications.services import live_event_send
 
-    live_event_send(user_id=submission.student_id, event=submission_frame(submission))
+    # Labels and the problem sentence in the student's language: a task has no request.
+    with language_of(user=submission.student):
+        live_event_send(user_id=submission.student_id, event=submission_frame(submission))
 
 
 def rubric_facts_approve(*, assignment: Assignment) -> Assignment:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -37,13 +38,13 @@ from grading.forms import (
 from grading.models import Assignment, Submission
 from grading.services import rubric_facts_approve
 
-READER_DENIED = "Enroll in the course to see its assignments."
+READER_DENIED = gettext_lazy("Enroll in the course to see its assignments.")
 
 
 def _get_assignment(request: HttpRequest, course: Course, assignment_id: int) -> Assignment:
     assignment = get_object_or_404(Assignment, pk=assignment_id, course=course)
     if not assignment.is_published and not is_course_teacher(request.user, course):
-        raise Http404("No such assignment.")
+        raise Http404(_("No such assignment."))
     return assignment
 
 
@@ -55,7 +56,7 @@ def _get_submission(request: HttpRequest, course: Course, submission_id: int) ->
         assignment__course=course,
     )
     if submission.student_id != request.user.pk and not is_course_teacher(request.user, course):
-        raise Http404("No such submission.")
+        raise Http404(_("No such submission."))
     return submission
 
 
@@ -83,7 +84,9 @@ def assignment_create(request: HttpRequest, slug: str) -> HttpResponse:
         assignment = services.assignment_create(
             course=course, created_by=request.user, **form.service_fields()
         )
-        messages.success(request, f"Assignment “{assignment.title}” created.")
+        messages.success(
+            request, _("Assignment “%(title)s” created.") % {"title": assignment.title}
+        )
         return redirect(assignment)
     return render(request, "grading/assignment_form.html", {"course": course, "form": form})
 
@@ -97,10 +100,10 @@ def assignment_edit(request: HttpRequest, slug: str, assignment_id: int) -> Http
     if request.method == "POST" and form.is_valid():
         before = assignment.grading_version
         assignment = services.assignment_update(assignment=assignment, **form.service_fields())
-        messages.success(request, "Assignment saved.")
+        messages.success(request, _("Assignment saved."))
         if assignment.grading_version != before and assignment.submissions.exists():
             messages.info(
-                request, "The grading changed: regrade the submissions to apply it to them."
+                request, _("The grading changed: regrade the submissions to apply it to them.")
             )
         return redirect(assignment)
     context = {"course": course, "form": form, "assignment": assignment}
@@ -168,7 +171,7 @@ def assignment_facts_approve(request: HttpRequest, slug: str, assignment_id: int
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     assignment = _get_assignment(request, course, assignment_id)
     if assignment.is_code:
-        raise Http404("Code assignments have no facts.")
+        raise Http404(_("Code assignments have no facts."))
     rubric_facts_approve(assignment=assignment)
     messages.success(request, _("The drafted facts are now part of the rubric; edit them there."))
     return redirect(assignment)
@@ -183,7 +186,7 @@ def assignment_wrong_claims_draft(
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     assignment = _get_assignment(request, course, assignment_id)
     if assignment.is_code:
-        raise Http404("Code assignments have no wrong claims.")
+        raise Http404(_("Code assignments have no wrong claims."))
     services.wrong_claims_draft_request(assignment=assignment)
     messages.info(
         request, _("The model is drafting wrong claims; reload this page in a moment to see them.")
@@ -206,7 +209,7 @@ def submission_create(request: AuthenticatedRequest, slug: str, assignment_id: i
     course = course_for_reader(user=request.user, slug=slug, denied=READER_DENIED)
     assignment = _get_assignment(request, course, assignment_id)
     if not is_enrolled(request.user, course):
-        raise PermissionDenied("Only enrolled students submit; teachers review.")
+        raise PermissionDenied(_("Only enrolled students submit; teachers review."))
     form = SubmissionForm(request.POST)
     error = ""
     submission = None
@@ -292,7 +295,7 @@ def submission_review(request: HttpRequest, slug: str, submission_id: int) -> Ht
             comment=form.cleaned_data["comment"],
         )
     if not refused:
-        messages.success(request, "Score overridden." if override else "Grade approved.")
+        messages.success(request, _("Score overridden.") if override else _("Grade approved."))
     # `next` comes from the form: only a page of this site, never another host (open redirect).
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -308,17 +311,19 @@ def submission_regrade_request(request: HttpRequest, slug: str, submission_id: i
     course = get_object_or_404(Course, slug=slug)
     submission = _get_submission(request, course, submission_id)
     if submission.student_id != request.user.pk:
-        raise PermissionDenied("Only the student who submitted can ask for a regrade.")
+        raise PermissionDenied(_("Only the student who submitted can ask for a regrade."))
     form = RegradeRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what you think the grader got wrong.")
+        messages.error(request, _("Say what you think the grader got wrong."))
         return redirect(submission)
     with refusal_as_message(request) as refused:
         services.submission_regrade_request(
             submission=submission, reason=form.cleaned_data["reason"]
         )
     if not refused:
-        messages.success(request, "Your teacher has been asked to look at this submission again.")
+        messages.success(
+            request, _("Your teacher has been asked to look at this submission again.")
+        )
     return redirect(submission)
 
 
@@ -328,7 +333,7 @@ def submission_regrade(request: HttpRequest, slug: str, submission_id: int) -> H
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     submission = _get_submission(request, course, submission_id)
     queued = services.submissions_regrade(assignment=submission.assignment, submission=submission)
-    messages.success(request, "Queued for regrading." if queued else "Still being graded.")
+    messages.success(request, _("Queued for regrading.") if queued else _("Still being graded."))
     return redirect(submission)
 
 
@@ -338,7 +343,15 @@ def assignment_regrade(request: HttpRequest, slug: str, assignment_id: int) -> H
     course = course_for_teacher(user=request.user, slug=slug, hide_draft=False)
     assignment = _get_assignment(request, course, assignment_id)
     queued = services.submissions_regrade(assignment=assignment)
-    messages.success(request, f"{queued} submissions queued for regrading.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d submission queued for regrading.",
+            "%(count)d submissions queued for regrading.",
+            queued,
+        )
+        % {"count": queued},
+    )
     return redirect(assignment)
 
 
