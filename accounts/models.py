@@ -31,9 +31,16 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
     # The interface language the user chose; blank until they choose, and then the browser's
-    # Accept-Language (or the cookie) decides. A code from settings.LANGUAGES.
+    # Accept-Language (or the cookie) decides. A code from settings.LANGUAGES. The database
+    # default too: code written against the table before this column (historical models in
+    # migrations, a process not yet restarted during a deploy) inserts rows without it.
     language = models.CharField(
-        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
     )
 
     objects: ClassVar[PlatformUserManager] = PlatformUserManager()

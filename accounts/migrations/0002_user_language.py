@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 choices=[("en", "English"), ("zh-hans", "简体中文")],
                 default="",
+                db_default="",
                 max_length=16,
                 verbose_name="language",
             ),

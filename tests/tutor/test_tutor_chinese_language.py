@@ -82,7 +82,7 @@ def test_quiz_feedback_prompt_is_in_chinese(zh_course, zh_student, scripted):
 def test_quiz_without_a_topic_says_so_in_chinese(zh_course, zh_student):
     turn = _turn(zh_student, zh_course, "考考我", mode=Mode.QUIZ)
     assert turn.messages is None
-    assert turn.fixed_text.startswith("告诉我要考你什么")
+    assert turn.fixed_text.startswith("告诉我") and "考考我" in turn.fixed_text
 
 
 def test_an_off_topic_question_gets_not_covered_in_chinese_without_the_model(
@@ -101,7 +101,8 @@ def test_a_chinese_follow_up_is_read_with_the_question_before_it(zh_course, zh_s
         zh_student, zh_course, "那它为什么省资源？", conversation_id=first.conversation_id
     )
     assert follow_up.messages is not None
-    assert "低秩矩阵" in follow_up.messages[-1]["content"]
+    # The passages found with the question before it open the prompt (shared parts first).
+    assert "低秩矩阵" in " ".join(m["content"] for m in follow_up.messages)
 
 
 def test_the_answer_is_checked_sentence_by_sentence_with_the_chinese_embedder(
