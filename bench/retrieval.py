@@ -118,6 +118,21 @@ def _wait_ready(material_id: int, timeout: float) -> Material:
     raise SystemExit(f"material {material_id} not ingested in {timeout} s")
 
 
+def _wait_sentences(material: Material, timeout: float) -> float:
+    """When every passage with prose has its sentence vectors (passages of code alone have none
+    to store); a perf_counter reading."""
+    from knowledge.sentences import split_sentences
+
+    texts = Chunk.objects.filter(material=material).values_list("text", flat=True)
+    without_prose = sum(1 for t in texts if not [s for s in split_sentences(t) if not s.code])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Chunk.objects.filter(material=material, sentence_vectors=b"").count() <= without_prose:
+            return time.perf_counter()
+        time.sleep(0.05)
+    raise SystemExit(f"sentences of material {material.pk} not stored in {timeout} s")
+
+
 def ingest_through_worker(teacher: User, corpus: bytes) -> tuple[Course, dict]:
     course = services.course_create(author=teacher, title="Ingest", slug="ingest", summary="x")
     worker = subprocess.Popen(
@@ -160,6 +175,7 @@ def ingest_through_worker(teacher: User, corpus: bytes) -> tuple[Course, dict]:
         )
         material = _wait_ready(material.pk, timeout=900)
         seconds = time.perf_counter() - started
+        sentences_seconds = _wait_sentences(material, timeout=900) - started
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -176,6 +192,10 @@ def ingest_through_worker(teacher: User, corpus: bytes) -> tuple[Course, dict]:
         ),
         "seconds": round(seconds, 2),
         "passages_per_s": round(material.chunk_count / seconds, 1),
+        # The follow-up task (knowledge.tasks.sentences_store) that stores the quotes' sentence
+        # vectors: upload to the last one stored.
+        "seconds_until_sentences_stored": round(sentences_seconds, 2),
+        "passages_per_s_with_sentences": round(material.chunk_count / sentences_seconds, 1),
         "worker_start_and_first_small_upload_s": round(warm_s, 1),
     }
 

@@ -43,10 +43,14 @@ def _embed_passages(
     on_progress: Callable[[float], None] | None = None,
     *,
     language: str = "en",
+    with_sentences: bool = True,
 ) -> list[Embedded]:
-    """Vectors of the passages and of their sentences, with the embedder of the course's
-    `language`."""
-    sentences = [[s for s in split_sentences(p.text) if not s.code] for p in passages]
+    """Vectors of the passages and (`with_sentences`) of their sentences, with the embedder of
+    the course's `language`."""
+    sentences = [
+        [s for s in split_sentences(p.text) if not s.code] if with_sentences else []
+        for p in passages
+    ]
     # Each distinct text once: a short sentence at the end of a passage often opens the next
     # one too (the overlap).
     texts = list(
@@ -129,8 +133,13 @@ def material_ingest(*, material_id: int, report: Callable[[Material], None]) -> 
         document = parse_limited(Path(material.file.path), material.kind)
         progress(30)
         passages = chunk_sections(document.sections)
+        # Sentences wait for the follow-up task (knowledge.tasks.material_ingest): they are
+        # four times the passages to embed, and the material is searchable without them.
         vectors = _embed_passages(
-            passages, lambda f: progress(30 + int(60 * f)), language=material.course.language
+            passages,
+            lambda f: progress(30 + int(60 * f)),
+            language=material.course.language,
+            with_sentences=False,
         )
         count = _replace_chunks(
             course_id=material.course_id,
@@ -208,7 +217,8 @@ def course_reembed(*, course_id: int) -> int:
 
 
 def sentences_backfill(*, course_id: int) -> int:
-    """Store sentence vectors for the course's passages ingested before they were stored."""
+    """Store sentence vectors for the course's passages that have none yet: uploaded material
+    right after it is ready, and passages ingested before they were stored."""
     from courses.models import Course
 
     language = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()

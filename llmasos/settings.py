@@ -314,7 +314,7 @@ LLM_REPETITION_PENALTY = env_float("LLM_REPETITION_PENALTY", 1.2)
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL", "")  # default: packaged all-MiniLM-L6-v2
 # Torch threads while embedding (inference/embeddings.py: more threads stall on a shared CPU);
 # 0 = torch's default.
-EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 1, minimum=0)
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0, minimum=0)
 MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 # Load the embedder and the model when the first tutor socket of a course opens, not when the
 # first question arrives (each takes seconds once per process).
