@@ -39,6 +39,9 @@ pytestmark = [
 
 PROBE = """\
 import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmasos.settings")
+import django
+django.setup()  # as in the grading worker: the verdicts' sentences are translatable text
 from sandbox import cgroups, run_tests, selftest
 from tests.sandbox.hostile import HOSTILE_CASES, HOSTILE_LIMITS, TEST_SOURCE, CORRECT_SOLUTION
 
