@@ -11,7 +11,7 @@ PORT ?= 8000
 
 .PHONY: run test install system-deps venv-base lint format vendor clean-var check-deploy messages
 # The interface's translations: the .po files are the source (committed), the .mo files are built.
-PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 run: install  ## install, migrate, load the demo, start web + worker
@@ -23,7 +23,7 @@ test: install lint  ## install, lint, then run the whole suite (SQLite, and Post
 install: system-deps venv-base $(STAMP) $(MO_FILES)
 
 # Compiled at install, not committed: a binary in git goes stale the moment someone edits the .po.
-locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+locale/%.mo: locale/%.po $(STAMP)
 	msgfmt --check -o $@ $<
 
 messages: install  ## refresh the catalogues from the code and templates (then translate what is new)

@@ -17,8 +17,6 @@ run_suite() {
 }
 
 PYTEST_ARGS=("$@")
-# The translations the suite renders: built from the .po files, which may be newer than the .mo.
-DATABASE_URL= $bin/python manage.py compilemessages -v0 --ignore=.venv --ignore=var --ignore=node_modules || status=1
 # The real-model tests load the default engine's converted model (and the lab its transformers
 # copy): converted here once (~1 min on a fresh clone, instant after), not inside a test's timeout.
 $bin/python manage.py prepare_models >/dev/null || status=1
