@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -266,11 +267,42 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class LoggedProcess(subprocess.Popen):
+    """A server or worker whose output goes to a temporary file, read back at the end.
+
+    Not a pipe: nothing reads a pipe while a test runs, and once its 64 KiB buffer is full
+    the child blocks on its next log line (a worker stops taking tasks, a server stops
+    answering), which looks like a slow test on a busy machine."""
+
+    def __init__(self, command: list[str], **options: Any) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by output())
+        super().__init__(command, stdout=self.log, stderr=subprocess.STDOUT, **options)
+
+    def output(self, tail: int = 3000) -> str:
+        """The last `tail` characters the process printed so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-tail:]
+
+    def stop(self, timeout: float = 20) -> str:
+        """Terminate (kill after `timeout` s), close the log; what it printed last."""
+        self.terminate()
+        try:
+            self.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.wait()
+        text = self.output()
+        self.log.close()
+        return text
+
+
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited early with {process.returncode}")
+            printed = process.output() if isinstance(process, LoggedProcess) else ""
+            raise RuntimeError(f"server exited early with {process.returncode}: {printed}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
@@ -283,7 +315,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 def asgi_server(transactional_db) -> Iterator[str]:
     """The real ASGI app under uvicorn, on the test database. Yields its base URL."""
     port = free_port()
-    process = subprocess.Popen(
+    process = LoggedProcess(
         [
             sys.executable,
             "-m",
@@ -300,22 +332,17 @@ def asgi_server(transactional_db) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
     )
     try:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        # Shown by pytest when the test fails: the server's tracebacks and warnings.
+        print(process.stop(timeout=10))
 
 
 @contextlib.contextmanager
-def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
+def celery_worker(*options: str, **env: str) -> Iterator[LoggedProcess]:
     """A real Celery worker on the test database and the test broker; `options` choose the pool
     (e.g. "--pool=solo"), `env` adds settings. Its log is printed at the end (pytest shows it
     when the test fails)."""
@@ -328,7 +355,7 @@ def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
     # have nothing to purge and say so with an error.
     with contextlib.suppress(Exception):
         celery_app.control.purge()
-    process = subprocess.Popen(
+    process = LoggedProcess(
         [
             sys.executable,
             "-m",
@@ -347,19 +374,11 @@ def celery_worker(*options: str, **env: str) -> Iterator[subprocess.Popen]:
         ],
         cwd=ROOT,
         env=subprocess_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
     )
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output.decode(errors="replace")[-3000:])
+        print(process.stop())
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, LoggedProcess, free_port
 
 SERVICE_KEY = "test-service-key"
 
@@ -39,7 +39,7 @@ def wait_until_ready(service: Service, timeout: float = 180) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if service.process is not None and service.process.poll() is not None:
-            output = service.process.stdout.read() if service.process.stdout else ""
+            output = service.process.output() if isinstance(service.process, LoggedProcess) else ""
             raise RuntimeError(f"serve_inference exited: {output[-2000:]}")
         try:
             if service.health().get("status") == "ready":
@@ -54,18 +54,12 @@ def wait_until_ready(service: Service, timeout: float = 180) -> float:
 def local_service() -> Iterator[Service]:
     port = free_port()
     env = {**os.environ, "INFERENCE_API_KEY": SERVICE_KEY, "LLM_BACKGROUND_MAX_WAIT": "10"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve_inference", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    process = LoggedProcess(
+        [sys.executable, "manage.py", "serve_inference", "--port", str(port)], cwd=ROOT, env=env
     )
     service = Service(f"http://127.0.0.1:{port}/v1", SERVICE_KEY, "smollm2-135m-instruct", process)
     try:
         wait_until_ready(service)
         yield service
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        print(process.stop())

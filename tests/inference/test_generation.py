@@ -7,7 +7,6 @@ pointed at `manage.py serve_inference` started by the test.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import time
 
@@ -18,7 +17,7 @@ from inference import backends
 from inference.backends import InferenceError, LocalBackend, OpenAIBackend
 from inference.engine import EngineError, StreamStats
 from inference.llm import chat_complete, chat_stream
-from tests.conftest import ROOT, free_port, wait_for_port
+from tests.conftest import ROOT, LoggedProcess, free_port, wait_for_port
 
 QUESTION = [{"role": "user", "content": "In one sentence: what does a teacher do?"}]
 
@@ -26,18 +25,14 @@ QUESTION = [{"role": "user", "content": "In one sentence: what does a teacher do
 @pytest.fixture(scope="module")
 def inference_server():
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve_inference", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    process = LoggedProcess(
+        [sys.executable, "manage.py", "serve_inference", "--port", str(port)], cwd=ROOT
     )
     try:
         wait_for_port(port, process, timeout=120)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        print(process.stop())
 
 
 @pytest.fixture(params=["local", "openai"])

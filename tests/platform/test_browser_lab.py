@@ -33,6 +33,30 @@ def _sign_in(page, base: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def _open(page, link) -> None:
+    """Follow a link to a lab page and wait until htmx has wired its forms up.
+
+    htmx and lab.js load deferred and htmx takes over the forms on DOMContentLoaded: a click
+    before that submits the plain form, a full page load that computes the result (seconds
+    on a busy machine) instead of the fragment the test waits for."""
+    link.click()
+    _htmx_ready(page)
+
+
+def _htmx_ready(page) -> None:
+    page.wait_for_function(
+        "() => document.readyState === 'complete' && window.htmx && window.llmasosLab"
+    )
+
+
+def _answered(result) -> None:
+    """Wait for the model's answer to land in `result`: a refusal (busy, rate) fails the test
+    with the refusal's text in the message, not as a timeout on a missing element."""
+    expect(result).not_to_be_empty(timeout=MODEL_TIMEOUT)
+    refusals = result.locator(".lab-refusal")
+    assert refusals.count() == 0, refusals.all_inner_texts()
+
+
 def _chart_drawn(page, scope: str = "body") -> None:
     page.wait_for_function(
         "(scope) => [...document.querySelectorAll(scope + ' canvas')]"
@@ -48,14 +72,14 @@ def test_the_student_drives_every_instrument(lab_site, page):
     expect(page.get_by_role("heading", name="LLM lab")).to_be_visible()
 
     # Tokenizer: English against Chinese, coloured tokens.
-    page.get_by_role("link", name="Tokenizer").first.click()
+    _open(page, page.get_by_role("link", name="Tokenizer").first)
     page.get_by_role("button", name="Tokenize").click()
     result = page.locator(".lab-result")
     expect(result.locator(".lab-compare")).to_be_visible(timeout=MODEL_TIMEOUT)
     assert result.locator(".token-strip").first.locator(".token").count() >= 7
 
     # Next token: the chart, the sliders redraw without a request, a click appends.
-    page.locator(".lab-nav").get_by_role("link", name="Next token").click()
+    _open(page, page.locator(".lab-nav").get_by_role("link", name="Next token"))
     page.get_by_role("button", name="Predict the next token").click()
     expect(page.locator(".lab-candidates")).to_contain_text("Paris", timeout=MODEL_TIMEOUT)
     _chart_drawn(page, ".lab-next")
@@ -71,7 +95,7 @@ def test_the_student_drives_every_instrument(lab_site, page):
     expect(page.locator(".lab-samples li").first).to_be_visible(timeout=MODEL_TIMEOUT)
 
     # Attention: a heatmap with the tokens on both axes; hovering a row reads it out.
-    page.locator(".lab-nav").get_by_role("link", name="Attention").click()
+    _open(page, page.locator(".lab-nav").get_by_role("link", name="Attention"))
     page.get_by_label("Head (of 9)").select_option(label="Head 2")
     page.get_by_role("button", name="Show attention").click()
     heatmap = page.locator(".attention-map")
@@ -81,14 +105,14 @@ def test_the_student_drives_every_instrument(lab_site, page):
     expect(heatmap.locator("tbody tr").first.locator("td").first).to_have_class("w10")
 
     # Embeddings: a scatter plot and the query's neighbours.
-    page.locator(".lab-nav").get_by_role("link", name="Embeddings").click()
+    _open(page, page.locator(".lab-nav").get_by_role("link", name="Embeddings"))
     page.get_by_label("Query").fill("a king and his wife")
     page.get_by_role("button", name="Map").click()
     expect(page.locator(".lab-neighbours")).to_contain_text("queen", timeout=MODEL_TIMEOUT)
     _chart_drawn(page, ".lab-embeddings")
 
     # Speed and memory, measured on the spot.
-    page.locator(".lab-nav").get_by_role("link", name="Speed and memory").click()
+    _open(page, page.locator(".lab-nav").get_by_role("link", name="Speed and memory"))
     page.get_by_role("button", name="Measure").click()
     expect(page.locator(".lab-throughput")).to_contain_text("Batch of 8", timeout=2 * MODEL_TIMEOUT)
     _chart_drawn(page, ".lab-speed")
@@ -105,9 +129,9 @@ def test_the_decoding_lesson_embeds_the_instrument_and_checks_its_exercise(lab_s
     page.goto(f"{lab_site}/courses/llm-how-they-work/lessons/decoding-and-sampling/")
     embed = page.locator(".lab-embed")
     expect(embed.get_by_text("Lab · Next token")).to_be_visible()
-    # htmx and lab.js load deferred: a click before them would open the lab page instead.
-    page.wait_for_function("() => window.htmx && window.llmasosLab")
+    _htmx_ready(page)
     embed.get_by_role("button", name="Predict the next token").click()
+    _answered(embed.locator(".lab-result"))
     expect(embed.locator(".lab-candidates")).to_contain_text("Paris", timeout=MODEL_TIMEOUT)
     _chart_drawn(page, ".lab-embed")
 
