@@ -20,21 +20,35 @@ PYTEST_ARGS=("$@")
 # The real-model tests load the default engine's converted model (and the lab its transformers
 # copy): converted here once (~1 min on a fresh clone, instant after), not inside a test's timeout.
 $bin/python manage.py prepare_models >/dev/null || status=1
+
+services=false
+if $bin/python scripts/services_up.py; then services=true; fi
+# Browser journeys whose pages do not depend on the channel layer or broker beyond what the
+# tutor and journey tests already drive run once, in the production configuration, when it is
+# there (CI's time budget); without PostgreSQL and Redis they run here.
+SECOND_PASS_ONLY=(
+  --ignore=tests/platform/test_browser_grading.py --ignore=tests/platform/test_browser_materials.py
+  --ignore=tests/platform/test_browser_path.py --ignore=tests/platform/test_browser_playground.py
+)
+FIRST_PASS_ARGS=("${PYTEST_ARGS[@]}")
+if $services; then FIRST_PASS_ARGS=("${SECOND_PASS_ONLY[@]}" "${PYTEST_ARGS[@]}"); fi
+ALL_ARGS=("${PYTEST_ARGS[@]}")
+PYTEST_ARGS=("${FIRST_PASS_ARGS[@]}")
 run_suite "SQLite, in-memory channel layer, SQLite broker" \
   DATABASE_URL= REDIS_URL= CELERY_BROKER_URL=
 
-if $bin/python scripts/services_up.py; then
+if $services; then
   # Tests of what does not depend on which database, cache or broker runs — the sandbox, the
-  # models and embedders, the lab, the translation catalogue and the Chinese pages — ran in the
-  # first pass; this one runs everything that does (CI's time budget), the main browser
-  # journeys included.
-  FIRST_PASS_ARGS=("${PYTEST_ARGS[@]}")
+  # models and embedders, the lab, the translation catalogue, the Chinese pages and `make run`
+  # (which always starts on the embedded defaults) — ran in the first pass; this one runs
+  # everything that does, the main browser journeys included.
   PYTEST_ARGS=(
     --ignore=tests/sandbox --ignore=tests/inference --ignore=tests/lab --ignore=tests/i18n
     --ignore-glob='tests/*/test_*real_model.py' --ignore-glob='tests/*/test_*chinese*.py'
     --ignore=tests/platform/test_browser_i18n.py
     --ignore=tests/platform/test_browser_lab.py --ignore=tests/platform/test_service_user.py
-    "${FIRST_PASS_ARGS[@]}"
+    --ignore=tests/platform/test_run_script.py
+    "${ALL_ARGS[@]}"
   )
   run_suite "PostgreSQL + Redis" \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/llmasos \

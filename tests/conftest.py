@@ -337,8 +337,10 @@ def asgi_server(transactional_db) -> Iterator[str]:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        # Shown by pytest when the test fails: the server's tracebacks and warnings.
-        print(process.stop(timeout=10))
+        # Shown by pytest when the test fails: the server's tracebacks and warnings. A graceful
+        # shutdown waits for the browser's websockets and the model threads (10 s per test on
+        # the Redis layer); no test here is about it (test_run_script is), so 3 s, then KILL.
+        print(process.stop(timeout=3))
 
 
 @contextlib.contextmanager
