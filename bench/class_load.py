@@ -266,6 +266,8 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
         asyncio.run(bench_tutor._level(url, tokens, 1, 0))  # warm-up: model and index load
         idle = asyncio.run(_tutor_levels(url, tokens, levels, 1))
         rss_idle = stack.rss_mb()
+        if not submissions:  # the tutor alone, on this topology
+            return {"topology": topology, "tutor_idle": idle, "rss_mb_idle": rss_idle}
         submitter = subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", SUBMIT.format(count=submissions)],
             cwd=ROOT,
@@ -337,7 +339,9 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topology", choices=["service", "before"], default="service")
-    parser.add_argument("--submissions", type=int, default=137)
+    parser.add_argument(
+        "--submissions", type=int, default=137, help="0: the tutor levels alone, idle"
+    )
     parser.add_argument("--levels", default="8,32")
     parser.add_argument("--max-tokens", type=int, default=64, help="TUTOR_MAX_TOKENS")
     args = parser.parse_args()
