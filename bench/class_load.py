@@ -135,7 +135,19 @@ def _manage_shell(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _setup() -> list[str]:
+TOKENS = f"""
+from rest_framework.authtoken.models import Token
+print("\\n".join(
+    Token.objects.get(user__username=f"bench-student-{{i}}").key for i in range({STUDENTS})
+))
+"""
+
+
+def _setup(*, keep: bool = False) -> list[str]:
+    if keep and (WORK / "db.sqlite3").exists():
+        # The last run's database, index and students: setting them up takes minutes (every
+        # demo course indexed) on a busy machine.
+        return _manage_shell(TOKENS, _env()).split()[-STUDENTS:]
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "var" / "log").mkdir(parents=True)
     out = _manage_shell(SETUP, _env(CELERY_TASK_ALWAYS_EAGER="1"))
@@ -257,8 +269,10 @@ async def _tutor_levels(url: str, tokens: list[str], levels: list[int], offset: 
     return [await bench_tutor._level(url, tokens, n, offset + 3 * i) for i, n in enumerate(levels)]
 
 
-def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> dict:
-    tokens = _setup()
+def run(
+    topology: str, submissions: int, levels: list[int], max_tokens: int, *, keep: bool = False
+) -> dict:
+    tokens = _setup(keep=keep)
     stack, web_port, health = _start(topology, max_tokens)
     url = f"ws://127.0.0.1:{web_port}/ws/courses/{COURSE}/tutor/"
     env = _env(**({"LLM_BACKEND": "openai"} if topology == "service" else {}))
@@ -344,9 +358,14 @@ def main() -> None:
     )
     parser.add_argument("--levels", default="8,32")
     parser.add_argument("--max-tokens", type=int, default=64, help="TUTOR_MAX_TOKENS")
+    parser.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="reuse the last run's database, knowledge base and students (var/bench-class)",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
-    report = run(args.topology, args.submissions, levels, args.max_tokens)
+    report = run(args.topology, args.submissions, levels, args.max_tokens, keep=args.keep_data)
     print(
         json.dumps(
             {"benchmark": "class_load", "cpus": os.cpu_count(), "max_tokens": args.max_tokens}
