@@ -1,7 +1,7 @@
 """The class scenario: a whole class submits a failing solution while students ask the tutor.
 
     .venv/bin/python bench/class_load.py [--topology service|before] [--submissions 137]
-                                         [--levels 8,32] [--max-tokens 64]
+                                         [--levels 8,32] [--max-tokens 64] [--keep-data]
 
 Sets up a private database under var/bench-class (migrate, the demo courses and their indexed
 lessons, enrolled bench students with API tokens), then starts the processes of one topology:
@@ -12,7 +12,8 @@ lessons, enrolled bench students with API tokens), then starts the processes of 
 - `before` (the topology this replaces): one worker (2 processes, every queue) and the web,
   each process with its own local model.
 
-Then: the tutor idle (N students ask the tutor at once over real websockets, for each level),
+`--keep-data` reuses the last run's set-up; `--submissions 0` runs the tutor levels alone. Then:
+the tutor idle (N students ask the tutor at once over real websockets, for each level),
 then N failing submissions to the demo's first code exercise at once through the real path
 (service -> broker -> worker -> sandbox, each failure queueing LLM feedback), and while that
 feedback is generated, the tutor levels again. Prints JSON: verdict latency (p50, p95, max and
