@@ -1,7 +1,7 @@
 """The class scenario: a whole class submits a failing solution while students ask the tutor.
 
     .venv/bin/python bench/class_load.py [--topology service|before] [--submissions 137]
-                                         [--levels 8,32] [--max-tokens 64]
+                                         [--levels 8,32] [--max-tokens 64] [--keep-data]
 
 Sets up a private database under var/bench-class (migrate, the demo courses and their indexed
 lessons, enrolled bench students with API tokens), then starts the processes of one topology:
@@ -12,7 +12,8 @@ lessons, enrolled bench students with API tokens), then starts the processes of 
 - `before` (the topology this replaces): one worker (2 processes, every queue) and the web,
   each process with its own local model.
 
-Then: the tutor idle (N students ask the tutor at once over real websockets, for each level),
+`--keep-data` reuses the last run's set-up; `--submissions 0` runs the tutor levels alone. Then:
+the tutor idle (N students ask the tutor at once over real websockets, for each level),
 then N failing submissions to the demo's first code exercise at once through the real path
 (service -> broker -> worker -> sandbox, each failure queueing LLM feedback), and while that
 feedback is generated, the tutor levels again. Prints JSON: verdict latency (p50, p95, max and
@@ -135,7 +136,19 @@ def _manage_shell(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _setup() -> list[str]:
+TOKENS = f"""
+from rest_framework.authtoken.models import Token
+print("\\n".join(
+    Token.objects.get(user__username=f"bench-student-{{i}}").key for i in range({STUDENTS})
+))
+"""
+
+
+def _setup(*, keep: bool = False) -> list[str]:
+    if keep and (WORK / "db.sqlite3").exists():
+        # The last run's database, index and students: setting them up takes minutes (every
+        # demo course indexed) on a busy machine.
+        return _manage_shell(TOKENS, _env()).split()[-STUDENTS:]
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "var" / "log").mkdir(parents=True)
     out = _manage_shell(SETUP, _env(CELERY_TASK_ALWAYS_EAGER="1"))
@@ -257,8 +270,10 @@ async def _tutor_levels(url: str, tokens: list[str], levels: list[int], offset: 
     return [await bench_tutor._level(url, tokens, n, offset + 3 * i) for i, n in enumerate(levels)]
 
 
-def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> dict:
-    tokens = _setup()
+def run(
+    topology: str, submissions: int, levels: list[int], max_tokens: int, *, keep: bool = False
+) -> dict:
+    tokens = _setup(keep=keep)
     stack, web_port, health = _start(topology, max_tokens)
     url = f"ws://127.0.0.1:{web_port}/ws/courses/{COURSE}/tutor/"
     env = _env(**({"LLM_BACKEND": "openai"} if topology == "service" else {}))
@@ -266,6 +281,8 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
         asyncio.run(bench_tutor._level(url, tokens, 1, 0))  # warm-up: model and index load
         idle = asyncio.run(_tutor_levels(url, tokens, levels, 1))
         rss_idle = stack.rss_mb()
+        if not submissions:  # the tutor alone, on this topology
+            return {"topology": topology, "tutor_idle": idle, "rss_mb_idle": rss_idle}
         submitter = subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", SUBMIT.format(count=submissions)],
             cwd=ROOT,
@@ -337,12 +354,19 @@ def run(topology: str, submissions: int, levels: list[int], max_tokens: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topology", choices=["service", "before"], default="service")
-    parser.add_argument("--submissions", type=int, default=137)
+    parser.add_argument(
+        "--submissions", type=int, default=137, help="0: the tutor levels alone, idle"
+    )
     parser.add_argument("--levels", default="8,32")
     parser.add_argument("--max-tokens", type=int, default=64, help="TUTOR_MAX_TOKENS")
+    parser.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="reuse the last run's database, knowledge base and students (var/bench-class)",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
-    report = run(args.topology, args.submissions, levels, args.max_tokens)
+    report = run(args.topology, args.submissions, levels, args.max_tokens, keep=args.keep_data)
     print(
         json.dumps(
             {"benchmark": "class_load", "cpus": os.cpu_count(), "max_tokens": args.max_tokens}

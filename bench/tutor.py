@@ -105,11 +105,13 @@ async def _student(url: str, token: str, question: str, gate: asyncio.Event) -> 
         await gate.wait()
         sent = time.perf_counter()
         await ws.send(json.dumps({"type": "ask", "question": question}))
-        first = None
+        first = started = None
         tokens = 0
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=600))
-            if frame["type"] == "token":
+            if frame["type"] == "started":
+                started = time.perf_counter()
+            elif frame["type"] == "token":
                 tokens += 1
                 first = first or time.perf_counter()
             elif frame["type"] == "error":
@@ -123,6 +125,7 @@ async def _student(url: str, token: str, question: str, gate: asyncio.Event) -> 
                     "covered": frame["covered"],
                     "prompt_tokens": frame["usage"]["prompt_tokens"],
                     "model_ttft_s": (frame["first_token_ms"] or 0) / 1000,
+                    "setup_s": (started or end) - sent,
                 }
 
 
@@ -169,6 +172,10 @@ async def _level(url: str, tokens: list[str], n: int, offset: int) -> dict:
         "model_ttft_p50_s": round(statistics.median([r["model_ttft_s"] for r in ok]), 3)
         if ok
         else None,
+        # The set-up's share, as the student sees it: from "ask" to the "started" frame (checked,
+        # budgeted, retrieved, quoted and stored).
+        "setup_p50_s": _pct([r["setup_s"] for r in ok], 0.5),
+        "setup_p95_s": _pct([r["setup_s"] for r in ok], 0.95),
         "tokens_per_s_per_student_p50": round(statistics.median(rates), 1) if rates else None,
         "prompt_tokens_p50": statistics.median([r["prompt_tokens"] for r in ok]) if ok else None,
         "not_covered": sum(not r["covered"] for r in ok),

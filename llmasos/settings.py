@@ -320,6 +320,14 @@ MODEL_CACHE_DIR = env_str("MODEL_CACHE_DIR", str(VAR_DIR / "models"))
 # first question arrives (each takes seconds once per process).
 LLM_WARM_UP = env_bool("LLM_WARM_UP", default=True)
 INFERENCE_SERVER = env_bool("INFERENCE_SERVER", default=False)  # set by serve_inference
+if INFERENCE_SERVER:
+    # The model process answers programs (the web, the workers) at /v1 with a bearer key, and
+    # nothing else. The site's middleware (sessions, CSRF, locale, auth, CSP, WhiteNoise, axes)
+    # has nothing to do there, and the sync-only ones among them (the body limit first of all)
+    # ran each request's middleware and the view's set-up on Django's one thread-sensitive
+    # thread: eight students' requests took turns there before reaching the engine.
+    ROOT_URLCONF = "llmasos.inference_urls"
+    MIDDLEWARE = []
 # The priority gate in front of the engine (inference/scheduling.py): background requests
 # (grading feedback, text grading, drafting) share this many slots, admitted while no student
 # waits for a first token, or once the oldest has waited LLM_BACKGROUND_MAX_WAIT seconds.

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -46,14 +45,6 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include(portal_urls.urlpatterns)),
-    *(
-        [
-            path("v1/", include("inference.openai_urls")),
-            path("v1/lab/", include("inference.lab_urls")),
-        ]
-        if settings.INFERENCE_SERVER
-        else []
-    ),
     path("accounts/", include("accounts.urls")),
     # Django's set_language (what `django.conf.urls.i18n` mounts), wrapped so a signed-in user's
     # choice is also kept on their profile.

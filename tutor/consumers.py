@@ -174,7 +174,10 @@ class TutorConsumer(JsonFrameConsumer):
                 )
                 return
         try:
-            turn = await database_sync_to_async(turn_start)(
+            # In a thread of its own, not the consumer's one thread-sensitive executor: a set-up
+            # (retrieval, quotes) takes tens of milliseconds of embedding, and the students who
+            # ask at the same moment must not wait for each other's one after another.
+            turn = await database_sync_to_async(turn_start, thread_sensitive=False)(
                 user=self.user,
                 course=self.course,
                 text=question,

@@ -96,8 +96,10 @@ def conversation_for_student(*, user: Any, course: Course, conversation_id: int)
     return conversation
 
 
-def _history(conversation: Conversation) -> list[prompts.Turn]:
+def _history(conversation: Conversation | None) -> list[prompts.Turn]:
     """The last few complete question → answer exchanges, oldest first."""
+    if conversation is None:
+        return []
     messages = list(
         conversation.messages.filter(
             kind__in=[Message.Kind.QUESTION, Message.Kind.ANSWER]
@@ -115,7 +117,9 @@ def _history(conversation: Conversation) -> list[prompts.Turn]:
     return turns[-settings.TUTOR_HISTORY_TURNS :]
 
 
-def _previous_question(conversation: Conversation) -> str:
+def _previous_question(conversation: Conversation | None) -> str:
+    if conversation is None:
+        return ""
     last = conversation.messages.filter(kind=Message.Kind.QUESTION).order_by("-id").first()
     return last.content if last else ""
 
@@ -163,18 +167,20 @@ def _in_language(text: str, language: Family) -> str:
         return gettext(text)
 
 
-def _pending_quiz_question(conversation: Conversation) -> Message | None:
+def _pending_quiz_question(conversation: Conversation | None) -> Message | None:
+    if conversation is None:
+        return None
     last = conversation.messages.order_by("-id").first()
     if last and last.kind == Message.Kind.QUIZ_QUESTION and last.status == Message.Status.COMPLETE:
         return last
     return None
 
 
-def _quiz_passages(conversation: Conversation, text: str, lesson: Lesson | None) -> list[Chunk]:
+def _quiz_passages(
+    conversation: Conversation | None, course_id: int, text: str, lesson: Lesson | None
+) -> list[Chunk]:
     lesson_id = lesson.pk if lesson else None
-    chosen = relevant_chunks(
-        course_id=conversation.course_id, question=text, prefer_lesson_id=lesson_id
-    )
+    chosen = relevant_chunks(course_id=course_id, question=text, prefer_lesson_id=lesson_id)
     if chosen:
         return chosen[:2]
     if lesson is None:
@@ -183,12 +189,17 @@ def _quiz_passages(conversation: Conversation, text: str, lesson: Lesson | None)
     passages = list(Chunk.objects.filter(lesson=lesson).order_by("ordinal"))
     if not passages:
         return []
-    asked = conversation.messages.filter(kind=Message.Kind.QUIZ_QUESTION).count()
+    asked = (
+        conversation.messages.filter(kind=Message.Kind.QUIZ_QUESTION).count()
+        if conversation is not None
+        else 0
+    )
     return [passages[asked % len(passages)]]
 
 
 def _plan(
-    conversation: Conversation,
+    conversation: Conversation | None,
+    course_id: int,
     text: str,
     mode: str,
     lesson: Lesson | None,
@@ -203,9 +214,8 @@ def _plan(
     even where the course material itself says nothing about it. Quotes answer the question in
     explain mode and back the feedback on a quiz answer; hint mode and quiz questions quote
     nothing, since a quote would hand over the answer. `language` is the reply's: its prompts
-    and fixed texts are worded in it.
+    and fixed texts are worded in it. `conversation` is None for a new one (no history yet).
     """
-    course_id = conversation.course_id
     lesson_id = lesson.pk if lesson else None
     if mode == Mode.QUIZ:
         pending = _pending_quiz_question(conversation)
@@ -218,7 +228,7 @@ def _plan(
                 )
                 quote_for = f"{pending.content} {text}"
                 return Message.Kind.QUIZ_FEEDBACK, messages, chunks, "", quote_for
-        chunks = _quiz_passages(conversation, text, lesson)
+        chunks = _quiz_passages(conversation, course_id, text, lesson)
         if not chunks:
             no_topic = _in_language(NO_QUIZ_TOPIC, language)
             return Message.Kind.QUIZ_QUESTION, None, [], no_topic, ""
@@ -311,26 +321,33 @@ def turn_start(
     try:
         budget = charge(user=user, decision=decision, course_id=course.pk)
         try:
+            # Retrieval, the prompt and the quotes only read, and they are the slow part (the
+            # query's embedding, the index, the passages' sentences): they run before the
+            # transaction, so the write lock (SQLite takes it at BEGIN IMMEDIATE) is held for the
+            # few inserts alone and eight students' set-ups overlap instead of queueing. Nothing
+            # read here can change meanwhile: the busy slot above keeps this student's own
+            # conversation still until the reply is finished.
+            kind, messages, chunks, fixed, quote_for = _plan(
+                conversation,
+                course.pk,
+                text,
+                plan_mode,
+                lesson,
+                assignment,
+                decision.teacher_notes,
+                reply_family(course_language=course.language, question=text),
+            )
+            # Chosen by the embedder, not the model: on screen before the first token.
+            quotes = (
+                quotes_select(question=quote_for, chunks=chunks, language=course.language)
+                if quote_for
+                else []
+            )
             with transaction.atomic():
                 if conversation is None:
                     conversation = Conversation.objects.create(
                         course=course, student=user, lesson=lesson, title=text[:80]
                     )
-                kind, messages, chunks, fixed, quote_for = _plan(
-                    conversation,
-                    text,
-                    plan_mode,
-                    lesson,
-                    assignment,
-                    decision.teacher_notes,
-                    reply_family(course_language=course.language, question=text),
-                )
-                # Chosen by the embedder, not the model: on screen before the first token.
-                quotes = (
-                    quotes_select(question=quote_for, chunks=chunks, language=course.language)
-                    if quote_for
-                    else []
-                )
                 question = Message.objects.create(
                     conversation=conversation,
                     role=Message.Role.STUDENT,

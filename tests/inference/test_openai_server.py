@@ -211,3 +211,20 @@ def test_a_client_that_disconnects_frees_its_engine_slot(local_service, priority
                 break  # leaving the block closes the connection mid-answer
     health = _wait_for_idle(local_service)
     assert health["scheduler"]["background_active"] == 0
+
+
+def test_the_service_serves_the_api_and_the_lab_and_no_site_page(local_service):
+    # The model process is for programs: /v1 and /v1/lab behind its key, none of the site's
+    # pages or middleware (no session or CSRF cookie, no page security policy).
+    key = {"Authorization": f"Bearer {local_service.api_key}"}
+    api = local_service.base_url
+    models = httpx.get(f"{api}/models", headers=key, timeout=30)
+    assert models.status_code == 200 and models.json()["data"][0]["id"] == local_service.model
+    assert "set-cookie" not in models.headers
+    assert "content-security-policy" not in models.headers
+    lab = httpx.post(f"{api}/lab/count_tokens", json={"text": "Hello world"}, headers=key)
+    assert lab.status_code == 200 and lab.json() == {"count": 2}
+    assert httpx.post(f"{api}/lab/count_tokens", json={"text": "a"}).status_code == 401
+    site = api.removesuffix("/v1")
+    for page in ("/", "/accounts/login/", "/admin/", "/healthz", "/api/courses/"):
+        assert httpx.get(site + page, timeout=30).status_code == 404, page

@@ -135,6 +135,42 @@ async def test_an_answer_streams_token_by_token_then_cites_its_sources(
     await socket.disconnect()
 
 
+async def test_students_asking_at_the_same_moment_each_get_their_own_answer(
+    tutor_course, enrolled_student, scripted
+):
+    # Their set-ups (retrieval, quotes, the stored question) run side by side, each in a
+    # thread of its own: still one conversation, one charged question and the whole answer each.
+    @database_sync_to_async
+    def classmates(count):
+        from accounts.models import Role
+        from tests.conftest import _user
+
+        users = [_user(f"classmate{i}", Role.STUDENT) for i in range(count)]
+        for user in users:
+            course_services.enrollment_create(user=user, course=tutor_course)
+        return users
+
+    students = [enrolled_student, *await classmates(5)]
+    sockets = [await connected(student) for student in students]
+    await asyncio.gather(*(ask(socket, QUESTION) for socket in sockets))
+    finished = await asyncio.gather(*(until(socket, "done") for socket in sockets))
+    for done, before in finished:
+        started = before[0]
+        assert started["type"] == "started" and started["quota"]["available"] == 9
+        assert done["status"] == "complete" and done["text"] == scripted.answer
+        assert done["citations"][0]["source"] == "Multi-head"
+    conversations = {done["conversation"] for done, _ in finished}
+    assert len(conversations) == len(students)
+    owners = await database_sync_to_async(
+        lambda: sorted(
+            Conversation.objects.filter(pk__in=conversations).values_list("student", flat=True)
+        )
+    )()
+    assert owners == sorted(student.pk for student in students)
+    for socket in sockets:
+        await socket.disconnect()
+
+
 async def test_a_follow_up_continues_the_conversation_with_its_recent_turns(
     tutor_course, enrolled_student, scripted
 ):
