@@ -667,17 +667,17 @@ def evidence_grade(
             if about in subjects[key] or fact_sim[u, k] < CONTRADICTION_MIN:
                 continue
             for other in sorted(subjects[key]):
-                exchanged = exchange(unit.text, about, other)
-                if exchanged != unit.text:
-                    candidates.append((u, k, exchanged))
+                rewritten = exchange(unit.text, about, other)
+                if rewritten != unit.text:
+                    candidates.append((u, k, rewritten))
     swapped: dict[tuple[int, int], float] = {}
     if candidates:
         vectors = _embed([text for _, _, text in candidates], multilingual=multilingual)
         exchanged_sim = _scaled(vectors @ fact_vecs.T, multilingual=multilingual, across=foreign)
         for row, (u, k, _text) in enumerate(candidates):
             columns = [j for j, (ci, fi, _p) in enumerate(phrasings) if (ci, fi) == fact_keys[k]]
-            best = float(exchanged_sim[row, columns].max())
-            swapped[(u, k)] = max(swapped.get((u, k), 0.0), best)
+            top = float(exchanged_sim[row, columns].max())
+            swapped[(u, k)] = max(swapped.get((u, k), 0.0), top)
 
     def _flipped(unit: _Unit, columns: list[int], u: int) -> str:
         """Why the clause says the opposite of the fact ("" when it does not), against each

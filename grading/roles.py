@@ -142,5 +142,5 @@ def exchange(text: str, old: str, new: str) -> str:
         flags = re.IGNORECASE
     else:
         pattern = rf"(?<![=!<>+\-])({re.escape(old)})(?![=])"
-        flags = 0
+        flags = re.NOFLAG
     return re.sub(pattern, new.replace("\\", r"\\"), text, count=1, flags=flags)
