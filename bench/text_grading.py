@@ -53,7 +53,7 @@ from grading.agreement import (
 )
 from grading.calibration import MIN_TEACHER_GRADES
 from grading.evidence import criteria_specs, evidence_grade
-from inference.embeddings import embed_texts
+from inference.embeddings import embed_multilingual, embed_texts
 
 RELEASE_QWK = 0.8
 WRONG = 3  # a teacher grade at most this (of 10) is a wrong answer
@@ -63,7 +63,9 @@ def _grade_all(data: dict) -> tuple[list[dict], list[float]]:
     rows, seconds = [], []
     for question in data["questions"]:
         rubric = question["rubric"]
-        specs = criteria_specs(reference=question["reference"], rubric=rubric)
+        specs = criteria_specs(
+            reference=question["reference"], rubric=rubric, question=question["question"]
+        )
         for answer in question["answers"]:
             started = time.perf_counter()
             grade = evidence_grade(
@@ -103,15 +105,14 @@ def _split(rows: list[dict], seed: int) -> dict[str, object]:
         rng.shuffle(mine)
         half = len(mine) // 2
         fit, judged = mine[:half], mine[half:]
-        # As the product does (grading.calibration): answers the grader cannot read (another
-        # language) neither teach the calibration nor count in its measured agreement, and
-        # they are proposed at the teacher's mean.
+        # As the product does (grading.calibration): answers in another language (read by the
+        # multilingual model, less surely) neither teach the calibration nor count in its
+        # measured agreement; they get the calibrated proposal and always wait for the teacher.
         readable = [r for r in fit if not r["foreign"]]
         points = fit[0]["points"]
         features = [r["features"] for r in readable]
         targets = [r["teacher"] for r in readable]
         calibrator = calibrator_fit(features=features, targets=targets, points=points)
-        teacher_mean = statistics.fmean(targets) if targets else None
         measured = agreement_measure(
             features=features, targets=targets, points=points, max_score=10
         )
@@ -119,8 +120,6 @@ def _split(rows: list[dict], seed: int) -> dict[str, object]:
         releases = measured.qwk >= RELEASE_QWK
         for row in judged:
             predicted = calibrator.predict(row["features"])
-            if row["foreign"] and teacher_mean is not None:
-                predicted = teacher_mean
             judged_raw.append(row["raw"])
             judged_cal.append(predicted)
             judged_teacher.append(row["teacher"])
@@ -157,6 +156,7 @@ def main() -> None:
 
     started = time.perf_counter()
     embed_texts(["warm up"])
+    embed_multilingual(["warm up"])  # answers in another language are read with it
     load_seconds = time.perf_counter() - started
     rows, seconds = _grade_all(data)
 

@@ -66,7 +66,7 @@ def _teacher_graded(assignment: Assignment) -> list[tuple[list[float], float]]:
         review__in=[Review.APPROVED, Review.OVERRIDDEN],
         grading_version=assignment.grading_version,
         score__isnull=False,
-        problem="",  # an answer the grader could not read teaches it nothing about evidence
+        problem="",  # another language, read less surely: it does not teach the calibration
     ).order_by("id"):
         features = submission_features(submission, criteria=len(assignment.rubric))
         if features is not None:
@@ -162,10 +162,8 @@ def proposals_refresh(*, assignment: Assignment) -> int:
             features = submission_features(submission, criteria=len(assignment.rubric))
             if features is None:
                 continue
-            held = bool(submission.problem)  # the grader said it cannot judge this one
+            held = bool(submission.problem)  # another language: read less surely
             share = calibrator.predict(features)
-            if held and calibration.teacher_mean is not None:
-                share = calibration.teacher_mean
             held = held or (share > 0.5 and any(c.get("contradicted") for c in submission.criteria))
             score = _money(max_score * share)
             needs_review = submission.needs_review if not release else held

@@ -24,7 +24,9 @@ from functools import lru_cache
 import numpy as np
 from django.utils.translation import gettext_noop
 
-from inference.embeddings import embed_texts
+from core.languages import cjk_share
+from grading.roles import PRONOUN, code_entities, exchange, names, resolve, subject
+from inference.embeddings import embed_multilingual, embed_texts
 from knowledge.sentences import STOPWORDS, split_sentences, terms
 
 # Cosine (all-MiniLM-L6-v2) to credit: a clause below LOW says something else, above HIGH it
@@ -43,6 +45,20 @@ NEAREST_MARGIN = 0.04
 VALUE_MATCH_MIN = 0.25
 # How far above its similarity to the question a clause must be to say something new.
 NOVELTY_MARGIN = 0.05
+# A clause about one subject of the rubric ("is") that, with its subject exchanged for a fact's
+# ("=="), states that fact (SWAP_MIN) better by SWAP_MARGIN than it states any fact about its
+# own subject, says the fact with the roles reversed.
+SWAP_MIN = 0.70
+SWAP_MARGIN = 0.10
+# multilingual-e5-small's cosines sit higher and closer together than MiniLM's (unrelated
+# sentences ~0.8, paraphrases ~0.9): mapped linearly (slope, intercept) onto MiniLM's scale so one
+# set of thresholds serves both. Within one language: the top decile of the two models' cosines
+# between 160 sentences of the English demo lessons, matched quantile to quantile. Across two
+# languages e5's cosines sit lower still (a sentence and its translation: 0.91; unrelated
+# sentences: 0.81), mapped onto MiniLM's paraphrase (0.9) and unrelated (0.18) levels; measured
+# on 12 hand-translated Python sentences (French, German, Spanish), not the grading bench's.
+E5_SCALE = (5.95, -4.89)
+E5_CROSS_SCALE = (7.13, -5.60)
 
 _CLAUSE = re.compile(
     r"\s*[;:]\s+|\s*,\s*(?=(?:but|while|whereas|so|because|and|since|although|though|which)\b)"
@@ -70,6 +86,10 @@ _CRITERION_VERB = re.compile(
     re.IGNORECASE,
 )
 
+NEGATORS = frozenset(
+    """ne pas n nicht kein keine keinen nie niemals no nunca jamás non mai não nem jamais
+    aucun aucune""".split()  # noqa: SIM905
+)
 NEGATORS = frozenset(
     """not no never cannot cant can't nothing none neither nor nobody without isn't aren't
     doesn't don't didn't won't wouldn't shouldn't couldn't wasn't weren't hasn't haven't""".split()  # noqa: SIM905
@@ -191,7 +211,7 @@ class EvidenceGrade:
     fraction: float  # uncalibrated: the rubric's points earned / all points
     similarity: float  # the whole answer against the reference (shown, not scored)
     confidence: float
-    foreign: bool  # the answer is not in the reference's language: the grader cannot judge it
+    foreign: bool  # not in the reference's language: read by the multilingual model, less surely
     claims: int  # clauses that state something
     flags: list[str] = field(default_factory=list)
 
@@ -319,14 +339,25 @@ def answer_units(answer: str) -> list[_Unit]:
     return units
 
 
-def is_foreign(answer: str) -> bool:
-    """Mostly another language than English (the reference's): the embedder cannot judge it."""
-    if len(_CJK.findall(answer)) >= 4:
-        return True
-    words = _words(answer)
+def text_language(text: str) -> str:
+    """ "zh" (mostly Chinese), "en", "other" (a language of FOREIGN_FUNCTION_WORDS), or "" when
+    the text is too short to tell ("[1, 2, 3, 4] twice" is in every language)."""
+    if len(_CJK.findall(text)) >= 4 and cjk_share(text) >= 0.3:
+        return "zh"
+    words = _words(_COMPOUND.sub(" ", text))
     english = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
     foreign = sum(w in FOREIGN_FUNCTION_WORDS and w not in ENGLISH_FUNCTION_WORDS for w in words)
-    return len(words) >= 5 and foreign > english
+    if len(words) < 5 or english == foreign:
+        return ""
+    return "other" if foreign > english else "en"
+
+
+def is_foreign(answer: str, reference: str = "") -> bool:
+    """The answer is in another language than the reference answer (English when there is
+    none): its words cannot be checked against the facts', only its meaning and values."""
+    answer_language = text_language(answer)
+    reference_language = (text_language(reference) or "en") if reference else "en"
+    return bool(answer_language) and answer_language != reference_language
 
 
 def _values(text: str) -> set[str]:
@@ -442,14 +473,6 @@ def polarity_flip(fact_words: Sequence[str], unit_words: Sequence[str]) -> str:
     return ", ".join(reasons) if flips % 2 else ""
 
 
-def _subject(words: Sequence[str]) -> str:
-    """The first content word (stemmed): what a clause is about, roughly."""
-    for word in words:
-        if not (word in ENGLISH_FUNCTION_WORDS or word in FOREIGN_FUNCTION_WORDS or word.isdigit()):
-            return _stem(word)
-    return ""
-
-
 def _criterion_claim(criterion: str) -> str:
     return _CRITERION_VERB.sub("", criterion).strip().rstrip(".") or criterion
 
@@ -465,24 +488,52 @@ def reference_clauses(reference: str) -> list[str]:
     return clauses
 
 
+def _embed(texts: list[str], *, multilingual: bool) -> np.ndarray:
+    return embed_multilingual(texts) if multilingual else embed_texts(texts)
+
+
 @lru_cache(maxsize=512)
-def _embedded(texts: tuple[str, ...]) -> np.ndarray:
+def _embedded(texts: tuple[str, ...], multilingual: bool = False) -> np.ndarray:
     """Facts, wrong claims and question sentences repeat for every answer of an assignment."""
-    return embed_texts(list(texts))
+    return _embed(list(texts), multilingual=multilingual)
 
 
-def criteria_specs(*, reference: str, rubric: Sequence[dict[str, object]]) -> list[CriterionSpec]:
+def _scaled(similarity: np.ndarray, *, multilingual: bool, across: bool = False) -> np.ndarray:
+    """Cosines on MiniLM's scale, whichever model gave them (see E5_SCALE); `across` when the
+    two sides are in different languages."""
+    if not multilingual:
+        return similarity
+    slope, intercept = E5_CROSS_SCALE if across else E5_SCALE
+    return np.clip(similarity * slope + intercept, -1.0, 1.0)
+
+
+def criteria_specs(
+    *, reference: str, rubric: Sequence[dict[str, object]], question: str = ""
+) -> list[CriterionSpec]:
     """Each criterion's facts and wrong claims: the rubric's own, else drafted from the
-    criterion and the reference answer's clause closest to it."""
+    criterion and the reference answer's clause closest to it (one about the same subject: "it
+    is true when the objects are equal", after "== compares values", is not about `is`)."""
     clauses = reference_clauses(reference)
     drafted_for = [i for i, item in enumerate(rubric) if not item.get("facts")]
     best_clause: dict[int, list[str]] = {}
     if drafted_for and clauses:
         claims = [_criterion_claim(str(item["criterion"])) for item in rubric]
-        vectors = _embedded(tuple(claims + clauses))
-        sims = vectors[: len(claims)] @ vectors[len(claims) :].T
+        multilingual = text_language(reference) == "zh"  # MiniLM reads Chinese as noise
+        vectors = _embedded(tuple(claims + clauses), multilingual)
+        sims = _scaled(
+            vectors[: len(claims)] @ vectors[len(claims) :].T,
+            multilingual=multilingual,
+        )
         # Each reference clause belongs to the criterion it is closest to: "== compares values"
         # is not a phrasing of the criterion about `is`, however close.
+        entities = code_entities(question)
+        wanted = [subject(claim, entities) for claim in claims]
+        known = set(wanted) - {"", PRONOUN}
+        about = resolve([subject(clause, entities) for clause in clauses], known)
+        for index, target in enumerate(wanted):
+            if target in known:
+                # A clause about another criterion's subject is no phrasing of this one.
+                sims[index, [j for j, a in enumerate(about) if a in known and a != target]] = -1.0
         owner = sims.argmax(axis=0)
         for index in drafted_for:
             row = sims[index]
@@ -518,10 +569,17 @@ def evidence_grade(
     rubric: Sequence[dict[str, object]],
     specs: list[CriterionSpec] | None = None,
 ) -> EvidenceGrade:
-    specs = specs if specs is not None else criteria_specs(reference=reference, rubric=rubric)
+    specs = (
+        specs
+        if specs is not None
+        else criteria_specs(reference=reference, rubric=rubric, question=question)
+    )
     units = answer_units(answer)
     claims = [u for u in units if u.claim]
-    foreign = is_foreign(answer)
+    foreign = is_foreign(answer, reference)
+    # An answer in another language than the reference, or a Chinese course's, is read by the
+    # multilingual model, both sides (facts, question, answer) with it: MiniLM reads English only.
+    multilingual = foreign or text_language(reference) == "zh"
     flags = []
     if foreign:
         flags.append("foreign")
@@ -544,19 +602,28 @@ def evidence_grade(
         if c and c.strip() != sentence.strip() and len(_words(c)) >= 3
     ]
     fixed = _embedded(
-        (*[p for _, _, p in phrasings], *[w for _, w in wrongs], *question_sentences, reference)
+        (*[p for _, _, p in phrasings], *[w for _, w in wrongs], *question_sentences, reference),
+        multilingual,
     )
     fact_vecs = fixed[: len(phrasings)]
     wrong_vecs = fixed[len(phrasings) : len(phrasings) + len(wrongs)]
     question_vecs = fixed[len(phrasings) + len(wrongs) : -1]
     reference_vec = fixed[-1]
 
-    unit_vecs = embed_texts([answer.strip() or "-", *[u.text for u in claims]])
-    similarity = float(unit_vecs[0] @ reference_vec)
+    unit_vecs = _embed(
+        [answer.strip() or "-", *[u.text for u in claims]], multilingual=multilingual
+    )
+    similarity = float(
+        _scaled(unit_vecs[0] @ reference_vec, multilingual=multilingual, across=foreign)
+    )
     claim_vecs = unit_vecs[1:]
     # Similarity of every claim to every phrasing of every fact; a fact's similarity is its
     # closest phrasing's.
-    by_phrasing = claim_vecs @ fact_vecs.T if len(claims) else np.zeros((0, len(phrasings)))
+    by_phrasing = (
+        _scaled(claim_vecs @ fact_vecs.T, multilingual=multilingual, across=foreign)
+        if len(claims)
+        else np.zeros((0, len(phrasings)))
+    )
     fact_keys = sorted({(ci, fi) for ci, fi, _ in phrasings})
     fact_sim = np.zeros((len(claims), len(fact_keys)))
     for k, key in enumerate(fact_keys):
@@ -565,19 +632,67 @@ def evidence_grade(
             fact_sim[:, k] = by_phrasing[:, columns].max(axis=1)
     nearest = fact_sim.max(axis=1) if len(fact_keys) and len(claims) else np.zeros(len(claims))
     to_question = (
-        (claim_vecs @ question_vecs.T).max(axis=1) if len(claims) else np.zeros(len(claims))
+        _scaled(claim_vecs @ question_vecs.T, multilingual=multilingual, across=foreign).max(axis=1)
+        if len(claims)
+        else np.zeros(len(claims))
     )
-    to_wrong = claim_vecs @ wrong_vecs.T if len(wrongs) and len(claims) else None
+    to_wrong = (
+        _scaled(claim_vecs @ wrong_vecs.T, multilingual=multilingual, across=foreign)
+        if len(wrongs) and len(claims)
+        else None
+    )
     question_terms = terms(question)
-    # Subjects the rubric's facts are about ("list", "tuple"): a clause about one of them is
-    # no evidence about a fact on another ("tuples cannot change" says nothing of lists).
+    # Subjects the rubric's facts are about ("list", "tuple", "=="): a clause about one of them
+    # is no evidence about a fact on another ("tuples cannot change" says nothing of lists), and
+    # when it is closer to that fact than to its own subject's, it says the fact with the roles
+    # reversed ("is checks whether the values are equal").
+    entities = code_entities(question)
     subjects = {
-        key: {_subject(_words(p)) for ci, fi, p in phrasings if (ci, fi) == key} - {""}
+        key: {subject(p, entities) for ci, fi, p in phrasings if (ci, fi) == key} - {"", PRONOUN}
         for key in fact_keys
     }
     rubric_subjects = set().union(*subjects.values()) if subjects else set()
-    claim_stems = [{_stem(w) for w in unit.words} for unit in claims]
-    claim_subjects = [_subject(unit.words) for unit in claims]
+    claim_names = [names(unit.text) for unit in claims]
+    claim_subjects = resolve([subject(unit.text, entities) for unit in claims], rubric_subjects)
+
+    # Roles swapped: a clause about one subject of the rubric that, with that subject exchanged
+    # for a fact's ("is checks whether the values are equal" -> "== checks whether ..."), states
+    # the fact far better than it states anything true of its own subject.
+    candidates: list[tuple[int, int, str]] = []
+    for u, unit in enumerate(claims):
+        about = claim_subjects[u]
+        if about not in rubric_subjects or not unit.atomic or _elliptical(unit.words):
+            continue
+        for k, key in enumerate(fact_keys):
+            if about in subjects[key] or fact_sim[u, k] < CONTRADICTION_MIN:
+                continue
+            for other in sorted(subjects[key]):
+                rewritten = exchange(unit.text, about, other)
+                if rewritten != unit.text:
+                    candidates.append((u, k, rewritten))
+    swapped: dict[tuple[int, int], float] = {}
+    if candidates:
+        vectors = _embed([text for _, _, text in candidates], multilingual=multilingual)
+        exchanged_sim = _scaled(vectors @ fact_vecs.T, multilingual=multilingual, across=foreign)
+        for row, (u, k, _text) in enumerate(candidates):
+            columns = [j for j, (ci, fi, _p) in enumerate(phrasings) if (ci, fi) == fact_keys[k]]
+            top = float(exchanged_sim[row, columns].max())
+            swapped[(u, k)] = max(swapped.get((u, k), 0.0), top)
+
+    def _flipped(unit: _Unit, columns: list[int], u: int) -> str:
+        """Why the clause says the opposite of the fact ("" when it does not), against each
+        phrasing of the fact it is close to: "a new list" flips "the same list" even if "does
+        not copy" is the closer one. In another language the words cannot be compared (and
+        its negations do not map onto English ones: "ne ... que" means "only"), so only values
+        and code can contradict there."""
+        if unit.code or foreign:
+            return ""
+        for j in columns:
+            if by_phrasing[u, j] >= CONTRADICTION_MIN:
+                flip = polarity_flip(_words(phrasings[j][2]), unit.words)
+                if flip:
+                    return flip
+        return ""
 
     results = []
     for ci, spec in enumerate(specs):
@@ -593,14 +708,31 @@ def evidence_grade(
             by_value: int | None = None  # a clause with the fact's values, in any language
             against: Evidence | None = None
             for u, unit in enumerate(claims):
-                subject = claim_subjects[u]
-                if (
-                    subject in rubric_subjects
-                    and subject not in subjects[(ci, fi)]
-                    and not subjects[(ci, fi)] & claim_stems[u]
-                ):
-                    continue  # about another subject of the rubric
                 sim = float(fact_sim[u, k])
+                about = claim_subjects[u]
+                if (
+                    about in rubric_subjects
+                    and subjects[(ci, fi)]
+                    and about not in subjects[(ci, fi)]
+                    and not {n for n in subjects[(ci, fi)] if n not in STOPWORDS} & claim_names[u]
+                ):
+                    # About another subject of the rubric: no evidence for this fact, or, if it
+                    # is this fact said of that subject, evidence against it.
+                    own = [j for j, key in enumerate(fact_keys) if about in subjects[key]]
+                    closest = max(float(fact_sim[u, j]) for j in own)
+                    exchanged = swapped.get((u, k), 0.0)
+                    if (
+                        against is None
+                        and exchanged >= SWAP_MIN
+                        and exchanged >= closest + SWAP_MARGIN
+                        and not _flipped(unit, columns, u)
+                    ):
+                        why = (
+                            f"says it of \u201c{about}\u201d; the fact is about "
+                            f"\u201c{' / '.join(sorted(subjects[(ci, fi)]))}\u201d (roles swapped)"
+                        )
+                        against = Evidence(fact.text, "contradicted", unit.sentence, why, 0.0)
+                    continue
                 unit_terms = terms(unit.text)
                 says_new = bool(unit_terms & novel) or sim > float(to_question[u]) + NOVELTY_MARGIN
                 if not says_new:
@@ -614,12 +746,9 @@ def evidence_grade(
                 ):
                     # Polarity against each phrasing of the fact the clause is close to: "a new
                     # list" flips "the same list" even if "does not copy" is the closer one.
-                    flip = ""
-                    for j in columns:
-                        if not unit.code and not flip and by_phrasing[u, j] >= CONTRADICTION_MIN:
-                            flip = polarity_flip(_words(phrasings[j][2]), unit.words)
+                    flip = _flipped(unit, columns, u)
                     clash = values_conflict(fact_values, _values(unit.text))
-                    if (flip and unit_terms & fact_terms) or clash:
+                    if (flip and (foreign or unit_terms & fact_terms)) or clash:
                         why = (
                             f"says {clash} where the fact has {', '.join(sorted(fact_values))}"
                             if clash
@@ -627,9 +756,12 @@ def evidence_grade(
                         )
                         against = Evidence(fact.text, "contradicted", unit.sentence, why, 0.0)
                         continue
+                states_values = bool(fact_values & _values(unit.text)) and sim >= VALUE_MATCH_MIN
+                if foreign and states_values:
+                    by_value = u  # the values are the one thing read alike in every language
                 if sim < float(nearest[u]) - NEAREST_MARGIN or _elliptical(unit.words):
                     continue  # about another fact, or "... but a list cannot": incomplete
-                if fact_values & _values(unit.text) and sim >= VALUE_MATCH_MIN:
+                if states_values:
                     by_value = u
                 if best is None or sim > best[0]:
                     best = (sim, u)

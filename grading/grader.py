@@ -135,8 +135,8 @@ def code_grade(submission: Submission) -> dict[str, object]:
 
 
 FOREIGN_PROBLEM = _(
-    "This answer is not in the language of the course's reference answer, so the grader cannot "
-    "judge it: your teacher will."
+    "This answer is not in the language of the course's reference answer: the grader read it "
+    "with its multilingual model, which is less sure, so your teacher will confirm the score."
 )
 
 
@@ -155,10 +155,9 @@ def text_grade(submission: Submission) -> dict[str, object]:
         rubric=assignment.rubric,
     )
     calibration = current_calibration(assignment)
+    # An answer in another language is scored too (read by the multilingual model), but only
+    # proposed: it always waits for the teacher (below).
     fraction = calibrator_of(assignment, calibration).predict(grade.features())
-    if grade.foreign and calibration.teacher_mean is not None:
-        # The evidence is unreadable: the best guess is what this teacher gives on average.
-        fraction = calibration.teacher_mean
     score = _points(float(assignment.max_score) * fraction)
     # Contradicted evidence under a high score: the signals disagree, so a teacher decides.
     mixed = fraction > 0.5 and any(c.contradicted for c in grade.criteria)

@@ -208,7 +208,11 @@ def rubric_facts_approve(*, assignment: Assignment) -> Assignment:
     drafted, become the rubric's own (the teacher edits them with the rubric from then on)."""
     from grading.evidence import criteria_specs
 
-    specs = criteria_specs(reference=assignment.reference_answer, rubric=assignment.rubric)
+    specs = criteria_specs(
+        reference=assignment.reference_answer,
+        rubric=assignment.rubric,
+        question=assignment.instructions,
+    )
     rubric = []
     for item, spec in zip(assignment.rubric, specs, strict=True):
         approved = {k: v for k, v in item.items() if k != "wrong_drafted"}

@@ -143,7 +143,9 @@ def assignment_detail(request: HttpRequest, slug: str, assignment_id: int) -> Ht
         summary = calibration_summary(assignment=assignment)
         context["calibration"] = summary
         context["specs"] = criteria_specs(
-            reference=assignment.reference_answer, rubric=assignment.rubric
+            reference=assignment.reference_answer,
+            rubric=assignment.rubric,
+            question=assignment.instructions,
         )
         context["settings_form"] = GradingSettingsForm(initial={"release_qwk": summary.threshold})
     return render(request, "grading/assignment_detail.html", context)

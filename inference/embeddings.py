@@ -144,6 +144,12 @@ def embed_texts(
     return np.ascontiguousarray(vectors)
 
 
+def embed_multilingual(texts: list[str]) -> np.ndarray:
+    """Passages embedded with multilingual-e5-small, whatever the course's language: texts in
+    two languages (an answer in French to an English question) compared in one space."""
+    return _embed_multilingual(texts, batch_size=64, query=False)
+
+
 # Vectors of texts embedded lately, by (kind, text): a lesson saved again re-embeds mostly
 # unchanged passages, and quotes and checks embed the same sentences again. The C engine costs
 # ~2 ms of CPU per token here (a 350-character passage: ~0.4 s), so a hit matters.

@@ -129,9 +129,79 @@ def test_a_wrong_claim_the_teacher_listed_costs_its_criterion():
     assert any(e.why == "states a known wrong claim" for e in grade.criteria[0].evidence)
 
 
-def test_an_answer_in_another_language_is_flagged_as_beyond_the_grader():
-    grade = _grade("Une liste est modifiable, mais un tuple ne peut pas être modifié.")
-    assert grade.foreign and "foreign" in grade.flags
+EQUALITY_QUESTION = "What is the difference between `==` and `is` in Python?"
+EQUALITY_REFERENCE = (
+    "The operator == compares values: it is true when the two objects are equal. The operator "
+    "is compares identity: it is true only when both operands are the very same object."
+)
+EQUALITY_RUBRIC = [
+    {"criterion": "Says that == checks whether two values are equal", "points": 5},
+    {"criterion": "Says that is checks identity: whether both are the same object", "points": 5},
+]
+
+
+def _equality(answer: str):
+    return evidence_grade(
+        question=EQUALITY_QUESTION,
+        answer=answer,
+        reference=EQUALITY_REFERENCE,
+        rubric=EQUALITY_RUBRIC,
+    )
+
+
+def test_facts_stated_with_their_roles_swapped_earn_nothing():
+    swapped = _equality(
+        "is checks whether their values are equal. == checks whether two names are the same object."
+    )
+    right = _equality(
+        "== checks whether the two values are equal, while is checks whether both are the "
+        "same object."
+    )
+    assert swapped.fraction <= 0.2
+    whys = [e.why for c in swapped.criteria for e in c.evidence]
+    assert any("roles swapped" in why for why in whys), whys
+    assert right.fraction >= 0.6 and not any(c.contradicted for c in right.criteria)
+
+
+def test_a_reference_clause_about_another_subject_is_not_drafted_as_a_fact():
+    specs = criteria_specs(
+        reference=EQUALITY_REFERENCE, rubric=EQUALITY_RUBRIC, question=EQUALITY_QUESTION
+    )
+    # "it is true when the two objects are equal" follows "== compares values": it is about ==.
+    assert not any("objects are equal" in p for p in specs[1].facts[0].phrasings)
+
+
+def test_an_answer_in_another_language_is_read_by_the_multilingual_model():
+    right = evidence_grade(
+        question=ALIAS_QUESTION,
+        answer="Il affiche [1, 2, 3, 4]. b = a ne copie pas la liste : a et b désignent la même "
+        "liste, donc l'ajout fait par b se voit dans a.",
+        reference=ALIAS_REFERENCE,
+        rubric=ALIAS_RUBRIC,
+    )
+    wrong = evidence_grade(
+        question=ALIAS_QUESTION,
+        answer="Il affiche [1, 2, 3], parce que Python fait une autre liste pour b.",
+        reference=ALIAS_REFERENCE,
+        rubric=ALIAS_RUBRIC,
+    )
+    assert right.foreign and "foreign" in right.flags
+    assert right.fraction >= 0.6
+    assert wrong.criteria[0].contradicted and wrong.fraction <= 0.3
+
+
+def test_a_chinese_answer_to_a_chinese_reference_is_not_foreign():
+    grade = evidence_grade(
+        question="列表和元组有什么区别？",
+        answer="列表创建以后还可以修改，比如添加元素；元组一旦创建就不能再修改。",
+        reference="列表是可变的：可以修改、添加和删除它的元素。元组是不可变的：创建以后不能修改。",
+        rubric=[
+            {"criterion": "列表是可变的，可以修改", "points": 5},
+            {"criterion": "元组是不可变的，不能修改", "points": 5},
+        ],
+    )
+    assert not grade.foreign
+    assert grade.fraction >= 0.5
 
 
 def test_facts_are_drafted_from_the_reference_until_the_teacher_writes_them():
