@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/ov_weights.py [--rounds 5] [--new-tokens 64] [--irs name=dir,...]
 
-By default: `q4_1`, the IR GenAI's GGUF reader makes from the packaged Q4_1 GGUF as it is
-(4-bit weights in groups of 32, what the engine ran before; converted here into
-var/models/smollm2-135m-instruct-openvino/ if missing), against `int8`, the IR the engine runs
-now (`inference.model_files.openvino_model_dir()`: int8 weights, one scale per output channel).
-`--irs` names other IR directories (e.g. an nncf INT8_ASYM variant) to add to or replace them.
+By default: `q4_1`, the IR the engine runs (`inference.model_files.openvino_model_dir()`: GenAI's
+GGUF reader on the packaged Q4_1 GGUF, 4-bit weights in groups of 32), against `int8`, the same
+weights with one int8 scale per output channel, as optimum-intel/NNCF export them: the GGUF
+dequantised to an f16 GGUF (`gguf` package), read by GenAI, then nncf's data-free
+`compress_weights(INT8_SYM)`. The int8 IR is built once into
+var/models/smollm2-135m-instruct-openvino-int8/ and needs nncf (`pip install nncf~=3.4.0`; not a
+project dependency: the format was measured and not adopted, see README "Single-stream decode").
+`--irs` names other IR directories to add (e.g. an INT8_ASYM variant).
 
 All IRs live in one process and take turns, round after round, on the same ~620-token RAG
 prompt (prefix caching off, so every round computes the whole prompt): load drifts on a shared
@@ -23,7 +26,6 @@ import asyncio
 import json
 import os
 import resource
-import shutil
 import statistics
 import sys
 import time
@@ -43,21 +45,66 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def q4_1_ir() -> Path:
-    """The packaged GGUF read by GenAI as it is (the engine's IR before int8)."""
+def int8_ir() -> Path:
+    """The packaged GGUF with int8 per-channel weights (built once, ~1-2 min)."""
+    import nncf
+    import openvino
     import openvino_genai
     from django.conf import settings
 
     from inference import model_files
 
-    target = Path(settings.MODEL_CACHE_DIR) / "smollm2-135m-instruct-openvino"
-    if not (target / "openvino_model.xml").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        copy = target / "model.gguf"
-        shutil.copyfile(model_files.packaged_gguf_dir() / model_files.GGUF_FILE, copy)
-        openvino_genai.LLMPipeline(str(copy), "CPU", enable_save_ov_model=True)
-        copy.unlink()
+    target = Path(settings.MODEL_CACHE_DIR) / "smollm2-135m-instruct-openvino-int8"
+    if (target / "openvino_model.xml").exists():
+        return target
+    partial = target.with_name(target.name + f".partial-{os.getpid()}")
+    partial.mkdir(parents=True, exist_ok=True)
+    f16 = partial / "model.gguf"
+    write_f16_gguf(model_files.packaged_gguf_dir() / model_files.GGUF_FILE, f16)
+    openvino_genai.LLMPipeline(str(f16), "CPU", enable_save_ov_model=True)  # writes the f16 IR
+    f16.unlink()
+    model = openvino.Core().read_model(str(partial / "openvino_model.xml"))
+    model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)
+    openvino.save_model(model, str(partial / "int8" / "openvino_model.xml"))
+    del model  # it maps the f16 .bin replaced next
+    for suffix in (".xml", ".bin"):
+        os.replace(
+            partial / "int8" / f"openvino_model{suffix}", partial / f"openvino_model{suffix}"
+        )
+    (partial / "int8").rmdir()
+    partial.rename(target)
     return target
+
+
+def write_f16_gguf(source: Path, target: Path) -> None:
+    """The same GGUF with every quantised tensor dequantised to f16 (metadata kept)."""
+    import numpy as np
+    from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter
+    from gguf.quants import dequantize
+
+    reader = GGUFReader(str(source))
+    writer = GGUFWriter(str(target), reader.fields["general.architecture"].contents())
+    for field in reader.fields.values():
+        # The writer adds the header fields and the architecture itself.
+        if field.name.startswith("GGUF.") or field.name == "general.architecture":
+            continue
+        value = field.contents()
+        if field.name == "general.file_type":
+            value = 1  # llama.cpp's MOSTLY_F16: GenAI picks its weight layout from it
+        vtype = field.types[0]
+        sub_type = field.types[-1] if vtype == GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, value, vtype, sub_type=sub_type)
+    for tensor in reader.tensors:
+        if tensor.tensor_type in (GGMLQuantizationType.F32, GGMLQuantizationType.F16):
+            writer.add_tensor(tensor.name, np.asarray(tensor.data))
+        else:
+            writer.add_tensor(
+                tensor.name, dequantize(tensor.data, tensor.tensor_type).astype(np.float16)
+            )
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
 
 
 async def decode(engine: Any, prompt: list[int], new_tokens: int) -> dict[str, float]:
@@ -95,7 +142,7 @@ def main() -> None:
     from inference import model_files
     from inference.ov_engine import OpenVINOEngine
 
-    irs = {"q4_1": q4_1_ir(), "int8": model_files.openvino_model_dir()}
+    irs = {"q4_1": model_files.openvino_model_dir(), "int8": int8_ir()}
     if args.irs:
         irs = {**irs, **{n: Path(d) for n, d in (p.split("=", 1) for p in args.irs.split(","))}}
     engines, added_rss = {}, {}

@@ -83,25 +83,22 @@ def _convert_packaged_gguf(target: Path) -> None:
             raise
 
 
-# The suffix names the weight format: a cache converted by an older version (4-bit groups) sits
-# under another name, so an upgrade converts afresh instead of loading the slower IR.
-OPENVINO_DIR = "smollm2-135m-instruct-openvino-int8"
+OPENVINO_DIR = "smollm2-135m-instruct-openvino"
 OPENVINO_META = "llmasos-engine.json"  # what the IR does not record: the context length
-OPENVINO_WEIGHTS = "int8 per-channel symmetric (nncf INT8_SYM), from an f16 copy of the GGUF"
 
 
 def openvino_model_dir() -> Path:
     """A directory OpenVINO GenAI loads: IR and tokenizer models (`openvino_model.xml`, ...).
 
     LLM_MODEL may name such a directory (e.g. from `optimum-cli export openvino`) or a GGUF
-    file; by default the packaged GGUF is converted once into var/models/, its linear weights
-    re-quantised to int8 with one scale per output channel (see `_convert_gguf_to_openvino`).
+    file; by default the packaged GGUF is converted once into var/models/. The GGUF's 4-bit
+    weights stay 4-bit in the IR (compressed weights, decompressed on the fly by the CPU plugin),
+    which is what makes decoding fast: the whole model is ~90 MB to stream per token.
     """
     if settings.LLM_MODEL:
         path = Path(settings.LLM_MODEL)
         if path.suffix == ".gguf" and path.is_file():
-            cache = Path(settings.MODEL_CACHE_DIR) / f"{path.stem}-openvino-int8"
-            return _converted_gguf(path, cache)
+            return _converted_gguf(path, Path(settings.MODEL_CACHE_DIR) / f"{path.stem}-openvino")
         if not (path / "openvino_model.xml").exists():
             raise ModelUnavailable(
                 f"LLM_MODEL={path} is not an OpenVINO model directory (no openvino_model.xml) "
@@ -151,15 +148,6 @@ def _gguf_context_length(gguf: Path) -> int:
 
 
 def _convert_gguf_to_openvino(gguf: Path, target: Path) -> None:
-    """GGUF -> f16 GGUF -> f16 IR (GenAI's GGUF reader) -> int8 per-channel IR (nncf).
-
-    Why not the GGUF's own 4-bit groups, which GenAI keeps as they are: on this 2-core CPU,
-    decoding is paced by unpacking and scaling the weights every token, and one scale per
-    32-weight group costs more than reading twice the bytes with one scale per row (README,
-    "One inference service": the Q4_1 IR, a Q8_0 re-quantisation with its 32-weight groups,
-    and this IR measured side by side). nncf needs the weights in floating point, and GenAI's
-    reader keeps any quantised GGUF quantised, hence the f16 copy first.
-    """
     try:
         import openvino_genai
     except ImportError as exc:
@@ -167,87 +155,30 @@ def _convert_gguf_to_openvino(gguf: Path, target: Path) -> None:
             "LLM_ENGINE=openvino needs the openvino-genai package: run `make install`, "
             "or set LLM_ENGINE=transformers."
         ) from exc
-    logger.info("Converting %s once into int8 OpenVINO IR in %s (~1 min)", gguf.name, target)
+    logger.info("Converting %s once into OpenVINO IR in %s", gguf.name, target)
     partial = target.with_name(target.name + f".partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)  # a crashed earlier attempt by a reused pid
-    partial.mkdir(parents=True)
-    # GenAI writes the IR beside the GGUF it reads; the f16 copy lives in the partial directory
-    # (deleted once converted), which keeps both out of site-packages, read-only for the
-    # unprivileged service user.
-    f16 = partial / "model.gguf"
+    partial.mkdir(parents=True, exist_ok=True)
+    # GenAI writes the IR beside the GGUF it reads, and its reader opens the GGUF read-write: a
+    # copy (deleted once converted) keeps both out of site-packages, which the unprivileged
+    # service user may read but not write.
+    link = partial / "model.gguf"
+    link.unlink(missing_ok=True)
+    shutil.copyfile(gguf, link)
     try:
-        _write_f16_gguf(gguf, f16)
-        openvino_genai.LLMPipeline(str(f16), "CPU", enable_save_ov_model=True)
-        f16.unlink()
-        _compress_int8(partial)
+        openvino_genai.LLMPipeline(str(link), "CPU", enable_save_ov_model=True)
         context = _gguf_context_length(gguf)
-    except Exception as exc:  # the readers fail with whatever a malformed file triggers
+    except Exception as exc:  # the GGUF reader fails with whatever a malformed file triggers
         shutil.rmtree(partial, ignore_errors=True)
-        if isinstance(exc, ModelUnavailable):
-            raise
         raise ModelUnavailable(f"OpenVINO could not convert {gguf}: {exc}") from exc
-    meta = {"max_context": context, "source": gguf.name, "weights": OPENVINO_WEIGHTS}
-    (partial / OPENVINO_META).write_text(json.dumps(meta))
+    finally:
+        link.unlink(missing_ok=True)
+    (partial / OPENVINO_META).write_text(json.dumps({"max_context": context, "source": gguf.name}))
     try:
         partial.rename(target)  # atomic: a crash mid-save never leaves a half model in place
     except OSError:
         shutil.rmtree(partial, ignore_errors=True)  # another process converted it first
         if not (target / "openvino_model.xml").exists():
             raise
-
-
-def _write_f16_gguf(source: Path, target: Path) -> None:
-    """The same GGUF with every quantised tensor dequantised to f16 (metadata kept)."""
-    import numpy as np
-    from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter
-    from gguf.quants import dequantize
-
-    reader = GGUFReader(str(source))
-    writer = GGUFWriter(str(target), reader.fields["general.architecture"].contents())
-    for field in reader.fields.values():
-        # The writer adds the header fields and the architecture itself.
-        if field.name.startswith("GGUF.") or field.name == "general.architecture":
-            continue
-        value = field.contents()
-        if field.name == "general.file_type":
-            value = 1  # llama.cpp's MOSTLY_F16: GenAI picks its weight layout from it
-        vtype = field.types[0]
-        sub_type = field.types[-1] if vtype == GGUFValueType.ARRAY else None
-        writer.add_key_value(field.name, value, vtype, sub_type=sub_type)
-    for tensor in reader.tensors:
-        if tensor.tensor_type in (GGMLQuantizationType.F32, GGMLQuantizationType.F16):
-            writer.add_tensor(tensor.name, np.asarray(tensor.data))
-        else:
-            weights = dequantize(tensor.data, tensor.tensor_type)
-            writer.add_tensor(tensor.name, weights.astype(np.float16))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-
-
-def _compress_int8(directory: Path) -> None:
-    """Re-quantise the IR's weights in `directory` to int8, one scale per output channel."""
-    try:
-        import nncf
-    except ImportError as exc:
-        raise ModelUnavailable(
-            "Converting the model for LLM_ENGINE=openvino needs the nncf package: run "
-            "`make install`."
-        ) from exc
-    import openvino
-
-    xml = directory / "openvino_model.xml"
-    model = openvino.Core().read_model(str(xml))
-    # Data-free and deterministic: round-to-nearest with a symmetric scale per row. INT8_SYM
-    # rather than nncf's default INT8_ASYM: no zero point to subtract, and it decoded faster.
-    model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)
-    staged = directory / "int8"
-    openvino.save_model(model, str(staged / "openvino_model.xml"))
-    del model  # it maps the f16 .bin that is replaced next
-    for suffix in (".xml", ".bin"):
-        os.replace(staged / f"openvino_model{suffix}", directory / f"openvino_model{suffix}")
-    staged.rmdir()
 
 
 def embedding_model_dir() -> Path:

@@ -9,9 +9,9 @@ on this 2-core CPU it decoded 4-5x faster than the transformers loop on the same
 weights, and it brings what a shared service needs and the loop lacks: a paged KV cache with
 prefix caching (the system prompt, a course's instructions and a lesson's passages are computed
 once for everyone who asks about them) and dynamic split-fuse (a long prompt is prefilled in
-chunks between decoding steps instead of stalling every running stream). It reads an IR
-converted once from the packaged GGUF and cached under var/models/ (no torch in the serving
-process), its weights re-quantised to int8 per channel (`inference.model_files`).
+chunks between decoding steps instead of stalling every running stream). It loads the packaged
+GGUF's 4-bit weights as they are (no torch in the serving process) after a one-off conversion
+to OpenVINO IR cached under var/models/.
 
 One background thread owns the pipeline: it adds waiting requests, runs `step()` (which releases
 the GIL while the model computes), and hands each request's new text to its asyncio queue.
@@ -144,7 +144,7 @@ class OpenVINOEngine:
         if precision == "f32":
             # Exact arithmetic, as the transformers engine in float32 (tests compare them). The
             # defaults trade a little exactness for speed: bf16 matrix products where the CPU has
-            # them, an 8-bit KV cache, and activations quantised to int8 against the int8 weights.
+            # them, an 8-bit KV cache, and activations quantised to int8 against the 4-bit weights.
             properties["INFERENCE_PRECISION_HINT"] = "f32"
             properties["KV_CACHE_PRECISION"] = "f32"
             properties["DYNAMIC_QUANTIZATION_GROUP_SIZE"] = "0"

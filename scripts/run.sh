@@ -16,7 +16,7 @@ mkdir -p var/log
 
 $bin/python manage.py migrate --no-input -v0
 $bin/python manage.py collectstatic --no-input -v0
-$bin/python manage.py prepare_models   # converts the packaged model once (~2 min: int8 IR + the lab copy)
+$bin/python manage.py prepare_models   # converts the packaged model once (~1 min: IR + the lab copy)
 $bin/python manage.py load_demo       # also queues the demo lessons for indexing
 
 cat <<MSG

@@ -29,11 +29,10 @@ QUESTIONS = (
     "In one sentence: what does a teacher do?",
 )
 # Greedy text is not identical to the transformers engine's, even with OpenVINO in exact f32
-# (precision="f32"): both start from the GGUF's 4-bit weights, but OpenVINO's IR re-quantises
-# them to int8 with one scale per output channel (faster to decode; transformers dequantises to
-# float32 on load), and the small differences decide near-ties. Measured on QUESTIONS with the
-# earlier 4-bit IR: identical prompts, answers that agree for their first 0-7 tokens and then
-# take their own words; the int8 IR passes the same tolerance. The tolerance tested: the same
+# (precision="f32"): the two read the GGUF's 4-bit weights with different code (OpenVINO keeps
+# them 4-bit and decompresses in its kernels; transformers dequantises to float32 on load), and
+# the small differences decide near-ties. Measured on QUESTIONS: identical prompts, answers that
+# agree for the first 0-7 tokens and then take their own words. The tolerance tested: the same
 # prompt tokens, and an answer on the question from both (the words below), never noise.
 ON_TOPIC = {
     "What is a noun?": ("word", "name"),
@@ -271,24 +270,3 @@ def test_an_unknown_engine_is_named_in_the_error():
 def test_the_converted_model_records_its_source(settings):
     meta = Path(openvino_model_dir()) / model_files.OPENVINO_META
     assert model_files.GGUF_FILE in meta.read_text()
-
-
-def test_the_converted_model_has_int8_weights_with_one_scale_per_output_channel():
-    import openvino
-
-    model_dir = openvino_model_dir()
-    assert "int8 per-channel" in (model_dir / model_files.OPENVINO_META).read_text()
-    model = openvino.Core().read_model(str(model_dir / "openvino_model.xml"))
-    constants = [op for op in model.get_ops() if op.get_type_name() == "Constant"]
-    types = {op.get_element_type().get_type_name() for op in constants}
-    assert "u4" not in types, "no 4-bit groups left from the GGUF"
-    weights = [op for op in constants if op.get_element_type().get_type_name() == "i8"]
-    # 30 layers x 7 projections, and the embedding (tied to the output layer).
-    assert len(weights) == 30 * 7 + 1
-    for weight in weights:
-        rows = weight.get_output_shape(0)[0]
-        (convert,) = [i.get_node() for i in weight.output(0).get_target_inputs()]
-        (scale_by,) = [i.get_node() for i in convert.output(0).get_target_inputs()]
-        assert scale_by.get_type_name() == "Multiply"
-        scale = scale_by.input_value(1).get_node()
-        assert list(scale.get_output_shape(0)) == [rows, 1]

@@ -17,9 +17,8 @@ from inference.model_files import (
 class Command(BaseCommand):
     help = (
         "Make the packaged models ready: convert the SmolLM2 GGUF once into var/models (OpenVINO "
-        "IR with int8 weights for the default engine, ~1-2 min; the safetensors copy the LLM lab "
-        "and LLM_ENGINE=transformers read, ~25 s; instant after) and check the embedder is "
-        "installed."
+        "IR for the default engine, ~30 s; the safetensors copy the LLM lab and "
+        "LLM_ENGINE=transformers read, ~25 s; instant after) and check the embedder is installed."
     )
 
     def add_arguments(self, parser: Any) -> None:
