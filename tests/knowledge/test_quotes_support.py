@@ -150,3 +150,26 @@ def test_quotes_prefer_the_sentence_with_the_rare_words_of_the_question():
     assert "append" in best("Which list method adds an item at the end?")
     # "sorted" and "sort" are the same word to the overlap.
     assert "sorted(lst)" in best("What is the difference between sorting and sorted()?")
+
+
+RAISING = (
+    "Your own functions should refuse bad input loudly instead of returning a misleading "
+    "result. Use `raise` with an exception type and a helpful message:\n\n```python\n"
+    "if not numbers:\n    raise ValueError('average() needs at least one number')\n```\n\n"
+    "Callers can then catch the error."
+)
+EXERCISES = (
+    "1. How should a function refuse bad input?\n2. What does a traceback show?\n"
+    "3. Why is a silent wrong result worse than an error?"
+)
+
+
+def test_a_topic_sentence_brings_the_sentence_and_code_that_say_what_to_do():
+    quotes = quotes_select(
+        question="How should my function refuse bad input?",
+        chunks=[FakeChunk(EXERCISES, pk=2), FakeChunk(RAISING, pk=1)],
+    )
+    assert quotes[0].text.startswith("Your own functions should refuse bad input loudly")
+    assert "raise ValueError(" in quotes[0].text and quotes[0].text in RAISING
+    # The exercise restates the question word for word, but a question is never a quote.
+    assert not any(q.text.endswith("?") for q in quotes)
