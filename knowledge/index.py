@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import math
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from django.db.models import F
 
 from core.languages import family
 from knowledge.models import Chunk, KnowledgeBaseState
+from knowledge.sentences import is_question, split_sentences, stem
 
 DIMENSION = 384  # all-MiniLM-L6-v2 (English courses) and multilingual-e5-small (Chinese ones)
 IVF_PROBES = 16  # of √n lists; measured in bench/retrieval.py against the exact top 50
@@ -217,6 +219,8 @@ class LoadedCourseIndex:
     lexical: Any
     lexical_ids: np.ndarray
     language: str = "en"  # the course's: queries are tokenized and embedded for it
+    # Passages that mostly ask (exercises, "check your understanding"): search puts them last.
+    asking: frozenset[int] = frozenset()
 
 
 _cache: dict[int, LoadedCourseIndex] = {}
@@ -232,7 +236,13 @@ def tokenize_for_bm25(texts: list[str], language: str = "en") -> Any:
         return [words(text) for text in texts]
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    # Stemmed, so that a question's "quantising" finds a passage's "quantisation" and
+    # "estimates" finds "estimate": students rarely use the material's word form.
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words, show_progress=False)
+
+
+def _stem_words(words: list[str]) -> list[str]:
+    return [stem(word) for word in words]
 
 
 def query_terms(query: str, language: str = "en") -> list[str]:
@@ -249,6 +259,21 @@ def course_language(course_id: int) -> str:
 
     found = Course.objects.filter(pk=course_id).values_list("language", flat=True).first()
     return found or "en"
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def mostly_questions(text: str) -> bool:
+    """Whether at least half of the passage's sentences (two or more) are questions.
+
+    A list of exercises is worded like the student's own question, so both the embedder and
+    BM25 rank it first, yet it answers nothing: the section that explains comes next.
+    """
+    # "1." before a numbered item splits off as a "sentence" of its own: count only words.
+    sentences = [s.text for s in split_sentences(text) if not s.code and _LETTER.search(s.text)]
+    asked = sum(1 for sentence in sentences if is_question(sentence))
+    return asked >= 2 and asked * 2 >= len(sentences)
 
 
 def loaded_index(course_id: int) -> LoadedCourseIndex | None:
@@ -283,6 +308,7 @@ def loaded_index(course_id: int) -> LoadedCourseIndex | None:
             lexical=lexical,
             lexical_ids=np.array([r[0] for r in rows], dtype=np.int64),
             language=language,
+            asking=frozenset(chunk_id for chunk_id, _, text in rows if mostly_questions(text)),
         )
         _cache[course_id] = loaded
         return loaded

@@ -8,6 +8,7 @@ context, and the link of the lesson section or material page it comes from.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,14 @@ from typing import Protocol
 
 from core.languages import family
 from knowledge.search import query_vector
-from knowledge.sentences import passage_sentences, terms
+from knowledge.sentences import (
+    Span,
+    is_question,
+    passage_sentences,
+    split_sentences,
+    stem,
+    terms,
+)
 
 MAX_QUOTES = 3
 PER_PASSAGE = 2
@@ -30,6 +38,8 @@ SPREAD = 0.22  # quotes scoring this much below the best one are noise, not supp
 # "how do I" question is answered by the sentence naming the code to write, a "why" question by
 # the one giving the reason, a "what is" question by the one defining the term.
 KIND_BONUS = 0.08
+# A quote is extended with what it leads into (_with_what_it_introduces) up to this length.
+LEAD_IN_CHARS = 600
 
 _HOW = re.compile(
     r"^\s*(?:how\s+(?:do|can|could|should|would)\s+(?:i|you|we)|how\s+to|(?:which|what)\s+"
@@ -46,6 +56,24 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 _DEFINES = re.compile(r"\*\*[^*]+\*\*|\b(?:is|are|means|refers to|is called)\b", re.IGNORECASE)
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(term) for term in terms(text)}
+
+
+def _term_weights(wanted: set[str], sentences: list[set[str]]) -> dict[str, float]:
+    """Each question term weighted by how rare it is among the candidate sentences (inverse
+    document frequency over the retrieved passages): in a section about lists nearly every
+    sentence says "list", and only the one saying "append" answers "which list method adds an
+    item at the end". Terms no sentence has weigh nothing: they cannot tell sentences apart."""
+    count = len(sentences)
+    weights = {}
+    for term in wanted:
+        frequency = sum(1 for found in sentences if term in found)
+        if frequency:
+            weights[term] = math.log(1 + count / frequency)
+    return weights
 
 
 def _kind_bonus(question: str, sentence: str) -> float:
@@ -128,38 +156,60 @@ def quotes_select(
     `language` is the course's (its embedder and weights)."""
     if not chunks or not question.strip():
         return []
-    weights = WEIGHTS[family(language)]
+    weights_of = WEIGHTS[family(language)]
     per_chunk = passage_sentences([chunk.text for chunk in chunks], language)
     query = query_vector(question, language)
-    wanted = terms(question)
+    english = family(language) == "en"
+    stems = _stems if english else terms
+    wanted = stems(question)
+    found = [[stems(span.text) for span in spans] for spans, _ in per_chunk]
+    # Chinese keeps every question word at the same weight: its weights were calibrated so.
+    weights = (
+        _term_weights(wanted, [f for per_passage in found for f in per_passage])
+        if english
+        else dict.fromkeys(wanted, 1.0)
+    )
+    total = sum(weights.values())
     candidates: list[tuple[float, int, int]] = []
     for rank, (spans, vectors) in enumerate(per_chunk):
         if not spans:
             continue
         similarities = vectors @ query
         for index, span in enumerate(spans):
-            if len(span.text) < weights.min_chars or span.text.startswith("#"):
+            if len(span.text) < weights_of.min_chars or span.text.startswith("#"):
                 continue
-            overlap = len(wanted & terms(span.text)) / len(wanted) if wanted else 0.0
+            if is_question(span.text):
+                continue  # an exercise's question restates the student's, it answers nothing
+            overlap = (
+                sum(weights[t] for t in found[rank][index] if t in weights) / total
+                if total
+                else 0.0
+            )
             score = (
                 float(similarities[index])
-                + weights.overlap * overlap
+                + weights_of.overlap * overlap
                 + _kind_bonus(question, span.text)
-                - weights.rank_bonus * rank
+                - weights_of.rank_bonus * rank
             )
             candidates.append((score, rank, index))
     candidates.sort(reverse=True)
-    chosen: list[tuple[float, int, int]] = []
-    for candidate in candidates:
-        score, rank, _ = candidate
-        if len(chosen) == limit or (chosen and score < chosen[0][0] - weights.spread):
+    chosen: list[tuple[float, int, Span]] = []
+    for score, rank, index in candidates:
+        if len(chosen) == limit or (chosen and score < chosen[0][0] - weights_of.spread):
             break
-        if sum(1 for c in chosen if c[1] == rank) < PER_PASSAGE:
-            chosen.append(candidate)
+        if sum(1 for c in chosen if c[1] == rank) == PER_PASSAGE:
+            continue
+        text = chunks[rank].text
+        span = _with_what_it_introduces(text, per_chunk[rank][0][index])
+        if any(
+            (r == rank and s.start < span.end and span.start < s.end) or span.text in s.text
+            for _, r, s in chosen
+        ):
+            continue  # already on screen: inside a longer quote, or in the overlap of two passages
+        chosen.append((score, rank, span))
     quotes = []
-    for score, rank, index in chosen:
+    for score, rank, span in chosen:
         chunk = chunks[rank]
-        span = per_chunk[rank][0][index]
         before = chunk.text[max(0, span.start - CONTEXT_CHARS) : span.start]
         after = chunk.text[span.end : span.end + CONTEXT_CHARS]
         quotes.append(
@@ -176,3 +226,40 @@ def quotes_select(
             )
         )
     return quotes
+
+
+def _with_what_it_introduces(text: str, span: Span) -> Span:
+    """`span`, or `span` with what it leads into (verbatim, up to LEAD_IN_CHARS in all).
+
+    A paragraph's first sentence often only names the topic ("Your own functions should refuse
+    bad input loudly…") and the next one says what to do ("Use `raise`…"): it takes the next
+    sentence of its paragraph. A lead-in ending in ":" takes the block it introduces (a code
+    block, a list): alone it shows the student "like this:" and stops.
+    """
+    end = span.end
+    before = text[: span.start].rstrip(" \t")
+    if not before or before.endswith("\n"):  # the sentence opens its paragraph
+        following = next((s for s in split_sentences(text[end:]) if s.text), None)
+        if (
+            following is not None
+            and not following.code
+            and "\n" not in text[end : end + following.start]
+            and end + following.end - span.start <= LEAD_IN_CHARS
+        ):
+            end += following.end
+    if text[:end].rstrip("*_ ").endswith((":", "：")):
+        start = len(text[:end]) + len(text[end:]) - len(text[end:].lstrip())
+        if text.startswith("```", start):
+            close = text.find("```", start + 3)
+            block_end = close + 3 if close >= 0 else len(text)
+        else:
+            blank = _BLANK_LINE.search(text, start)
+            block_end = blank.start() if blank else len(text)
+        if block_end - span.start > LEAD_IN_CHARS:  # too long: its first lines
+            block_end = text.rfind("\n", start, span.start + LEAD_IN_CHARS)
+        if block_end > start:
+            end = block_end
+    return Span(span.start, end, text[span.start : end]) if end > span.end else span
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")

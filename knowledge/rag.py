@@ -21,7 +21,7 @@ from inference.engine import StreamStats
 from inference.llm import Priority, chat_stream, embed_texts
 from knowledge.models import Chunk
 from knowledge.quotes import Quote, quotes_select
-from knowledge.search import search
+from knowledge.search import best_similarity, search
 from knowledge.sentence_store import chunks_remember_sentences
 from knowledge.sentences import CACHE_PASSAGES, passage_sentences
 from knowledge.support import RELIABLE_SHARE, SentenceSupport, answer_check, support_share
@@ -87,7 +87,13 @@ def relevant_chunks(
     # threshold is the course's embedder's (search loaded the course with the rows).
     language = hits[0].chunk.course.language
     threshold = MIN_SIMILARITY_BY_FAMILY[family(language)]
-    relevant = [hit for hit in hits if hit.similarity >= threshold]
+    if best_similarity(course_id=course_id, query=question) < threshold:
+        return []
+    # The passage that makes the question relevant may have fallen out of the fused top few
+    # (a semantic match BM25 does not see); then the best of the fused ones make the context.
+    relevant = [hit for hit in hits if hit.similarity >= threshold] or [
+        hit for hit in hits if hit.dense_rank is not None
+    ]
     if prefer_lesson_id is not None:
         relevant.sort(key=lambda hit: hit.chunk.lesson_id != prefer_lesson_id)  # stable
     chunks = [hit.chunk for hit in relevant[:CONTEXT_PASSAGES]]

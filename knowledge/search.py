@@ -65,6 +65,15 @@ def query_vector(query: str, language: str = "en") -> np.ndarray:
     return vector
 
 
+def best_similarity(*, course_id: int, query: str) -> float:
+    """The cosine of the passage semantically closest to `query` (0 for an empty course)."""
+    loaded = loaded_index(course_id)
+    if loaded is None or loaded.dense.ntotal == 0 or not query.strip():
+        return 0.0
+    scores, ids = loaded.dense.search(query_vector(query, loaded.language)[None, :], 1)
+    return float(scores[0][0]) if ids[0][0] >= 0 else 0.0
+
+
 def search(
     *, course_id: int, query: str, k: int = 5, with_sentences: bool = False
 ) -> list[SearchHit]:
@@ -92,6 +101,10 @@ def search(
         for chunk_id, rank in ranks.items():
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
     best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+    # Passages that mostly ask (exercises) go after the others of the top k: they are worded
+    # like the student's question, so they rank first, yet answer nothing. They stay in the
+    # top k, so whether a question is about the course at all is decided as before.
+    best.sort(key=lambda chunk_id: chunk_id in loaded.asking)
     # Retrieval never crosses courses: the ids come from this course's index, and the rows are
     # fetched with the course as a filter too.
     deferred = ["vector"] if with_sentences else ["vector", "sentence_spans", "sentence_vectors"]

@@ -71,6 +71,23 @@ def _prose(text: str, start: int, end: int) -> list[Span]:
     return spans
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ed", "es", "ly", "e", "s")
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to match "sorted" with "sort", "estimates" with
+    "estimate" or "quantising" with "quantisation" (a stem keeps at least four letters)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def is_question(sentence: str) -> bool:
+    """Whether `sentence` asks rather than states (an exercise, a rhetorical question)."""
+    return sentence.rstrip().rstrip("*_\"')”’」』）").endswith(("?", "？"))
+
+
 _WORD = re.compile(r"[a-z0-9_]+")
 STOPWORDS = frozenset(
     """a an and are as at be been but by can could do does did for from has have how i if in

@@ -116,3 +116,60 @@ def test_key_terms_are_identifiers_numbers_and_names_not_ordinary_words():
     assert {"heapq", "collections", "deque", "3", "1991", "Guido"} <= found
     assert not {"Use", "the", "module", "2"} & found
     assert support_share([]) is None
+
+
+EMPTY_SET = (
+    "Sets hold each item once and have no order. Creating a set from a list drops the "
+    "duplicates, which is the quickest way to count distinct values. To make an empty set, "
+    "write:\n\n```python\nseen = set()\n```\n\nCurly braces alone make a dictionary instead."
+)
+
+
+def test_a_quote_that_introduces_code_brings_the_code_with_it():
+    quotes = quotes_select(
+        question="How do I make an empty set?", chunks=[FakeChunk(EMPTY_SET)], limit=1
+    )
+    assert quotes[0].text == "To make an empty set, write:\n\n```python\nseen = set()\n```"
+    assert quotes[0].text in EMPTY_SET  # still verbatim, and the context goes on after it
+    assert quotes[0].after.startswith("\n\nCurly braces")
+
+
+LIST_METHODS = (
+    "A list keeps its items in order, and a list can hold items of any type. You can change "
+    "a list after making it: a list is mutable. lst.append(x) adds x at the end of the list. "
+    "lst.insert(0, x) puts x in front of every item of the list. Sorting a list with "
+    "lst.sort() changes the list itself and returns None, while sorted(lst) returns a new "
+    "sorted list."
+)
+
+
+def test_quotes_prefer_the_sentence_with_the_rare_words_of_the_question():
+    def best(question: str) -> str:
+        return quotes_select(question=question, chunks=[FakeChunk(LIST_METHODS)], limit=1)[0].text
+
+    assert "append" in best("Which list method adds an item at the end?")
+    # "sorted" and "sort" are the same word to the overlap.
+    assert "sorted(lst)" in best("What is the difference between sorting and sorted()?")
+
+
+RAISING = (
+    "Your own functions should refuse bad input loudly instead of returning a misleading "
+    "result. Use `raise` with an exception type and a helpful message:\n\n```python\n"
+    "if not numbers:\n    raise ValueError('average() needs at least one number')\n```\n\n"
+    "Callers can then catch the error."
+)
+EXERCISES = (
+    "1. How should a function refuse bad input?\n2. What does a traceback show?\n"
+    "3. Why is a silent wrong result worse than an error?"
+)
+
+
+def test_a_topic_sentence_brings_the_sentence_and_code_that_say_what_to_do():
+    quotes = quotes_select(
+        question="How should my function refuse bad input?",
+        chunks=[FakeChunk(EXERCISES, pk=2), FakeChunk(RAISING, pk=1)],
+    )
+    assert quotes[0].text.startswith("Your own functions should refuse bad input loudly")
+    assert "raise ValueError(" in quotes[0].text and quotes[0].text in RAISING
+    # The exercise restates the question word for word, but a question is never a quote.
+    assert not any(q.text.endswith("?") for q in quotes)
