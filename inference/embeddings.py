@@ -104,6 +104,42 @@ def _threads(count: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+class _RecentVectors:
+    """Vectors of texts embedded lately, least recently used dropped first; thread-safe.
+
+    A lesson saved again re-embeds mostly unchanged passages, and quotes and checks embed the
+    same sentences again: a hit costs a dictionary look-up instead of a forward pass.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._vectors: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def found(self, keys: list[Any]) -> dict[Any, np.ndarray]:
+        with self._lock:
+            hits = {}
+            for key in keys:
+                if key in self._vectors:
+                    self._vectors.move_to_end(key)
+                    hits[key] = self._vectors[key]
+            return hits
+
+    def keep(self, keys: list[Any], vectors: np.ndarray) -> None:
+        with self._lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                vector = vector.copy()
+                vector.setflags(write=False)
+                self._vectors[key] = vector
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+
+
+# ~16k texts of 384 float32: 25 MB, a few courses' passages and sentences.
+MINILM_CACHE_TEXTS = 16384
+_minilm_cache = _RecentVectors(MINILM_CACHE_TEXTS)
+
+
 def embedding_dimension() -> int:
     return int(_embedder().get_sentence_embedding_dimension())
 
@@ -129,19 +165,24 @@ def embed_texts(
         return _embed_multilingual(texts, batch_size=batch_size, query=kind == "query")
     if not texts:
         return np.zeros((0, embedding_dimension()), dtype=np.float32)
-    model = _embedder()
-    with _threads(settings.EMBEDDING_THREADS):
-        vectors = model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-    vectors = np.asarray(vectors, dtype=np.float32)
-    # Re-normalise after the cast: bf16 rounding leaves norms a hair off 1.
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return np.ascontiguousarray(vectors)
+    found = _minilm_cache.found(texts)
+    missing = [text for text in dict.fromkeys(texts) if text not in found]
+    if missing:
+        model = _embedder()
+        with _threads(settings.EMBEDDING_THREADS):
+            vectors = model.encode(
+                missing,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Re-normalise after the cast: bf16 rounding leaves norms a hair off 1.
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        _minilm_cache.keep(missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
+    return np.ascontiguousarray(np.vstack([found[text] for text in texts]), dtype=np.float32)
 
 
 def embed_multilingual(texts: list[str]) -> np.ndarray:
@@ -150,12 +191,11 @@ def embed_multilingual(texts: list[str]) -> np.ndarray:
     return _embed_multilingual(texts, batch_size=64, query=False)
 
 
-# Vectors of texts embedded lately, by (kind, text): a lesson saved again re-embeds mostly
-# unchanged passages, and quotes and checks embed the same sentences again. The C engine costs
-# ~2 ms of CPU per token here (a 350-character passage: ~0.4 s), so a hit matters.
+# By (kind, text): the C engine costs ~2 ms of CPU per token here (a 350-character passage:
+# ~0.4 s), so a hit matters even more than for MiniLM.
 E5_CACHE_TEXTS = 8192
 E5_CALL_TEXTS = 8
-_e5_cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+_e5_cache = _RecentVectors(E5_CACHE_TEXTS)
 
 
 @contextmanager
@@ -184,12 +224,9 @@ def _embed_multilingual(texts: list[str], *, batch_size: int, query: bool) -> np
     if not texts:
         return np.zeros((0, E5_DIMENSION), dtype=np.float32)
     model = _multilingual()
-    found: dict[str, np.ndarray] = {}
-    with _e5_lock:
-        for text in texts:
-            if (query, text) in _e5_cache:
-                _e5_cache.move_to_end((query, text))
-                found[text] = _e5_cache[(query, text)]
+    found = {
+        text: vector for (_, text), vector in _e5_cache.found([(query, t) for t in texts]).items()
+    }
     missing = list(dict.fromkeys(t for t in texts if t not in found))
     # Small calls: the lock is held for one call, and a student's question should not wait
     # seconds behind a warm-up embedding a whole course's sentences.
@@ -203,10 +240,6 @@ def _embed_multilingual(texts: list[str], *, batch_size: int, query: bool) -> np
                 len(batch), E5_DIMENSION
             )
         vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        with _e5_lock:
-            for text, vector in zip(batch, vectors, strict=True):
-                vector.setflags(write=False)
-                found[text] = _e5_cache[(query, text)] = vector
-            while len(_e5_cache) > E5_CACHE_TEXTS:
-                _e5_cache.popitem(last=False)
+        _e5_cache.keep([(query, text) for text in batch], vectors)
+        found.update(zip(batch, vectors, strict=True))
     return np.ascontiguousarray(np.vstack([found[t] for t in texts]))
