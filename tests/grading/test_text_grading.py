@@ -51,6 +51,10 @@ def _grade(answer: str, *, question=QUESTION, reference=REFERENCE, rubric=RUBRIC
     return evidence_grade(question=question, answer=answer, reference=reference, rubric=rubric)
 
 
+def _alias_grade(answer: str):
+    return _grade(answer, question=ALIAS_QUESTION, reference=ALIAS_REFERENCE, rubric=ALIAS_RUBRIC)
+
+
 def test_a_correct_answer_in_other_words_earns_the_criteria_with_its_sentences_as_evidence():
     grade = _grade(
         "You can modify a list after making it, e.g. append to it. A tuple, however, is fixed "
@@ -82,17 +86,9 @@ def test_a_fluent_misconception_is_contradicted_not_rewarded():
 
 
 def test_values_that_disagree_with_the_fact_contradict_it():
-    wrong = evidence_grade(
-        question=ALIAS_QUESTION,
-        answer="It prints [1, 2, 3], because b = a creates a new list for b.",
-        reference=ALIAS_REFERENCE,
-        rubric=ALIAS_RUBRIC,
-    )
-    right = evidence_grade(
-        question=ALIAS_QUESTION,
-        answer="The output is [1, 2, 3, 4]: a and b name one and the same list, nothing is copied.",
-        reference=ALIAS_REFERENCE,
-        rubric=ALIAS_RUBRIC,
+    wrong = _alias_grade("It prints [1, 2, 3], because b = a creates a new list for b.")
+    right = _alias_grade(
+        "The output is [1, 2, 3, 4]: a and b name one and the same list, nothing is copied."
     )
     prediction = wrong.criteria[0].evidence[0]
     assert prediction.verdict == "contradicted" and "[1,2,3]" in prediction.why
@@ -172,19 +168,11 @@ def test_a_reference_clause_about_another_subject_is_not_drafted_as_a_fact():
 
 
 def test_an_answer_in_another_language_is_read_by_the_multilingual_model():
-    right = evidence_grade(
-        question=ALIAS_QUESTION,
-        answer="Il affiche [1, 2, 3, 4]. b = a ne copie pas la liste : a et b désignent la même "
-        "liste, donc l'ajout fait par b se voit dans a.",
-        reference=ALIAS_REFERENCE,
-        rubric=ALIAS_RUBRIC,
+    right = _alias_grade(
+        "Il affiche [1, 2, 3, 4]. b = a ne copie pas la liste : a et b désignent la même "
+        "liste, donc l'ajout fait par b se voit dans a."
     )
-    wrong = evidence_grade(
-        question=ALIAS_QUESTION,
-        answer="Il affiche [1, 2, 3], parce que Python fait une autre liste pour b.",
-        reference=ALIAS_REFERENCE,
-        rubric=ALIAS_RUBRIC,
-    )
+    wrong = _alias_grade("Il affiche [1, 2, 3], parce que Python fait une autre liste pour b.")
     assert right.foreign and "foreign" in right.flags
     assert right.fraction >= 0.6
     assert wrong.criteria[0].contradicted and wrong.fraction <= 0.3
