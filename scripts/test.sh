@@ -30,8 +30,32 @@ SECOND_PASS_ONLY=(
   --ignore=tests/platform/test_browser_grading.py --ignore=tests/platform/test_browser_materials.py
   --ignore=tests/platform/test_browser_path.py --ignore=tests/platform/test_browser_playground.py
 )
+# With PostgreSQL and Redis there, the first pass runs what is either independent of the
+# configuration (the sandbox, the models and embedders, the lab, the catalogue, the Chinese
+# pages, `make run`: first pass only) or about the embedded defaults themselves (the SQLite
+# broker and the file outbox under real workers and sockets, the platform's pages and journeys:
+# both passes). The rest — views, APIs and services over the ORM — runs once, on the production
+# database. Paths given on the command line run as given, in both passes.
+FIRST_PASS_PATHS=(
+  tests/sandbox tests/inference tests/lab tests/i18n tests/core tests/notifications tests/platform
+  tests/*/test_*real_model.py tests/*/test_*chinese*.py tests/*/test_*socket*.py
+  tests/grading/test_worker_*.py
+)
+paths_given=false
+option_value=false
+for arg in "${PYTEST_ARGS[@]}"; do
+  if $option_value; then option_value=false; continue; fi
+  case $arg in
+    -k | -m | -p | -o | --ignore | --deselect) option_value=true ;;
+    -*) ;;
+    *) if [ -e "${arg%%::*}" ]; then paths_given=true; fi ;;
+  esac
+done
 FIRST_PASS_ARGS=("${PYTEST_ARGS[@]}")
-if $services; then FIRST_PASS_ARGS=("${SECOND_PASS_ONLY[@]}" "${PYTEST_ARGS[@]}"); fi
+if $services; then
+  FIRST_PASS_ARGS=("${SECOND_PASS_ONLY[@]}" "${PYTEST_ARGS[@]}")
+  if ! $paths_given; then FIRST_PASS_ARGS+=("${FIRST_PASS_PATHS[@]}"); fi
+fi
 ALL_ARGS=("${PYTEST_ARGS[@]}")
 PYTEST_ARGS=("${FIRST_PASS_ARGS[@]}")
 run_suite "SQLite, in-memory channel layer, SQLite broker" \
