@@ -180,10 +180,48 @@ def lesson_ingest(*, lesson_id: int) -> int:
     except ParseError:
         sections = []  # an empty lesson: its old chunks go, no new ones come
     passages = chunk_sections(sections)
-    vectors = _embed_passages(passages, language=lesson.course.language)
+    stored = _stored_embeddings(lesson)
+    changed = [p for p in passages if _key(p) not in stored]
+    fresh = dict(
+        zip(
+            [_key(p) for p in changed],
+            _embed_passages(changed, language=lesson.course.language),
+            strict=True,
+        )
+    )
+    vectors = [stored.get(_key(p)) or fresh[_key(p)] for p in passages]
     return _replace_chunks(
         course_id=lesson.course_id, material=None, lesson=lesson, passages=passages, vectors=vectors
     )
+
+
+def _key(passage: Passage) -> tuple[str, str]:
+    return passage.heading[:300], passage.text  # as stored: Chunk.heading holds 300 characters
+
+
+def _stored_embeddings(lesson: Lesson) -> dict[tuple[str, str], Embedded]:
+    """The embeddings the lesson's current passages were stored with, by heading and text.
+
+    A lesson saved again, or loaded again by `load_demo` at every `make run`, embeds only the
+    passages that changed, whichever process indexes it (the embedder's own cache lives in one
+    process: a fresh worker re-embedded all 37 demo lessons, ~5 minutes of CPU on an AVX2-only
+    machine). A passage whose sentences were never stored is embedded again. After a change of
+    the course's language the stored vectors are the old embedder's; `course_reembed`, queued by
+    that change, embeds every passage again whichever of the two tasks runs first.
+    """
+    found = {}
+    for chunk in Chunk.objects.filter(lesson=lesson).only(
+        "heading", "text", "vector", "sentence_spans", "sentence_vectors"
+    ):
+        vector, sentences = bytes(chunk.vector), bytes(chunk.sentence_vectors)
+        spans = chunk.sentence_spans
+        width = DIMENSION * np.dtype(np.float32).itemsize
+        if len(vector) != width or len(sentences) != len(spans) * width:
+            continue
+        if not spans and any(not s.code for s in split_sentences(chunk.text)):
+            continue
+        found[(chunk.heading, chunk.text)] = Embedded(vector, spans, sentences)
+    return found
 
 
 def material_remove_chunks(*, material: Material) -> None:

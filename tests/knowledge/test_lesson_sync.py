@@ -69,3 +69,44 @@ def test_deleting_a_course_with_indexed_lessons_works(
     with django_capture_on_commit_callbacks(execute=True):
         course.delete()
     assert not Chunk.objects.exists()
+
+
+def test_a_lesson_saved_again_embeds_only_its_changed_passages_in_a_fresh_process(
+    kb_dirs, course, django_capture_on_commit_callbacks, monkeypatch
+):
+    from inference import embeddings
+    from knowledge import ingest
+
+    lesson = course.lessons.get(slug="values")
+    kept = "## Mixing\nValues are averaged with the attention weights. Each query gets its own mix."
+
+    def save(body: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.lesson_update(
+                lesson=lesson, module=lesson.module, title=lesson.title, slug=lesson.slug, body=body
+            )
+
+    save(f"{kept}\n\n## Heads\nEvery head mixes the values differently.")
+    before = {c.heading: c for c in Chunk.objects.filter(lesson=lesson)}
+    assert set(before) == {"Mixing", "Heads"}
+
+    # What a worker started afresh (a new `make run`) knows: nothing in the embedder's cache.
+    monkeypatch.setattr(embeddings, "_minilm_cache", embeddings._RecentVectors(1024))
+    embed = ingest.embed_texts
+    asked: list[str] = []
+
+    def counting(texts: list[str], **options: Any):
+        asked.extend(texts)
+        return embed(texts, **options)
+
+    monkeypatch.setattr(ingest, "embed_texts", counting)
+    save(f"{kept}\n\n## Heads\nEach head attends to other positions.")
+
+    after = {c.heading: c for c in Chunk.objects.filter(lesson=lesson)}
+    assert asked and all("Mixing" not in text and "own mix" not in text for text in asked)
+    assert any("other positions" in text for text in asked)
+    assert bytes(after["Mixing"].vector) == bytes(before["Mixing"].vector)
+    assert bytes(after["Mixing"].sentence_vectors) == bytes(before["Mixing"].sentence_vectors)
+    assert after["Mixing"].sentence_spans == before["Mixing"].sentence_spans
+    assert bytes(after["Heads"].vector) != bytes(before["Heads"].vector)
+    assert index_ids(course.pk) == {c.pk for c in after.values()}
