@@ -204,18 +204,18 @@ def _stored_embeddings(lesson: Lesson) -> dict[tuple[str, str], Embedded]:
 
     A lesson saved again, or loaded again by `load_demo` at every `make run`, embeds only the
     passages that changed, whichever process indexes it (the embedder's own cache lives in one
-    process: a fresh worker re-embedded all 37 demo lessons, ~5 minutes of CPU on an AVX2-only
-    machine). A passage whose sentences were never stored is embedded again. After a change of
-    the course's language the stored vectors are the old embedder's; `course_reembed`, queued by
-    that change, embeds every passage again whichever of the two tasks runs first.
+    process: a fresh worker re-embedded all 37 demo lessons, 216 s on an AVX2-only machine). A
+    passage whose sentences were never stored is embedded again. After a change of the course's
+    language the stored vectors are the old embedder's; `course_reembed`, queued by that change,
+    embeds every passage again whichever of the two tasks runs first.
     """
+    width = DIMENSION * np.dtype(np.float32).itemsize  # bytes of one stored vector
     found = {}
     for chunk in Chunk.objects.filter(lesson=lesson).only(
         "heading", "text", "vector", "sentence_spans", "sentence_vectors"
     ):
         vector, sentences = bytes(chunk.vector), bytes(chunk.sentence_vectors)
         spans = chunk.sentence_spans
-        width = DIMENSION * np.dtype(np.float32).itemsize
         if len(vector) != width or len(sentences) != len(spans) * width:
             continue
         if not spans and any(not s.code for s in split_sentences(chunk.text)):
