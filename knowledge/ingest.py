@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 # the embedder together, longest first, so each batch holds texts of about the same length and
 # little of it is padding.
 EMBED_GROUP = 256
+# Cosine of a text's stored vector and a new one from the same embedder: 1 up to rounding (bf16
+# on one CPU, float32 on another); another model's vector for it is far lower.
+SAME_EMBEDDER = 0.99
 MAX_ATTEMPTS = 2
 
 
@@ -36,6 +39,11 @@ class Embedded:
     vector: bytes
     sentence_spans: list[list[int]]
     sentence_vectors: bytes
+
+
+def _passage_text(passage: Passage) -> str:
+    """What a passage's vector embeds: its heading, then its text."""
+    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
 def _embed_passages(
@@ -55,8 +63,7 @@ def _embed_passages(
     # one too (the overlap).
     texts = list(
         dict.fromkeys(
-            [f"{p.heading}\n{p.text}" if p.heading else p.text for p in passages]
-            + [s.text for spans in sentences for s in spans]
+            [_passage_text(p) for p in passages] + [s.text for spans in sentences for s in spans]
         )
     )
     row_of = {text: row for row, text in enumerate(texts)}
@@ -69,7 +76,7 @@ def _embed_passages(
             on_progress(min(1.0, (start + len(group)) / len(order)))
     embedded = []
     for passage, spans in zip(passages, sentences, strict=True):
-        passage_text = f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
+        passage_text = _passage_text(passage)
         offsets, blob = sentences_pack(spans, vectors[[row_of[s.text] for s in spans]])
         embedded.append(Embedded(vectors[row_of[passage_text]].tobytes(), offsets, blob))
     return embedded
@@ -180,7 +187,7 @@ def lesson_ingest(*, lesson_id: int) -> int:
     except ParseError:
         sections = []  # an empty lesson: its old chunks go, no new ones come
     passages = chunk_sections(sections)
-    stored = _stored_embeddings(lesson)
+    stored = _stored_embeddings(lesson, passages)
     changed = [p for p in passages if _key(p) not in stored]
     fresh = dict(
         zip(
@@ -199,15 +206,15 @@ def _key(passage: Passage) -> tuple[str, str]:
     return passage.heading[:300], passage.text  # as stored: Chunk.heading holds 300 characters
 
 
-def _stored_embeddings(lesson: Lesson) -> dict[tuple[str, str], Embedded]:
-    """The embeddings the lesson's current passages were stored with, by heading and text.
+def _stored_embeddings(lesson: Lesson, passages: list[Passage]) -> dict[tuple[str, str], Embedded]:
+    """The embeddings of the lesson's passages as they were stored, by heading and text.
 
     A lesson saved again, or loaded again by `load_demo` at every `make run`, embeds only the
     passages that changed, whichever process indexes it (the embedder's own cache lives in one
     process: a fresh worker re-embedded all 37 demo lessons, 216 s on an AVX2-only machine). A
-    passage whose sentences were never stored is embedded again. After a change of the course's
-    language the stored vectors are the old embedder's; `course_reembed`, queued by that change,
-    embeds every passage again whichever of the two tasks runs first.
+    passage whose sentences were never stored is embedded again, and nothing is reused when one
+    reused passage, embedded again as a probe, no longer gets its stored vector: the course's
+    language (so its embedder) or the packaged model changed since.
     """
     width = DIMENSION * np.dtype(np.float32).itemsize  # bytes of one stored vector
     found = {}
@@ -221,6 +228,11 @@ def _stored_embeddings(lesson: Lesson) -> dict[tuple[str, str], Embedded]:
         if not spans and any(not s.code for s in split_sentences(chunk.text)):
             continue
         found[(chunk.heading, chunk.text)] = Embedded(vector, spans, sentences)
+    probe = next((p for p in passages if _key(p) in found), None)
+    if probe is not None:
+        now = embed_texts([_passage_text(probe)], language=lesson.course.language)[0]
+        if float(now @ np.frombuffer(found[_key(probe)].vector, dtype=np.float32)) < SAME_EMBEDDER:
+            return {}
     return found
 
 
