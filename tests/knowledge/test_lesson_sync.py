@@ -7,6 +7,7 @@ Uses the real packaged embedder.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses import services
-from courses.models import Course
+from courses.models import Course, Lesson
 from knowledge.index import index_ids
 from knowledge.models import Chunk
 
@@ -71,6 +72,18 @@ def test_deleting_a_course_with_indexed_lessons_works(
     assert not Chunk.objects.exists()
 
 
+def _saver(lesson: Lesson, capture: Any) -> Callable[[str], None]:
+    """Saves the lesson's body as the teacher's edit does, its re-indexing run at commit."""
+
+    def save(body: str) -> None:
+        with capture(execute=True):
+            services.lesson_update(
+                lesson=lesson, module=lesson.module, title=lesson.title, slug=lesson.slug, body=body
+            )
+
+    return save
+
+
 def test_a_lesson_saved_again_embeds_only_its_changed_passages_in_a_fresh_process(
     kb_dirs, course, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -79,12 +92,7 @@ def test_a_lesson_saved_again_embeds_only_its_changed_passages_in_a_fresh_proces
 
     lesson = course.lessons.get(slug="values")
     kept = "## Mixing\nValues are averaged with the attention weights. Each query gets its own mix."
-
-    def save(body: str) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.lesson_update(
-                lesson=lesson, module=lesson.module, title=lesson.title, slug=lesson.slug, body=body
-            )
+    save = _saver(lesson, django_capture_on_commit_callbacks)
 
     save(f"{kept}\n\n## Heads\nEvery head mixes the values differently.")
     before = {c.heading: c for c in Chunk.objects.filter(lesson=lesson)}
@@ -121,12 +129,7 @@ def test_stored_vectors_of_another_embedder_are_not_reused(
 
     lesson = course.lessons.get(slug="values")
     body = "## Mixing\nValues are averaged with the attention weights. Each query gets its own mix."
-
-    def save(text: str) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.lesson_update(
-                lesson=lesson, module=lesson.module, title=lesson.title, slug=lesson.slug, body=text
-            )
+    save = _saver(lesson, django_capture_on_commit_callbacks)
 
     save(body)
     right = bytes(Chunk.objects.get(lesson=lesson).vector)
