@@ -30,6 +30,7 @@ EMBED_GROUP = 256
 # on one CPU, float32 on another); another model's vector for it is far lower.
 SAME_EMBEDDER = 0.99
 MAX_ATTEMPTS = 2
+HEADING_CHARS = Chunk._meta.get_field("heading").max_length
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _replace_chunks(
                     course_id=course_id,
                     ordinal=i,
                     text=p.text,
-                    heading=p.heading[:300],
+                    heading=p.heading[:HEADING_CHARS],
                     page=p.page,
                     vector=v.vector,
                     sentence_spans=v.sentence_spans,
@@ -187,34 +188,32 @@ def lesson_ingest(*, lesson_id: int) -> int:
     except ParseError:
         sections = []  # an empty lesson: its old chunks go, no new ones come
     passages = chunk_sections(sections)
-    stored = _stored_embeddings(lesson, passages)
-    changed = [p for p in passages if _key(p) not in stored]
-    fresh = dict(
-        zip(
-            [_key(p) for p in changed],
-            _embed_passages(changed, language=lesson.course.language),
-            strict=True,
+    stored = _stored_embeddings(lesson)
+    if not _same_embedder(stored, passages, language=lesson.course.language):
+        stored = {}
+    # In the passages' order: the fresh vectors come back in the order they were asked for.
+    fresh = iter(
+        _embed_passages(
+            [p for p in passages if _key(p) not in stored], language=lesson.course.language
         )
     )
-    vectors = [stored.get(_key(p)) or fresh[_key(p)] for p in passages]
+    vectors = [stored[_key(p)] if _key(p) in stored else next(fresh) for p in passages]
     return _replace_chunks(
         course_id=lesson.course_id, material=None, lesson=lesson, passages=passages, vectors=vectors
     )
 
 
 def _key(passage: Passage) -> tuple[str, str]:
-    return passage.heading[:300], passage.text  # as stored: Chunk.heading holds 300 characters
+    return passage.heading[:HEADING_CHARS], passage.text  # as a chunk stores them
 
 
-def _stored_embeddings(lesson: Lesson, passages: list[Passage]) -> dict[tuple[str, str], Embedded]:
+def _stored_embeddings(lesson: Lesson) -> dict[tuple[str, str], Embedded]:
     """The embeddings of the lesson's passages as they were stored, by heading and text.
 
     A lesson saved again, or loaded again by `load_demo` at every `make run`, embeds only the
     passages that changed, whichever process indexes it (the embedder's own cache lives in one
     process: a fresh worker re-embedded all 37 demo lessons, 216 s on an AVX2-only machine). A
-    passage whose sentences were never stored is embedded again, and nothing is reused when one
-    reused passage, embedded again as a probe, no longer gets its stored vector: the course's
-    language (so its embedder) or the packaged model changed since.
+    passage whose sentences were never stored is embedded again.
     """
     width = DIMENSION * np.dtype(np.float32).itemsize  # bytes of one stored vector
     found = {}
@@ -228,12 +227,20 @@ def _stored_embeddings(lesson: Lesson, passages: list[Passage]) -> dict[tuple[st
         if not spans and any(not s.code for s in split_sentences(chunk.text)):
             continue
         found[(chunk.heading, chunk.text)] = Embedded(vector, spans, sentences)
-    probe = next((p for p in passages if _key(p) in found), None)
-    if probe is not None:
-        now = embed_texts([_passage_text(probe)], language=lesson.course.language)[0]
-        if float(now @ np.frombuffer(found[_key(probe)].vector, dtype=np.float32)) < SAME_EMBEDDER:
-            return {}
     return found
+
+
+def _same_embedder(
+    stored: dict[tuple[str, str], Embedded], passages: list[Passage], *, language: str
+) -> bool:
+    """Whether the stored vectors are this embedder's: one reused passage, embedded again as a
+    probe, still gets its stored vector. Not after the course's language (so its embedder) or
+    the packaged model changed."""
+    probe = next((p for p in passages if _key(p) in stored), None)
+    if probe is None:
+        return True
+    now = embed_texts([_passage_text(probe)], language=language)[0]
+    return float(now @ np.frombuffer(stored[_key(probe)].vector, dtype=np.float32)) >= SAME_EMBEDDER
 
 
 def material_remove_chunks(*, material: Material) -> None:
