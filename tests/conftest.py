@@ -86,6 +86,22 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def one_clock_minute(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Pins the per-minute rate counters' clock 10 s into a minute.
+
+    The counters reset when the clock minute turns; a test that makes its calls across that
+    turn would see its count start again and fail about one run in thirty.
+    """
+    import types
+
+    from core import ratelimit
+
+    pinned = (time.time() // 60) * 60 + 10
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: pinned))
+    return pinned
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     # LocaleMiddleware activates a request's language in the thread and leaves it there (the

@@ -74,7 +74,7 @@ def test_a_prompt_over_the_token_limit_is_refused(student, lab_double, settings)
     assert response.json()["code"] == "too_long"
 
 
-def test_the_rate_limit_is_a_429(student, lab_double, settings):
+def test_the_rate_limit_is_a_429(student, lab_double, settings, one_clock_minute):
     settings.LAB_CALLS_PER_MINUTE = 1
     client = api_client_for(student)
     assert client.post("/api/lab/tokenizer/", {"text": "a"}, format="json").status_code == 200

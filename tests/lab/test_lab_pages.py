@@ -184,7 +184,7 @@ def test_speed_is_measured_on_post_at_most_once_per_cool_down(signed_in, lab_dou
     assert "One speed measurement per 30 s" in again.content.decode()
 
 
-def test_calls_over_the_rate_are_refused(signed_in, lab_double, settings):
+def test_calls_over_the_rate_are_refused(signed_in, lab_double, settings, one_clock_minute):
     settings.LAB_CALLS_PER_MINUTE = 2
     for _ in range(2):
         assert signed_in.get(reverse("lab:tokenizer"), {"text": "hi"}).status_code == 200

@@ -142,7 +142,9 @@ def test_another_courses_assignment_is_a_404_in_the_playground(client, student, 
     )
 
 
-def test_runs_per_minute_are_limited_per_student(student, other_student, settings):
+def test_runs_per_minute_are_limited_per_student(
+    student, other_student, settings, one_clock_minute
+):
     settings.PLAYGROUND_RUNS_PER_MINUTE = 2
     api = api_client_for(student)
     run = {"code": "print(1)"}
@@ -157,7 +159,7 @@ def test_runs_per_minute_are_limited_per_student(student, other_student, setting
     assert other.status_code == 200
 
 
-def test_the_page_says_when_the_run_limit_is_reached(client, student, settings):
+def test_the_page_says_when_the_run_limit_is_reached(client, student, settings, one_clock_minute):
     settings.PLAYGROUND_RUNS_PER_MINUTE = 1
     client.force_login(student)
     client.post(reverse("playground:index"), {"code": "print(1)\n", "stdin": ""})

@@ -301,7 +301,9 @@ async def test_concurrent_runs_are_limited_per_student_across_socket_and_api(stu
     await socket.disconnect()
 
 
-async def test_the_socket_refuses_runs_over_the_rate_with_an_error_frame(student, settings):
+async def test_the_socket_refuses_runs_over_the_rate_with_an_error_frame(
+    student, settings, one_clock_minute
+):
     settings.PLAYGROUND_RUNS_PER_MINUTE = 1
     socket = await connected(student)
     await socket.send_json_to({"type": "run", "code": "print(1)\n"})
