@@ -230,6 +230,38 @@ def kb_dirs(settings, tmp_path):
     forget_loaded_indexes()
 
 
+@pytest.fixture(scope="module")
+def demo_once(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[str]:
+    """`load_demo` run once for a module, in a transaction rolled back when the module ends; its
+    output. (~6 s on PostgreSQL: once per module instead of once per test.)
+
+    Each test runs in a savepoint inside that transaction (pytest-django's `db`), so what one
+    test changes is gone before the next. Every later test of the module sees the demo, asked
+    for or not: a test that needs an empty database goes in a module without this fixture. The
+    uploads go to a temporary knowledge base; ingestion is queued on commit, never reached here.
+    """
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    from knowledge.index import forget_loaded_indexes
+
+    base = tmp_path_factory.mktemp("demo")
+    kb = {"KB_DIR": str(base / "kb"), "MEDIA_ROOT": str(base / "media")}
+    with django_db_blocker.unblock(), override_settings(DEBUG=True, **kb):
+        forget_loaded_indexes()
+        with transaction.atomic():
+            out = io.StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+            transaction.set_rollback(True)
+        forget_loaded_indexes()
+
+
 @pytest.fixture
 def scripted():
     """The named model double (tests/inference/doubles.py) as the generation backend."""

@@ -38,11 +38,8 @@ LAB_FENCE = re.compile(r"^```lab ", re.MULTILINE)
 
 
 @pytest.fixture
-def demo(settings, kb_dirs) -> str:  # kb_dirs: the uploads go to a temporary directory
-    settings.DEBUG = True
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def demo(demo_once: str, db: None) -> str:
+    return demo_once
 
 
 def _counts() -> dict[str, int]:

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_assignments(settings) -> list[Assignment]:
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
+def demo_assignments(demo_once: str, db: None) -> list[Assignment]:
     return list(Assignment.objects.filter(course__slug="python-basics"))
 
 

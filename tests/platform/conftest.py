@@ -9,6 +9,19 @@ import pytest
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from courses.models import Course
+from courses.services import lesson_reindex
+
+# The lessons of the demo course "llm-how-they-work" that the tutor journeys ask about (the KV
+# cache, batching, quantisation), with two neighbours for retrieval to choose between. Embedding
+# all 16 lessons took ~90 s of each pass. That `load_demo` queues every lesson is tested in
+# tests/courses/test_demo_zh.py, and that a queued lesson reaches the index in
+# tests/knowledge/test_lesson_sync.py.
+TUTOR_LESSONS = (
+    "making-inference-fast",
+    "decoding-and-sampling",
+    "retrieval-augmented-generation-and-tools",
+)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -58,3 +71,11 @@ def wait_for_socket(page, selector: str) -> None:
         " return socket?.readyState === 1; }",
         arg=selector,
     )
+
+
+def tutor_lessons_index(course: Course) -> None:
+    """Index TUTOR_LESSONS of `course` as `load_demo` does (eager Celery in tests)."""
+    lessons = list(course.lessons.filter(slug__in=TUTOR_LESSONS))
+    assert len(lessons) == len(TUTOR_LESSONS), "a tutor lesson of the demo course was renamed"
+    for lesson in lessons:
+        lesson_reindex(lesson=lesson)

@@ -15,9 +15,14 @@ from playwright.sync_api import expect
 from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from courses.models import Course
-from courses.services import course_reindex_lessons, enrollment_create
+from courses.services import enrollment_create
 from learning.demo import demo_concepts_load, demo_history_load
-from tests.platform.conftest import BROWSER_MARKS, TUTOR_SOCKET, wait_for_socket
+from tests.platform.conftest import (
+    BROWSER_MARKS,
+    TUTOR_SOCKET,
+    tutor_lessons_index,
+    wait_for_socket,
+)
 
 pytestmark = [*BROWSER_MARKS]
 MODEL_TIMEOUT = 180_000
@@ -31,7 +36,7 @@ def chinese_site(monkeypatch, transactional_db, asgi_server, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     llm = Course.objects.get(slug="llm-how-they-work")
-    course_reindex_lessons(course=llm)
+    tutor_lessons_index(llm)
     enrollment_create(user=User.objects.get(username="student"), course=llm)
     basics = Course.objects.get(slug="python-basics")
     demo_concepts_load(course=basics)

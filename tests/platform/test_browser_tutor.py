@@ -10,8 +10,13 @@ from playwright.sync_api import expect
 from accounts.models import User
 from courses.demo import DEMO_ACCOUNTS, demo_load
 from courses.models import Course
-from courses.services import course_reindex_lessons, enrollment_create
-from tests.platform.conftest import BROWSER_MARKS, TUTOR_SOCKET, wait_for_socket
+from courses.services import enrollment_create
+from tests.platform.conftest import (
+    BROWSER_MARKS,
+    TUTOR_SOCKET,
+    tutor_lessons_index,
+    wait_for_socket,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -30,7 +35,7 @@ def tutor_site(_short_answers, transactional_db, asgi_server, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     demo_load()
     course = Course.objects.get(slug="llm-how-they-work")
-    course_reindex_lessons(course=course)  # what `load_demo` queues; eager Celery in tests
+    tutor_lessons_index(course)
     enrollment_create(user=User.objects.get(username="student"), course=course)
     return asgi_server
 
