@@ -85,6 +85,24 @@ def test_a_fluent_misconception_is_contradicted_not_rewarded():
     assert "tuple is mutable" in tuple_fact.sentence and "opposite" in tuple_fact.why
 
 
+def test_a_direction_turned_around_contradicts_the_fact():
+    # "away" for "toward": a misconception embeddings rate as close as a paraphrase.
+    reference = "The hemisphere tilted toward the Sun gets more direct sunlight and has summer."
+    rubric = [
+        {"criterion": "Says that the hemisphere tilted toward the Sun has summer", "points": 4}
+    ]
+    question = "Why is it summer in one hemisphere and winter in the other?"
+
+    def grade(answer: str):
+        return _grade(answer, question=question, reference=reference, rubric=rubric)
+
+    wrong = grade("The half of the Earth tilted away from the Sun has summer.")
+    right = grade("It is summer in the half of the Earth that leans toward the Sun.")
+    assert wrong.criteria[0].contradicted and wrong.fraction == 0
+    assert "away" in wrong.criteria[0].evidence[0].why
+    assert not right.criteria[0].contradicted and right.fraction >= 0.5
+
+
 def test_values_that_disagree_with_the_fact_contradict_it():
     wrong = _alias_grade("It prints [1, 2, 3], because b = a creates a new list for b.")
     right = _alias_grade(
