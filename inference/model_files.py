@@ -68,7 +68,7 @@ def _convert_packaged_gguf(target: Path) -> None:
     model = AutoModelForCausalLM.from_pretrained(source, gguf_file=GGUF_FILE, dtype=torch.float32)
     # The weights are plain float32 now; the GGUF quantizer marker would make save_pretrained
     # refuse ("not serializable") and a later load try to quantize again.
-    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it as always set
+    model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     partial = target.with_name(target.name + f".partial-{os.getpid()}")

@@ -221,7 +221,8 @@ def start(lms: Lms) -> t.Callable[[], None]:
     server = make_server("127.0.0.1", 0, lms.wsgi, handler_class=_Quiet)
     lms.base_url = f"http://127.0.0.1:{server.server_port}"
     RUNNING = lms
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, after every LTI test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
 
     def stop() -> None:
