@@ -86,6 +86,15 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+def clock_at(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Stops the per-minute rate counters' clock (core.ratelimit) at `seconds`."""
+    import types
+
+    from core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: seconds))
+
+
 @pytest.fixture
 def one_clock_minute(monkeypatch: pytest.MonkeyPatch) -> float:
     """Pins the per-minute rate counters' clock 10 s into a minute.
@@ -93,12 +102,8 @@ def one_clock_minute(monkeypatch: pytest.MonkeyPatch) -> float:
     The counters reset when the clock minute turns; a test that makes its calls across that
     turn would see its count start again and fail about one run in thirty.
     """
-    import types
-
-    from core import ratelimit
-
     pinned = (time.time() // 60) * 60 + 10
-    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: pinned))
+    clock_at(monkeypatch, pinned)
     return pinned
 
 

@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -125,8 +126,6 @@ def test_a_lesson_saved_again_embeds_only_its_changed_passages_in_a_fresh_proces
 def test_stored_vectors_of_another_embedder_are_not_reused(
     kb_dirs, course, django_capture_on_commit_callbacks
 ):
-    import numpy as np
-
     lesson = course.lessons.get(slug="values")
     body = "## Mixing\nValues are averaged with the attention weights. Each query gets its own mix."
     save = _saver(lesson, django_capture_on_commit_callbacks)
